@@ -1,0 +1,133 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..trade_crm_tiering import grading
+
+THRESHOLD_FIELDS = tuple(f"tiering_threshold_{star}" for star in range(1, 6))
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    tiering_currency_id = fields.Many2one(
+        "res.currency",
+        string="Grading Currency",
+        required=True,
+        default=lambda self: self.env.ref("base.USD", raise_if_not_found=False),
+        help="Annual purchase amounts are converted into this currency, at each order's date, "
+        "before they are compared with the thresholds.",
+    )
+    tiering_threshold_1 = fields.Monetary(
+        string="1-Star Threshold", currency_field="tiering_currency_id", default=grading.DEFAULT_THRESHOLDS[0]
+    )
+    tiering_threshold_2 = fields.Monetary(
+        string="2-Star Threshold", currency_field="tiering_currency_id", default=grading.DEFAULT_THRESHOLDS[1]
+    )
+    tiering_threshold_3 = fields.Monetary(
+        string="3-Star Threshold", currency_field="tiering_currency_id", default=grading.DEFAULT_THRESHOLDS[2]
+    )
+    tiering_threshold_4 = fields.Monetary(
+        string="4-Star Threshold", currency_field="tiering_currency_id", default=grading.DEFAULT_THRESHOLDS[3]
+    )
+    tiering_threshold_5 = fields.Monetary(
+        string="5-Star Threshold", currency_field="tiering_currency_id", default=grading.DEFAULT_THRESHOLDS[4]
+    )
+    tiering_basis = fields.Selection(
+        [("rolling_12m", "Last 12 months"), ("full_years", "Average of full calendar years")],
+        string="Grading Basis",
+        required=True,
+        default="rolling_12m",
+        help="Last 12 months: confirmed sales of the last 365 days.\n"
+        "Average of full calendar years: the yearly average over the last full years, "
+        "leaving out the excluded years.",
+    )
+    tiering_years = fields.Integer(
+        string="Years Averaged",
+        default=grading.DEFAULT_YEARS,
+        help="How many full calendar years the average spans (1 to 5).",
+    )
+    tiering_excluded_years = fields.Char(
+        string="Excluded Years",
+        help="Abnormal years to leave out of the average, separated by commas, e.g. 2020, 2021. "
+        "The average reaches further back to keep the number of years.",
+    )
+
+    @api.constrains(*THRESHOLD_FIELDS)
+    def _check_tiering_thresholds(self):
+        for company in self:
+            try:
+                grading.check_thresholds(company._tiering_thresholds())
+            except grading.GradingConfigError as error:
+                raise ValidationError(self._tiering_threshold_message(company, error)) from None
+
+    @api.constrains("tiering_years", "tiering_excluded_years", "tiering_basis")
+    def _check_tiering_years(self):
+        for company in self:
+            try:
+                grading.check_years(company.tiering_years)
+                grading.parse_excluded_years(company.tiering_excluded_years)
+            except grading.GradingConfigError as error:
+                if error.code == "years_range":
+                    raise ValidationError(
+                        _(
+                            "%(company)s: the grading average must span between %(low)s and %(high)s "
+                            "full years, not %(years)s.",
+                            company=company.name,
+                            **error.params,
+                        )
+                    ) from None
+                raise ValidationError(
+                    _(
+                        '%(company)s: "%(token)s" is not a year. Write excluded years as four-digit '
+                        "years separated by commas, e.g. 2020, 2021.",
+                        company=company.name,
+                        token=error.params["token"],
+                    )
+                ) from None
+
+    @staticmethod
+    def _tiering_threshold_message(company, error):
+        if error.code == "not_positive":
+            return _(
+                "%(company)s: the %(star)s-star threshold must be greater than zero.",
+                company=company.name,
+                star=error.params["star"],
+            )
+        return _(
+            "%(company)s: the %(star)s-star threshold (%(value)s) must be higher than the "
+            "%(previous_star)s-star threshold (%(previous)s).",
+            company=company.name,
+            **error.params,
+        )
+
+    def _tiering_thresholds(self):
+        self.ensure_one()
+        return tuple(self[fname] for fname in THRESHOLD_FIELDS)
+
+    def _tiering_window(self, today):
+        """The grading window of this company's settings on ``today``."""
+        self.ensure_one()
+        return grading.grading_window(
+            self.tiering_basis,
+            today,
+            years=self.tiering_years,
+            excluded_years=grading.parse_excluded_years(self.tiering_excluded_years),
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._tiering_activate_currency()
+        return companies
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "tiering_currency_id" in vals:
+            self._tiering_activate_currency()
+        return res
+
+    def _tiering_activate_currency(self):
+        inactive = self.tiering_currency_id.filtered(lambda currency: not currency.active)
+        # sudo: choosing a grading currency in Settings must activate it even for a sales
+        # administrator without the accounting rights res.currency asks for.
+        inactive.sudo().active = True

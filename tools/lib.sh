@@ -1,0 +1,185 @@
+# Shared set-up for tools/run and tools/test: sourced, not executed.
+#
+# Finds Odoo through ODOO_SRC, installs what is missing (Debian's postgresql and chromium,
+# a virtualenv with requirements.txt), and starts throwaway PostgreSQL clusters on loopback.
+# Slow, reusable work is cached under TCT_CACHE: the virtualenv, and a "template" cluster in
+# which the add-on's dependencies are installed with demo data and zh_CN loaded. Both are keyed
+# by a hash of what they are built from, so a change to Odoo or to the requirements rebuilds them.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ODOO_SRC=${ODOO_SRC:-/opt/odoo}
+TCT_CACHE=${TCT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/trade_crm_tiering}
+MODULE=trade_crm_tiering
+TEMPLATE_DB=tct_template
+# Bump when the way the template is built changes.
+TEMPLATE_RECIPE=3
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '%s\n' "$*" >&2; exit 2; }
+
+require_odoo_source() {
+    [ -f "$ODOO_SRC/odoo-bin" ] && [ -d "$ODOO_SRC/odoo/addons/base" ] ||
+        die "Odoo 18 source not found at ODOO_SRC=$ODOO_SRC (expected odoo-bin and odoo/addons/base there)."
+}
+
+apt_install() {
+    [ "$(id -u)" = 0 ] || die "Debian packages missing ($*): install them or run as root."
+    log "installing Debian packages: $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$TCT_CACHE/apt.log" 2>&1 || {
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$TCT_CACHE/apt.log" 2>&1
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$TCT_CACHE/apt.log" 2>&1
+    } || die "apt-get install $* failed, see $TCT_CACHE/apt.log"
+}
+
+pg_bindir() {
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+ensure_system_packages() {
+    mkdir -p "$TCT_CACHE"
+    local missing=()
+    [ -n "$(pg_bindir)" ] || missing+=(postgresql)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+    PGBIN=$(pg_bindir)
+}
+
+ensure_venv() {
+    local key
+    key=$( { python3 --version; cat "$ROOT/requirements.txt"; } | sha256sum | cut -c1-12)
+    VENV="$TCT_CACHE/venv-$key"
+    if [ ! -f "$VENV/.complete" ]; then
+        log "creating virtualenv $VENV"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements.txt" \
+            >"$TCT_CACHE/pip.log" 2>&1 || die "pip install failed, see $TCT_CACHE/pip.log"
+        touch "$VENV/.complete"
+    fi
+    PYTHON="$VENV/bin/python"
+}
+
+free_port() {
+    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Run a PostgreSQL binary as the postgres user when we are root (the server refuses root).
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# A work directory for one run: cluster, sockets, Odoo's filestore, logs. Removed on exit.
+make_workdir() {
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/tct.XXXXXX")
+    chmod 755 "$WORK"
+    mkdir -p "$WORK/addons" "$WORK/data"
+    ln -s "$ROOT" "$WORK/addons/$MODULE"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+cleanup() {
+    local rc=$?
+    if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+        pg_stop "$WORK" || true
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+
+# pg_init DIR: a new, empty cluster in DIR/pgdata whose superuser is "odoo" (Odoo refuses "postgres").
+pg_init() {
+    local dir=$1
+    mkdir -p "$dir/pgdata" "$dir/sock"
+    [ "$(id -u)" != 0 ] || chown postgres: "$dir/pgdata" "$dir/sock"
+    as_pg "$PGBIN/initdb" -D "$dir/pgdata" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+        die "initdb failed, see $dir/initdb.log"
+}
+
+# pg_start DIR: serve the cluster in DIR/pgdata on loopback, on a free port stored in PGPORT.
+pg_start() {
+    local dir=$1
+    PGPORT=$(free_port)
+    [ "$(id -u)" != 0 ] || chown postgres: "$dir/sock"
+    as_pg "$PGBIN/pg_ctl" -D "$dir/pgdata" -l "$dir/sock/postgres.log" -w -t 60 start -o \
+        "-p $PGPORT -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+        >/dev/null || die "PostgreSQL did not start, see $dir/sock/postgres.log"
+    export PGHOST=127.0.0.1 PGPORT PGUSER=odoo
+}
+
+pg_stop() {
+    local dir=$1
+    [ -f "$dir/pgdata/postmaster.pid" ] || return 0
+    as_pg "$PGBIN/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1
+}
+
+odoo_bin() {
+    "$PYTHON" "$ODOO_SRC/odoo-bin" \
+        --addons-path="$ODOO_SRC/odoo/addons,$WORK/addons" \
+        --data-dir="$WORK/data" \
+        --db_host=127.0.0.1 --db_port="$PGPORT" --db_user=odoo \
+        --http-interface=127.0.0.1 \
+        "$@"
+}
+
+module_depends() {
+    "$PYTHON" -c 'import ast, sys; print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))' \
+        "$ROOT/__manifest__.py"
+}
+
+# ensure_template: a cached cluster with the add-on's dependencies installed (demo data, zh_CN).
+# Building it is the slow part of a run; it is rebuilt when Odoo, the requirements or the
+# dependency list change.
+ensure_template() {
+    local deps key
+    deps=$(module_depends)
+    key=$( { echo "$TEMPLATE_RECIPE $deps"; cat "$ODOO_SRC/PKG-INFO" "$ROOT/requirements.txt";
+             "$PGBIN/postgres" --version; } | sha256sum | cut -c1-12)
+    TEMPLATE_TAR="$TCT_CACHE/template-$key.tar"
+    [ -f "$TEMPLATE_TAR" ] && return 0
+    log "building the template database (dependencies: $deps); this is done once"
+    local build
+    build=$(mktemp -d "${TMPDIR:-/tmp}/tct-template.XXXXXX")
+    chmod 755 "$build"
+    mkdir -p "$build/data"
+    pg_init "$build"
+    pg_start "$build"
+    local saved_work=${WORK:-}
+    WORK=$build
+    mkdir -p "$build/addons"
+    ln -s "$ROOT" "$build/addons/$MODULE"
+    if ! odoo_bin -d "$TEMPLATE_DB" -i "$deps" --load-language=zh_CN --stop-after-init \
+            --http-port="$(free_port)" --log-level=warn >"$TCT_CACHE/template-install.log" 2>&1; then
+        pg_stop "$build"
+        die "installing the dependencies failed, see $TCT_CACHE/template-install.log"
+    fi
+    WORK=$saved_work
+    pg_stop "$build"
+    rm -rf "$build/sock"/*
+    tar -C "$build" -cf "$TEMPLATE_TAR.part" pgdata data
+    mv "$TEMPLATE_TAR.part" "$TEMPLATE_TAR"
+    rm -rf "$build"
+    # Older templates are dead weight.
+    find "$TCT_CACHE" -maxdepth 1 -name 'template-*.tar' ! -name "template-$key.tar" -delete
+}
+
+# start_from_template DB: a throwaway cluster in $WORK copied from the template, with a fresh
+# database DB made from the template database (and its filestore).
+start_from_template() {
+    local db=$1
+    tar -C "$WORK" -xf "$TEMPLATE_TAR"
+    mkdir -p "$WORK/sock"
+    pg_start "$WORK"
+    "$PGBIN/createdb" -T "$TEMPLATE_DB" "$db"
+    if [ -d "$WORK/data/filestore/$TEMPLATE_DB" ]; then
+        cp -a "$WORK/data/filestore/$TEMPLATE_DB" "$WORK/data/filestore/$db"
+    fi
+}
+
+setup_all() {
+    require_odoo_source
+    ensure_system_packages
+    ensure_venv
+}
