@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
 
 from ..trade_crm_tiering import grading
 
@@ -85,19 +86,22 @@ class ResCompany(models.Model):
                     )
                 ) from None
 
-    @staticmethod
-    def _tiering_threshold_message(company, error):
+    def _tiering_threshold_message(self, company, error):
         if error.code == "not_positive":
             return _(
                 "%(company)s: the %(star)s-star threshold must be greater than zero.",
                 company=company.name,
                 star=error.params["star"],
             )
+        currency = company.tiering_currency_id
         return _(
             "%(company)s: the %(star)s-star threshold (%(value)s) must be higher than the "
             "%(previous_star)s-star threshold (%(previous)s).",
             company=company.name,
-            **error.params,
+            star=error.params["star"],
+            previous_star=error.params["previous_star"],
+            value=formatLang(self.env, error.params["value"], currency_obj=currency),
+            previous=formatLang(self.env, error.params["previous"], currency_obj=currency),
         )
 
     def _tiering_thresholds(self):
