@@ -19,7 +19,11 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/res_currency_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/sale_order_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "trade_crm_tiering/static/tests/tours/*.js",

@@ -23,6 +23,12 @@ class SaleOrder(models.Model):
             order.partner_star_grade = customer.star_grade
             order.partner_grade_category = customer.grade_category
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        orders._tiering_schedule_regrade()
+        return orders
+
     def write(self, vals):
         if not REGRADE_TRIGGERS.intersection(vals):
             return super().write(vals)

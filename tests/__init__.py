@@ -1,1 +1,3 @@
+from . import test_demo
 from . import test_grading
+from . import test_tour

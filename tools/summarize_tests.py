@@ -15,6 +15,11 @@ ODOO_TOTALS = re.compile(
     r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<run>\d+) tests when loading database"
 )
 ODOO_SKIP = re.compile(r" INFO \S+ \S+: skipped (?P<test>\S+)")
+# Warnings that mean the add-on did not install as shipped.
+ODOO_FATAL_WARNINGS = re.compile(
+    r"demo data failed to install|Some modules are not loaded|inconsistent states|not installable|"
+    r"Invalid field|Field .* does not exist|The view .* is invalid"
+)
 
 
 def pytest_counts(junit_path):
@@ -40,7 +45,7 @@ def odoo_counts(log_path):
     totals_seen = False
     for line in Path(log_path).read_text(errors="replace").splitlines():
         match = ODOO_LINE.match(line)
-        if match and match["level"] in ("ERROR", "CRITICAL"):
+        if match and (match["level"] in ("ERROR", "CRITICAL") or ODOO_FATAL_WARNINGS.search(line)):
             problems.append(line)
         totals = ODOO_TOTALS.search(line)
         if totals:

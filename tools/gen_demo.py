@@ -1,0 +1,177 @@
+"""Write the demo data of an export business: demo/res_partner_demo.xml and demo/sale_order_demo.xml.
+
+Forty customers in 10+ countries buy wood products in USD, EUR and CNY over the last two years;
+their last-12-months purchases are chosen well inside each grade band so every grade from 0 to 5
+occurs on the day the demo is installed. Deterministic: run it again after editing CUSTOMERS.
+
+    python3 tools/gen_demo.py
+"""
+
+import random
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE_TO_USD = {"USD": 1.0, "EUR": 0.92, "CNY": 7.2}
+
+PRODUCTS = [
+    # xml id, name, list price in USD
+    ("demo_product_plywood", "Birch Plywood 18mm (sheet)", 28.0),
+    ("demo_product_veneer", "Oak Veneer Panel", 45.0),
+    ("demo_product_table", "Solid Wood Dining Table", 320.0),
+    ("demo_product_chair", "Upholstered Lounge Chair", 180.0),
+    ("demo_product_kitchen", "Kitchen Cabinet Set", 1450.0),
+    ("demo_product_bamboo", "Bamboo Flooring (m2)", 22.0),
+]
+
+# name, country, currency, last 12 months in USD, the 12 months before in USD, orders a year, buyer
+CUSTOMERS = [
+    ("Gulf Star Building Materials LLC", "ae", "USD", 2_600_000, 2_100_000, 10, "Omar Khalid"),
+    ("Rheinland Moebelhandel GmbH", "de", "EUR", 2_300_000, 2_400_000, 12, "Jonas Weber"),
+    ("Pacific Coast Home Supply Inc.", "us", "USD", 3_100_000, 2_200_000, 12, "Emily Carter"),
+    ("Maple Leaf Interiors Ltd.", "ca", "USD", 1_400_000, 1_250_000, 8, "Olivia Tremblay"),
+    ("Lyon Decor Distribution SAS", "fr", "EUR", 1_200_000, 1_500_000, 8, "Camille Martin"),
+    ("Sydney Timber Traders Pty Ltd", "au", "USD", 1_700_000, 900_000, 9, "Jack Wilson"),
+    ("Al Noor Trading Est.", "sa", "USD", 1_100_000, 1_050_000, 6, "Faisal Al-Harbi"),
+    ("Lagos Homeworks Nigeria Ltd", "ng", "USD", 420_000, 380_000, 5, "Chinedu Okafor"),
+    ("Sao Paulo Casa e Construcao Ltda", "br", "USD", 650_000, 700_000, 6, "Lucas Souza"),
+    ("Tokyo Living Goods KK", "jp", "USD", 380_000, 310_000, 4, "Haruto Sato"),
+    ("Hanoi Furniture Import JSC", "vn", "CNY", 510_000, 260_000, 6, "Nguyen Van An"),
+    ("Polska Meble Sp. z o.o.", "pl", "EUR", 760_000, 820_000, 7, "Piotr Nowak"),
+    ("Cape Interiors (Pty) Ltd", "za", "USD", 330_000, 350_000, 4, "Thabo Nkosi"),
+    ("Madrid Hogar SL", "es", "EUR", 180_000, 170_000, 4, "Lucia Garcia"),
+    ("Milano Arredo Srl", "it", "EUR", 95_000, 120_000, 3, "Marco Rossi"),
+    ("Rotterdam Panels BV", "nl", "EUR", 240_000, 210_000, 5, "Daan de Vries"),
+    ("Mumbai Home Centre Pvt Ltd", "in", "USD", 120_000, 80_000, 4, "Priya Sharma"),
+    ("Monterrey Muebles SA de CV", "mx", "USD", 75_000, 90_000, 3, "Diego Hernandez"),
+    ("Seoul Design Mart Co.", "kr", "USD", 150_000, 140_000, 4, "Min-jun Kim"),
+    ("Kuala Lumpur Living Sdn Bhd", "my", "CNY", 210_000, 190_000, 4, "Aisyah Rahman"),
+    ("Singapore Home Hub Pte Ltd", "sg", "CNY", 68_000, 40_000, 2, "Wei Ling Tan"),
+    ("Nairobi Furnishings Ltd", "ke", "USD", 55_000, 15_000, 3, "Wanjiru Kamau"),
+    ("Cairo Home Style", "eg", "USD", 32_000, 45_000, 2, "Ahmed Hassan"),
+    ("Istanbul Ev Dekor AS", "tr", "EUR", 28_000, 30_000, 2, "Elif Yilmaz"),
+    ("Lima Casa SAC", "pe", "USD", 41_000, 38_000, 3, "Mateo Quispe"),
+    ("Bangkok Decor Co., Ltd.", "th", "CNY", 24_000, 20_000, 2, "Somchai Srisai"),
+    ("Manchester Interiors Ltd", "uk", "USD", 36_000, 52_000, 2, "Oliver Brown"),
+    ("Chicago Cabinet Supply LLC", "us", "USD", 45_000, 44_000, 3, "Michael Johnson"),
+    ("Riyadh Modern Homes", "sa", "USD", 22_000, 0, 1, "Abdullah Saleh"),
+    ("Bogota Muebles SAS", "co", "USD", 30_000, 26_000, 2, "Valentina Lopez"),
+    ("Accra Trading Ventures", "gh", "USD", 12_000, 14_000, 1, "Kwame Mensah"),
+    ("Casablanca Maison SARL", "ma", "EUR", 8_000, 9_000, 1, "Youssef Benali"),
+    ("Dhaka Home Imports", "bd", "USD", 15_000, 0, 1, "Rahim Uddin"),
+    ("Auckland Timber Co", "nz", "USD", 0, 180_000, 0, "Sophie Taylor"),
+    ("Vienna Wohnen GmbH", "at", "EUR", 0, 60_000, 0, "Lukas Gruber"),
+    ("Lisbon Casa Lda", "pt", "EUR", 5_000, 6_000, 1, "Joao Silva"),
+    ("Karachi Furnishers", "pk", "USD", 0, 0, 0, "Ali Raza"),
+    ("Jakarta Living PT", "id", "CNY", 0, 0, 0, "Putri Wulandari"),
+    ("Santiago Hogar SpA", "cl", "USD", 18_000, 12_000, 1, "Camila Munoz"),
+    ("Doha Interiors WLL", "qa", "USD", 9_000, 0, 1, "Hamad Al-Thani"),
+]
+
+SALESPEOPLE = ("base.user_admin", "base.user_demo")
+PRICELIST_REF = {"USD": "demo_pricelist_usd", "EUR": "demo_pricelist_eur", "CNY": "demo_pricelist_cny"}
+
+
+def slug(name):
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")[:40].rstrip("_")
+
+
+def partner_records():
+    lines = []
+    for ref, name, price in PRODUCTS:
+        lines += [
+            f'    <record id="{ref}" model="product.product">',
+            f"        <field name=\"name\">{escape(name)}</field>",
+            '        <field name="type">consu</field>',
+            f'        <field name="list_price">{price}</field>',
+            '        <field name="standard_price" eval="' + f"{price * 0.72:.2f}" + '"/>',
+            '        <field name="taxes_id" eval="[Command.clear()]"/>',
+            "    </record>",
+        ]
+    for index, (name, country, currency, *_rest, buyer) in enumerate(CUSTOMERS):
+        ref = f"demo_customer_{index + 1:02d}"
+        lines += [
+            f'    <record id="{ref}" model="res.partner">',
+            f"        <field name=\"name\">{escape(name)}</field>",
+            '        <field name="is_company" eval="True"/>',
+            '        <field name="customer_rank">1</field>',
+            f'        <field name="country_id" ref="base.{country}"/>',
+            f'        <field name="email">purchasing@{slug(name).replace("_", "")[:20]}.example.com</field>',
+            f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
+            f'        <field name="property_product_pricelist" ref="{PRICELIST_REF[currency]}"/>',
+            "    </record>",
+            f'    <record id="{ref}_buyer" model="res.partner">',
+            f"        <field name=\"name\">{escape(buyer)}</field>",
+            f'        <field name="parent_id" ref="{ref}"/>',
+            '        <field name="function">Purchasing Manager</field>',
+            "    </record>",
+        ]
+    return lines
+
+
+def split(total, parts, rng):
+    weights = [rng.uniform(0.6, 1.4) for _ in range(parts)]
+    scale = total / sum(weights)
+    return [weight * scale for weight in weights]
+
+
+def order_records():
+    rng = random.Random(18)
+    lines, refs = [], []
+    for index, (_name, _country, currency, recent, older, per_year, _buyer) in enumerate(CUSTOMERS):
+        customer = f"demo_customer_{index + 1:02d}"
+        periods = [(recent, per_year, 10, 350), (older, max(per_year, 1), 380, 715)]
+        for total, count, first_day, last_day in periods:
+            if not total:
+                continue
+            days = sorted(rng.sample(range(first_day, last_day), count), reverse=True)
+            for amount_usd, days_ago in zip(split(total, count, rng), days):
+                ref = f"demo_order_{len(refs) + 1:03d}"
+                refs.append(ref)
+                partner = customer if rng.random() < 0.6 else f"{customer}_buyer"
+                lines += order_xml(ref, partner, currency, amount_usd, days_ago, index, rng)
+    return lines, refs
+
+
+def order_xml(ref, partner, currency, amount_usd, days_ago, index, rng):
+    product_ref, _product_name, price_usd = rng.choice(PRODUCTS)
+    rate = RATE_TO_USD[currency]
+    price = round(price_usd * rate, 2)
+    quantity = max(1, round(amount_usd * rate / price))
+    date = f"(DateTime.today() - relativedelta(days={days_ago})).strftime('%Y-%m-%d 09:00:00')"
+    line = (
+        f"[Command.create({{'product_id': ref('{product_ref}'), 'product_uom_qty': {quantity}, "
+        f"'price_unit': {price}, 'tax_id': [Command.clear()]}})]"
+    )
+    return [
+        f'    <record id="{ref}" model="sale.order">',
+        f'        <field name="partner_id" ref="{partner}"/>',
+        f'        <field name="pricelist_id" ref="{PRICELIST_REF[currency]}"/>',
+        f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
+        '        <field name="team_id" ref="sales_team.team_sales_department"/>',
+        f'        <field name="date_order" eval="{date}"/>',
+        f'        <field name="order_line" eval="{line}"/>',
+        '        <field name="state">sale</field>',
+        "    </record>",
+    ]
+
+
+def write(path, body):
+    text = '<?xml version="1.0" encoding="utf-8"?>\n<!-- Generated by tools/gen_demo.py -->\n<odoo>\n'
+    text += "\n".join(body) + "\n</odoo>\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main():
+    write(ROOT / "demo" / "res_partner_demo.xml", partner_records())
+    orders, _refs = order_records()
+    orders += [
+        "",
+        "    <!-- Grade every demo customer once their orders exist. -->",
+        '    <function model="res.partner" name="action_tiering_regrade" eval="[[]]"/>',
+    ]
+    write(ROOT / "demo" / "sale_order_demo.xml", orders)
+
+
+if __name__ == "__main__":
+    main()
