@@ -12,6 +12,7 @@ import contextlib
 import cProfile
 import functools
 import io
+import itertools
 import os
 import platform
 import pstats
@@ -235,16 +236,15 @@ class AttributedHooks(deque):
         def run():
             import odoo.sql_db
 
-            before = {id(queued) for queued in self}
+            before = len(self)  # hooks only ever append: what func queued is at the right end
             q0, t0 = odoo.sql_db.sql_counter, time.perf_counter()
             func()
             if func is not self.sentinel:
                 self.rows.append((name, owner, odoo.sql_db.sql_counter - q0, time.perf_counter() - t0))
             if name.endswith("._tiering_run_scheduled_regrades"):
                 self.dirty_after_grading = self.dirty()
-            for queued in self:
-                if id(queued) not in before:
-                    self.owners[id(queued)] = owner
+            for queued in itertools.islice(reversed(self), max(len(self) - before, 0)):
+                self.owners[id(queued)] = owner
 
         return run
 

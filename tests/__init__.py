@@ -1,3 +1,4 @@
 from . import test_demo
 from . import test_grading
 from . import test_tour
+from . import test_translation

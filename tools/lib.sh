@@ -14,7 +14,7 @@ TCT_CACHE=${TCT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/trade_crm_tiering}
 MODULE=trade_crm_tiering
 TEMPLATE_DB=tct_template
 # Bump when the way the template is built changes.
-TEMPLATE_RECIPE=3
+TEMPLATE_RECIPE=4
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '%s\n' "$*" >&2; exit 2; }
@@ -150,16 +150,20 @@ ensure_template() {
     WORK=$build
     mkdir -p "$build/addons"
     ln -s "$ROOT" "$build/addons/$MODULE"
-    if ! odoo_bin -d "$TEMPLATE_DB" -i "$deps" --load-language=zh_CN --stop-after-init \
-            --http-port="$(free_port)" --log-level=warn >"$TCT_CACHE/template-install.log" 2>&1; then
+    # Install in English first, then add Chinese: loading a language while the database is
+    # created would make it the only active language.
+    if ! odoo_bin -d "$TEMPLATE_DB" -i "$deps" --stop-after-init \
+            --http-port="$(free_port)" --log-level=warn >"$TCT_CACHE/template-install.log" 2>&1 ||
+       ! odoo_bin -d "$TEMPLATE_DB" --load-language=zh_CN --stop-after-init \
+            --http-port="$(free_port)" --log-level=warn >>"$TCT_CACHE/template-install.log" 2>&1; then
         pg_stop "$build"
         die "installing the dependencies failed, see $TCT_CACHE/template-install.log"
     fi
     WORK=$saved_work
     pg_stop "$build"
     rm -rf "$build/sock"/*
-    tar -C "$build" -cf "$TEMPLATE_TAR.part" pgdata data
-    mv "$TEMPLATE_TAR.part" "$TEMPLATE_TAR"
+    tar -C "$build" -cf "$TEMPLATE_TAR.part.$$" pgdata data
+    mv "$TEMPLATE_TAR.part.$$" "$TEMPLATE_TAR"
     rm -rf "$build"
     # Older templates are dead weight.
     find "$TCT_CACHE" -maxdepth 1 -name 'template-*.tar' ! -name "template-$key.tar" -delete
