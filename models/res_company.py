@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import formatLang
 
@@ -70,7 +70,7 @@ class ResCompany(models.Model):
             except grading.GradingConfigError as error:
                 if error.code == "years_range":
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "%(company)s: the grading average must span between %(low)s and %(high)s "
                             "full years, not %(years)s.",
                             company=company.name,
@@ -78,7 +78,7 @@ class ResCompany(models.Model):
                         )
                     ) from None
                 raise ValidationError(
-                    _(
+                    self.env._(
                         '%(company)s: "%(token)s" is not a year. Write excluded years as four-digit '
                         "years separated by commas, e.g. 2020, 2021.",
                         company=company.name,
@@ -88,13 +88,13 @@ class ResCompany(models.Model):
 
     def _tiering_threshold_message(self, company, error):
         if error.code == "not_positive":
-            return _(
+            return self.env._(
                 "%(company)s: the %(star)s-star threshold must be greater than zero.",
                 company=company.name,
                 star=error.params["star"],
             )
         currency = company.tiering_currency_id
-        return _(
+        return self.env._(
             "%(company)s: the %(star)s-star threshold (%(value)s) must be higher than the "
             "%(previous_star)s-star threshold (%(previous)s).",
             company=company.name,

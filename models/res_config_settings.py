@@ -1,20 +1,25 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     tiering_currency_id = fields.Many2one(related="company_id.tiering_currency_id", readonly=False)
-    tiering_threshold_1 = fields.Monetary(related="company_id.tiering_threshold_1", readonly=False,
-                                          currency_field="tiering_currency_id")
-    tiering_threshold_2 = fields.Monetary(related="company_id.tiering_threshold_2", readonly=False,
-                                          currency_field="tiering_currency_id")
-    tiering_threshold_3 = fields.Monetary(related="company_id.tiering_threshold_3", readonly=False,
-                                          currency_field="tiering_currency_id")
-    tiering_threshold_4 = fields.Monetary(related="company_id.tiering_threshold_4", readonly=False,
-                                          currency_field="tiering_currency_id")
-    tiering_threshold_5 = fields.Monetary(related="company_id.tiering_threshold_5", readonly=False,
-                                          currency_field="tiering_currency_id")
+    tiering_threshold_1 = fields.Monetary(
+        related="company_id.tiering_threshold_1", readonly=False, currency_field="tiering_currency_id"
+    )
+    tiering_threshold_2 = fields.Monetary(
+        related="company_id.tiering_threshold_2", readonly=False, currency_field="tiering_currency_id"
+    )
+    tiering_threshold_3 = fields.Monetary(
+        related="company_id.tiering_threshold_3", readonly=False, currency_field="tiering_currency_id"
+    )
+    tiering_threshold_4 = fields.Monetary(
+        related="company_id.tiering_threshold_4", readonly=False, currency_field="tiering_currency_id"
+    )
+    tiering_threshold_5 = fields.Monetary(
+        related="company_id.tiering_threshold_5", readonly=False, currency_field="tiering_currency_id"
+    )
     tiering_basis = fields.Selection(related="company_id.tiering_basis", readonly=False)
     tiering_years = fields.Integer(related="company_id.tiering_years", readonly=False)
     tiering_excluded_years = fields.Char(related="company_id.tiering_excluded_years", readonly=False)
@@ -27,9 +32,12 @@ class ResConfigSettings(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "title": _("Customers regraded"),
-                "message": _("%(count)s customers of %(company)s changed amount or grade.",
-                             count=len(changes), company=self.company_id.name),
+                "title": self.env._("Customers regraded"),
+                "message": self.env._(
+                    "%(count)s customers of %(company)s changed amount or grade.",
+                    count=len(changes),
+                    company=self.company_id.name,
+                ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
@@ -47,7 +47,6 @@ class ResPartner(models.Model):
     )
     star_grade = fields.Selection(
         STAR_SELECTION,
-        string="Star Grade",
         company_dependent=True,
         readonly=True,
         help="The grade the customer is served at.",
@@ -140,7 +139,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_tiering_regrade(self):
-        for company in self.env["res.company"].search([]):
+        # Every company is graded each night; there are few companies.
+        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
             self._tiering_regrade(company)
 
     @api.model
@@ -257,13 +257,11 @@ class ResPartner(models.Model):
         )
         rates = {(currency, day): rate for currency, day, rate in rows}
         try:
-            return tiering_currency.conversion_factors(
-                rates, company.tiering_currency_id.id, company.currency_id.id
-            )
+            return tiering_currency.conversion_factors(rates, company.tiering_currency_id.id, company.currency_id.id)
         except tiering_currency.MissingRateError as error:
             names = ", ".join(self.env["res.currency"].browse(cid).name for cid, _day in error.missing)
             raise UserError(
-                _(
+                self.env._(
                     "Customer grades of %(company)s cannot be computed: %(currencies)s has no exchange "
                     "rate. Add a rate under Accounting or Sales > Configuration > Currencies, then "
                     "regrade.",
@@ -382,7 +380,7 @@ class ResPartner(models.Model):
         field_info = self.fields_get(["star_grade"])["star_grade"]
         author = self.env.user.partner_id
         note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        Tracking = self.env["mail.tracking.value"]
+        tracking_model = self.env["mail.tracking.value"]
         currency = company.tiering_currency_id
         messages = []
         for partner_id, (old, new) in moves.items():
@@ -398,14 +396,16 @@ class ResPartner(models.Model):
                     "subtype_id": note,
                     "is_internal": True,
                     "body": Markup("<p>%s</p>")
-                    % _(
+                    % self.env._(
                         "Regraded in %(company)s: annual purchase amount %(amount)s.",
                         company=company.name,
                         amount=amount,
                     ),
                     "tracking_value_ids": [
                         Command.create(
-                            Tracking._create_tracking_values(str(old), str(new), "star_grade", field_info, partner)
+                            tracking_model._create_tracking_values(
+                                str(old), str(new), "star_grade", field_info, partner
+                            )
                         )
                     ],
                 }

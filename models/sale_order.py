@@ -9,9 +9,7 @@ REGRADE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "currency_id"
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    partner_star_grade = fields.Selection(
-        STAR_SELECTION, string="Customer Grade", compute="_compute_partner_grade"
-    )
+    partner_star_grade = fields.Selection(STAR_SELECTION, string="Customer Grade", compute="_compute_partner_grade")
     partner_grade_category = fields.Selection(
         CATEGORY_SELECTION, string="Customer Category", compute="_compute_partner_grade"
     )
@@ -40,9 +38,7 @@ class SaleOrder(models.Model):
     def _tiering_grading_keys(self):
         """(company id, customer id) of the confirmed orders among these."""
         return {
-            (order.company_id.id, order.partner_id.commercial_partner_id.id)
-            for order in self
-            if order.state == "sale"
+            (order.company_id.id, order.partner_id.commercial_partner_id.id) for order in self if order.state == "sale"
         }
 
     def _tiering_schedule_regrade(self):

@@ -23,9 +23,7 @@ class TradeGradeHistory(models.Model):
     )
     reason = fields.Text()
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
-    direction = fields.Selection(
-        [("up", "Upgrade"), ("down", "Downgrade")], compute="_compute_direction", store=True
-    )
+    direction = fields.Selection([("up", "Upgrade"), ("down", "Downgrade")], compute="_compute_direction", store=True)
 
     @api.depends("old_star", "new_star")
     def _compute_direction(self):

@@ -81,9 +81,9 @@ class TieringCase(TransactionCase):
         )
         if confirm:
             order.action_confirm()
-        order.date_order = date or datetime.combine(cls.today - timedelta(days=days_ago), datetime.min.time()) + timedelta(
-            hours=12
-        )
+        order.date_order = date or datetime.combine(
+            cls.today - timedelta(days=days_ago), datetime.min.time()
+        ) + timedelta(hours=12)
         return order
 
     @contextmanager

@@ -179,7 +179,9 @@ class TestGrading(TieringCase):
         changes = self.env["res.partner"]._tiering_regrade(self.company)
         self.assertEqual(list(changes), [partner.id])
         history = self._history(partner)
-        self.assertEqual((history.old_star, history.new_star, history.source, history.direction), ("0", "2", "auto", "up"))
+        self.assertEqual(
+            (history.old_star, history.new_star, history.source, history.direction), ("0", "2", "auto", "up")
+        )
         self.assertEqual(history.annual_amount, 60_000.0)
         graded_on = partner.tiering_date
         write_date = partner.write_date
@@ -293,16 +295,17 @@ class TestGradingSettings(TieringCase):
     def test_defaults(self):
         company = self.company
         self.assertEqual(company.tiering_currency_id, self.usd)
-        self.assertEqual(
-            company._tiering_thresholds(), (20_000.0, 50_000.0, 300_000.0, 1_000_000.0, 2_000_000.0)
-        )
+        self.assertEqual(company._tiering_thresholds(), (20_000.0, 50_000.0, 300_000.0, 1_000_000.0, 2_000_000.0))
         self.assertEqual((company.tiering_basis, company.tiering_years), ("rolling_12m", 2))
 
     def _set_thresholds(self, *thresholds):
         self.company.write({f"tiering_threshold_{star}": value for star, value in enumerate(thresholds, start=1)})
 
     def test_thresholds_must_be_positive_and_ascending(self):
-        with self.assertRaisesRegex(ValidationError, r"3-star threshold \(\$\xa040,000.00\) must be higher than the 2-star threshold \(\$\xa050,000.00\)"):
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"3-star threshold \(\$\xa040,000.00\) must be higher than the 2-star threshold \(\$\xa050,000.00\)",
+        ):
             self._set_thresholds(20_000, 50_000, 40_000, 1_000_000, 2_000_000)
         with self.assertRaisesRegex(ValidationError, "5-star threshold"):
             self._set_thresholds(20_000, 50_000, 300_000, 1_000_000, 1_000_000)

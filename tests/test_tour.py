@@ -8,7 +8,9 @@ from odoo.tests import HttpCase, new_test_user, tagged
 class TestCustomerGradeTour(HttpCase):
     def test_rep_sees_the_stars_of_a_graded_customer(self):
         rep = new_test_user(self.env, login="tour_rep", groups="sales_team.group_sale_salesman", lang="en_US")
-        customer = self.env["res.partner"].create({"name": "Tour Timber Importers", "is_company": True, "customer_rank": 1})
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Timber Importers", "is_company": True, "customer_rank": 1}
+        )
         product = self.env["product.product"].create({"name": "Tour Plywood", "taxes_id": [Command.clear()]})
         order = self.env["sale.order"].create(
             {
@@ -21,4 +23,6 @@ class TestCustomerGradeTour(HttpCase):
         order.date_order = fields.Datetime.now() - timedelta(days=3)
         customer.action_tiering_regrade()
         self.assertEqual(customer.star_grade, "3")
-        self.start_tour("/odoo/action-account.res_partner_action_customer", "trade_crm_tiering_customer_grade", login=rep.login)
+        self.start_tour(
+            "/odoo/action-account.res_partner_action_customer", "trade_crm_tiering_customer_grade", login=rep.login
+        )

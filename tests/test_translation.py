@@ -18,8 +18,11 @@ class TestChineseTranslation(TransactionCase):
     def test_every_term_is_translated(self):
         reader = TranslationModuleReader(self.env.cr, modules=["trade_crm_tiering"], lang="zh_CN")
         missing = sorted(
-            {source for module, _type, _name, _res_id, source, value, _comments in reader
-             if module == "trade_crm_tiering" and source and not value and source not in SAME_IN_CHINESE}
+            {
+                source
+                for module, _type, _name, _res_id, source, value, _comments in reader
+                if module == "trade_crm_tiering" and source and not value and source not in SAME_IN_CHINESE
+            }
         )
         self.assertFalse(missing, "terms without a zh_CN translation (run tools/i18n)")
 

@@ -81,7 +81,7 @@ def partner_records():
     for ref, name, price in PRODUCTS:
         lines += [
             f'    <record id="{ref}" model="product.product">',
-            f"        <field name=\"name\">{escape(name)}</field>",
+            f'        <field name="name">{escape(name)}</field>',
             '        <field name="type">consu</field>',
             f'        <field name="list_price">{price}</field>',
             '        <field name="standard_price" eval="' + f"{price * 0.72:.2f}" + '"/>',
@@ -92,7 +92,7 @@ def partner_records():
         ref = f"demo_customer_{index + 1:02d}"
         lines += [
             f'    <record id="{ref}" model="res.partner">',
-            f"        <field name=\"name\">{escape(name)}</field>",
+            f'        <field name="name">{escape(name)}</field>',
             '        <field name="is_company" eval="True"/>',
             '        <field name="customer_rank">1</field>',
             f'        <field name="country_id" ref="base.{country}"/>',
@@ -101,7 +101,7 @@ def partner_records():
             f'        <field name="property_product_pricelist" ref="{PRICELIST_REF[currency]}"/>',
             "    </record>",
             f'    <record id="{ref}_buyer" model="res.partner">',
-            f"        <field name=\"name\">{escape(buyer)}</field>",
+            f'        <field name="name">{escape(buyer)}</field>',
             f'        <field name="parent_id" ref="{ref}"/>',
             '        <field name="function">Purchasing Manager</field>',
             "    </record>",
@@ -125,7 +125,7 @@ def order_records():
             if not total:
                 continue
             days = sorted(rng.sample(range(first_day, last_day), count), reverse=True)
-            for amount_usd, days_ago in zip(split(total, count, rng), days):
+            for amount_usd, days_ago in zip(split(total, count, rng), days, strict=True):
                 ref = f"demo_order_{len(refs) + 1:03d}"
                 refs.append(ref)
                 partner = customer if rng.random() < 0.6 else f"{customer}_buyer"

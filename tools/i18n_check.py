@@ -1,7 +1,7 @@
 """Merge i18n/trade_crm_tiering.pot into i18n/zh_CN.po and list the terms still untranslated.
 
-    python tools/i18n_check.py            list untranslated terms, exit 1 if any
-    python tools/i18n_check.py --merge    merge the template first
+python tools/i18n_check.py            list untranslated terms, exit 1 if any
+python tools/i18n_check.py --merge    merge the template first
 """
 
 import argparse

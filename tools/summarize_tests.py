@@ -76,8 +76,10 @@ def main():
     if problems and not failed:
         # An ERROR logged outside any failing test (during install, say) still fails the run.
         failed = 1
-    print(f"pytest: {py_run} run, {py_failed} failed, {py_skipped} skipped; "
-          f"odoo: {odoo_run} run, {odoo_failed} failed, {odoo_skipped} skipped")
+    print(
+        f"pytest: {py_run} run, {py_failed} failed, {py_skipped} skipped; "
+        f"odoo: {odoo_run} run, {odoo_failed} failed, {odoo_skipped} skipped"
+    )
     if problems:
         print(f"{len(problems)} log line(s) that fail the run:")
         for line in problems[:50]:

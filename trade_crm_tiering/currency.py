@@ -24,9 +24,8 @@ def conversion_factors(rates, grading_currency, company_currency):
     """
     resolved = {}
     missing = {}
-    for (currency, day), rate in rates.items():
-        if rate is None and currency == company_currency:
-            rate = 1.0
+    for (currency, day), stored_rate in rates.items():
+        rate = 1.0 if stored_rate is None and currency == company_currency else stored_rate
         if rate is None or rate <= 0:
             if currency not in missing or day < missing[currency]:
                 missing[currency] = day
@@ -34,7 +33,4 @@ def conversion_factors(rates, grading_currency, company_currency):
         resolved[currency, day] = float(rate)
     if missing:
         raise MissingRateError(sorted(missing.items(), key=lambda item: item[1]))
-    return {
-        (currency, day): resolved[grading_currency, day] / rate
-        for (currency, day), rate in resolved.items()
-    }
+    return {(currency, day): resolved[grading_currency, day] / rate for (currency, day), rate in resolved.items()}

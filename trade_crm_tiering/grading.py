@@ -136,8 +136,10 @@ class Grading:
 
 def grade_amounts(amounts, thresholds, rounding=2):
     """Grade each amount: ``{key: amount}`` to ``{key: Grading}``, amounts rounded for storage."""
-    return {key: Grading(round(amount, rounding), band(round(amount, rounding), thresholds))
-            for key, amount in amounts.items()}
+    return {
+        key: Grading(round(amount, rounding), band(round(amount, rounding), thresholds))
+        for key, amount in amounts.items()
+    }
 
 
 def changed_gradings(current, computed, rounding=2):

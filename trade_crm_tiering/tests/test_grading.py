@@ -30,7 +30,12 @@ def test_band_gives_the_higher_grade_on_a_threshold(amount, star):
 
 def test_category_by_star():
     assert [grading.category(star) for star in range(6)] == [
-        "ordinary", "ordinary", "ordinary", "key", "key", "vip",
+        "ordinary",
+        "ordinary",
+        "ordinary",
+        "key",
+        "key",
+        "vip",
     ]
     assert grading.category("3") == "key"
 
@@ -70,8 +75,15 @@ def test_check_years_out_of_range(years):
 
 @pytest.mark.parametrize(
     ("text", "years"),
-    [(None, ()), ("", ()), ("  ", ()), ("2020", (2020,)), ("2021, 2020", (2020, 2021)),
-     ("2020;2021 2022", (2020, 2021, 2022)), ("2020,2020", (2020,))],
+    [
+        (None, ()),
+        ("", ()),
+        ("  ", ()),
+        ("2020", (2020,)),
+        ("2021, 2020", (2020, 2021)),
+        ("2020;2021 2022", (2020, 2021, 2022)),
+        ("2020,2020", (2020,)),
+    ],
 )
 def test_parse_excluded_years(text, years):
     assert grading.parse_excluded_years(text) == years
