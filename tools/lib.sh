@@ -115,13 +115,18 @@ pg_stop() {
     as_pg "$PGBIN/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null 2>&1
 }
 
+# ODOO_CMD: odoo-bin with this run's addons path, filestore and database server.
+odoo_command() {
+    ODOO_CMD=("$PYTHON" "$ODOO_SRC/odoo-bin"
+        --addons-path="$ODOO_SRC/odoo/addons,$WORK/addons"
+        --data-dir="$WORK/data"
+        --db_host=127.0.0.1 --db_port="$PGPORT" --db_user=odoo
+        --http-interface=127.0.0.1)
+}
+
 odoo_bin() {
-    "$PYTHON" "$ODOO_SRC/odoo-bin" \
-        --addons-path="$ODOO_SRC/odoo/addons,$WORK/addons" \
-        --data-dir="$WORK/data" \
-        --db_host=127.0.0.1 --db_port="$PGPORT" --db_user=odoo \
-        --http-interface=127.0.0.1 \
-        "$@"
+    odoo_command
+    "${ODOO_CMD[@]}" "$@"
 }
 
 module_depends() {
