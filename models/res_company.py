@@ -53,6 +53,46 @@ class ResCompany(models.Model):
         "The average reaches further back to keep the number of years.",
     )
 
+    tiering_auto_upgrade = fields.Selection(
+        [("request", "Ask for approval"), ("apply", "Apply at once")],
+        string="Upgrades Into Key or VIP",
+        required=True,
+        default="request",
+        help="When purchases alone raise a customer into a key-account or VIP grade: open an approval "
+        "request (the customer is served at the highest ordinary grade meanwhile), or apply it at once.",
+    )
+    tiering_downgrade_grace_days = fields.Integer(
+        string="Downgrade Grace Period",
+        default=30,
+        help="Days a key account or VIP keeps its grade after its purchases fall below it, so its team "
+        "can try to retain it.",
+    )
+    tiering_approver_id = fields.Many2one(
+        "res.users",
+        string="Default Approver",
+        domain=lambda self: [("groups_id", "in", self.env.ref("trade_crm_tiering.group_tiering_supervisor").id)],
+        help="Approves key-account grades when the customer's sales team leader is not a supervisor.",
+    )
+    tiering_gm_id = fields.Many2one(
+        "res.users",
+        string="General Manager",
+        domain=lambda self: [("groups_id", "in", self.env.ref("trade_crm_tiering.group_tiering_gm").id)],
+        help="Approves VIP grades after the supervisor.",
+    )
+    tiering_last_regrade = fields.Datetime(
+        string="Last Full Regrade",
+        readonly=True,
+        help="Until the first full regrade, grades are a first classification and apply without approval.",
+    )
+
+    @api.constrains("tiering_downgrade_grace_days")
+    def _check_tiering_grace_days(self):
+        for company in self:
+            if company.tiering_downgrade_grace_days < 0:
+                raise ValidationError(
+                    self.env._("%(company)s: the downgrade grace period cannot be negative.", company=company.name)
+                )
+
     @api.constrains(*THRESHOLD_FIELDS)
     def _check_tiering_thresholds(self):
         for company in self:

@@ -23,6 +23,11 @@ class ResConfigSettings(models.TransientModel):
     tiering_basis = fields.Selection(related="company_id.tiering_basis", readonly=False)
     tiering_years = fields.Integer(related="company_id.tiering_years", readonly=False)
     tiering_excluded_years = fields.Char(related="company_id.tiering_excluded_years", readonly=False)
+    tiering_auto_upgrade = fields.Selection(related="company_id.tiering_auto_upgrade", readonly=False)
+    tiering_downgrade_grace_days = fields.Integer(related="company_id.tiering_downgrade_grace_days", readonly=False)
+    tiering_approver_id = fields.Many2one(related="company_id.tiering_approver_id", readonly=False)
+    tiering_gm_id = fields.Many2one(related="company_id.tiering_gm_id", readonly=False)
+    tiering_last_regrade = fields.Datetime(related="company_id.tiering_last_regrade")
 
     def action_tiering_regrade_now(self):
         self.ensure_one()

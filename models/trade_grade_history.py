@@ -14,6 +14,7 @@ class TradeGradeHistory(models.Model):
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     old_star = fields.Selection(STAR_SELECTION, string="Old Grade", required=True)
     new_star = fields.Selection(STAR_SELECTION, string="New Grade", required=True)
+    actual_star = fields.Selection(STAR_SELECTION, string="Actual Grade", help="What purchases gave at the time.")
     annual_amount = fields.Monetary(string="Annual Purchase Amount", currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", string="Grading Currency")
     source = fields.Selection(

@@ -207,9 +207,10 @@ class TestGrading(TieringCase):
         self.env["res.partner"].action_tiering_regrade()
         message = partner.message_ids.filtered(lambda m: m.tracking_value_ids)[:1]
         self.assertTrue(message)
-        tracking = message.tracking_value_ids
-        self.assertEqual(tracking.field_id.name, "star_grade")
-        self.assertEqual((tracking.old_value_char, tracking.new_value_char), ("0 stars", "3 stars"))
+        tracked = {
+            value.field_id.name: (value.old_value_char, value.new_value_char) for value in message.tracking_value_ids
+        }
+        self.assertEqual(tracked, {"star_grade": ("0 stars", "3 stars"), "star_grade_actual": ("0 stars", "3 stars")})
         self.assertIn("Tiering Export Co", message.body)
 
     def test_regrading_a_recordset_grades_only_those_customers(self):
@@ -234,6 +235,10 @@ class TestGrading(TieringCase):
         self.assertEqual(self._grade(partner), ("3", 350_000.0))
         order.date_order = datetime.combine(self.today - timedelta(days=400), datetime.min.time())
         self.env["res.partner"].action_tiering_regrade()
+        self.assertEqual(self._grade(partner), ("3", 0.0), "a key account keeps its grade for the grace period")
+        self.assertEqual(partner.star_grade_actual, "0")
+        with freeze_time(self.today + timedelta(days=30)):
+            self.env["res.partner"].action_tiering_regrade()
         self.assertEqual(self._grade(partner), ("0", 0.0))
         self.assertEqual(self._history(partner)[-1].direction, "down")
 

@@ -7,6 +7,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 @tagged("post_install", "-at_install")
 class TestCustomerGradeTour(HttpCase):
     def test_rep_sees_the_stars_of_a_graded_customer(self):
+        self.env.company.tiering_auto_upgrade = "apply"
         rep = new_test_user(self.env, login="tour_rep", groups="sales_team.group_sale_salesman", lang="en_US")
         customer = self.env["res.partner"].create(
             {"name": "Tour Timber Importers", "is_company": True, "customer_rank": 1}
@@ -26,3 +27,30 @@ class TestCustomerGradeTour(HttpCase):
         self.start_tour(
             "/odoo/action-account.res_partner_action_customer", "trade_crm_tiering_customer_grade", login=rep.login
         )
+
+
+@tagged("post_install", "-at_install")
+class TestGradeApprovalTour(HttpCase):
+    def test_rep_requests_and_supervisor_approves(self):
+        company = self.env.company
+        rep = new_test_user(self.env, login="tour_req_rep", groups="sales_team.group_sale_salesman", lang="en_US")
+        supervisor = new_test_user(
+            self.env,
+            login="tour_req_sup",
+            groups="sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor",
+            lang="en_US",
+        )
+        team = self.env["crm.team"].create({"name": "Tour Team", "user_id": supervisor.id, "member_ids": rep.ids})
+        customer = self.env["res.partner"].create(
+            {"name": "Hamburg Timber Tour", "is_company": True, "user_id": rep.id, "team_id": team.id}
+        )
+        self.assertEqual(customer.with_company(company).star_grade, "0")
+
+        self.start_tour(f"/odoo/res.partner/{customer.id}", "trade_crm_tiering_request_grade", login=rep.login)
+        request = self.env["trade.grade.request"].search([("partner_id", "=", customer.id)])
+        self.assertEqual((request.state, request.requested_star, request.requester_id), ("to_approve", "4", rep))
+        self.assertEqual(request.activity_ids.user_id, supervisor)
+
+        self.start_tour("/odoo", "trade_crm_tiering_approve_grade", login=supervisor.login)
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(customer.with_company(company).star_grade, "4")

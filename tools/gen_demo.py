@@ -98,6 +98,7 @@ def partner_records():
             f'        <field name="country_id" ref="base.{country}"/>',
             f'        <field name="email">purchasing@{slug(name).replace("_", "")[:20]}.example.com</field>',
             f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
+            '        <field name="team_id" ref="demo_team_export"/>',
             f'        <field name="property_product_pricelist" ref="{PRICELIST_REF[currency]}"/>',
             "    </record>",
             f'    <record id="{ref}_buyer" model="res.partner">',
@@ -148,7 +149,7 @@ def order_xml(ref, partner, currency, amount_usd, days_ago, index, rng):
         f'        <field name="partner_id" ref="{partner}"/>',
         f'        <field name="pricelist_id" ref="{PRICELIST_REF[currency]}"/>',
         f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
-        '        <field name="team_id" ref="sales_team.team_sales_department"/>',
+        '        <field name="team_id" ref="demo_team_export"/>',
         f'        <field name="date_order" eval="{date}"/>',
         f'        <field name="order_line" eval="{line}"/>',
         '        <field name="state">sale</field>',
@@ -169,6 +170,18 @@ def main():
         "",
         "    <!-- Grade every demo customer once their orders exist. -->",
         '    <function model="res.partner" name="action_tiering_regrade" eval="[[]]"/>',
+        "",
+        "    <!-- A rep asks for a potential grade: it waits for the team's supervisor. -->",
+        '    <record id="demo_grade_request_1" model="trade.grade.request">',
+        '        <field name="partner_id" ref="demo_customer_22"/>',
+        '        <field name="requester_id" ref="base.user_demo"/>',
+        '        <field name="requested_star">3</field>',
+        '        <field name="reason">Opening three new stores in East Africa next year; '
+        "serve as a key account to win the flooring tender.</field>",
+        '        <field name="review_date"'
+        " eval=\"(DateTime.today() + relativedelta(months=6)).strftime('%Y-%m-%d')\"/>",
+        "    </record>",
+        '    <function model="trade.grade.request" name="action_submit" eval="[[ref(\'demo_grade_request_1\')]]"/>',
     ]
     write(ROOT / "demo" / "sale_order_demo.xml", orders)
 

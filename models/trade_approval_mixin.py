@@ -1,0 +1,137 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .trade_approval_step import ROLE_GROUPS
+
+
+class TradeApprovalMixin(models.AbstractModel):
+    """Signatures a document needs, each asked for through a mail activity.
+
+    A model using it inherits ``mail.activity.mixin``, defines ``_approval_activity_type`` (the
+    xml id of the activity type) and implements ``_approval_requester()`` and
+    ``_approval_activity_note(step)``. It calls ``_approval_start(chain)`` with the
+    ``[(role, user)]`` to ask in turn, ``_approval_approve()``, ``_approval_reject()`` and
+    ``_approval_cancel()``. Steps are written as superuser: users act through these methods only.
+    """
+
+    _name = "trade.approval.mixin"
+    _description = "Approval Workflow"
+    _approval_activity_type = None
+
+    approval_step_ids = fields.One2many(
+        "trade.approval.step",
+        "res_id",
+        string="Approval Steps",
+        domain=lambda self: [("res_model", "=", self._name)],
+        readonly=True,
+    )
+    approval_user_id = fields.Many2one(
+        "res.users",
+        string="Waiting For",
+        readonly=True,
+        index="btree_not_null",
+        copy=False,
+        help="Whose approval the document is waiting for.",
+    )
+    can_approve = fields.Boolean(compute="_compute_can_approve")
+
+    @api.depends_context("uid")
+    @api.depends("approval_step_ids.state", "approval_step_ids.user_id")
+    def _compute_can_approve(self):
+        for record in self:
+            step = record._approval_pending_step()
+            record.can_approve = bool(step) and record._approval_may_sign(step, self.env.user)
+
+    def _approval_requester(self):
+        raise NotImplementedError
+
+    def _approval_activity_note(self, step):
+        raise NotImplementedError
+
+    def _approval_pending_step(self):
+        self.ensure_one()
+        return self.approval_step_ids.filtered(lambda step: step.state == "pending")[:1]
+
+    def _approval_may_sign(self, step, user):
+        """The assigned approver, or anyone holding the step's role; never the requester."""
+        if user == self._approval_requester():
+            return False
+        return user == step.user_id or user.has_group(ROLE_GROUPS[step.role])
+
+    def _approval_start(self, chain):
+        """Ask ``chain`` (``[(role, user)]``) in turn, starting with its first step."""
+        self.ensure_one()
+        # sudo: steps are only written by the workflow, never directly by users.
+        steps = (
+            self.env["trade.approval.step"]
+            .sudo()
+            .create(
+                [
+                    {"res_model": self._name, "res_id": self.id, "sequence": index, "role": role, "user_id": user.id}
+                    for index, (role, user) in enumerate(chain)
+                ]
+            )
+        )
+        self._approval_ask(steps[:1])
+
+    def _approval_ask(self, step):
+        activity = self.sudo().activity_schedule(
+            self._approval_activity_type,
+            user_id=step.user_id.id,
+            note=self._approval_activity_note(step),
+        )
+        step.sudo().write({"state": "pending", "activity_id": activity.id})
+        self.sudo().approval_user_id = step.user_id
+
+    def _approval_check_signer(self, step):
+        if not step:
+            raise UserError(self.env._("%(document)s is not waiting for an approval.", document=self.display_name))
+        if self.env.user == self._approval_requester():
+            raise AccessError(
+                self.env._("Nobody approves their own request (%(document)s).", document=self.display_name)
+            )
+        if not self._approval_may_sign(step, self.env.user):
+            raise AccessError(
+                self.env._(
+                    "%(document)s waits for the approval of %(approver)s; you cannot sign it.",
+                    document=self.display_name,
+                    approver=step.user_id.name,
+                )
+            )
+
+    def _approval_sign(self, step, state, feedback):
+        # sudo: the signer may not be the activity's assignee (another supervisor stepping in).
+        step.sudo().write(
+            {"state": state, "signed_by_id": self.env.uid, "signed_on": fields.Datetime.now(), "feedback": feedback}
+        )
+        if step.activity_id:
+            step.activity_id.sudo().action_feedback(feedback=feedback or "")
+
+    def _approval_approve(self, feedback=None):
+        """Sign the pending step; ask the next one. True when every step is signed."""
+        self.ensure_one()
+        step = self._approval_pending_step()
+        self._approval_check_signer(step)
+        self._approval_sign(step, "approved", feedback)
+        following = self.approval_step_ids.filtered(lambda s: s.state == "waiting")[:1]
+        if following:
+            self._approval_ask(following)
+            return False
+        self.sudo().approval_user_id = False
+        return True
+
+    def _approval_reject(self, reason):
+        self.ensure_one()
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why %(document)s is rejected.", document=self.display_name))
+        step = self._approval_pending_step()
+        self._approval_check_signer(step)
+        self._approval_sign(step, "rejected", reason)
+        self._approval_cancel()
+
+    def _approval_cancel(self):
+        """Drop the steps still owed and their activities."""
+        open_steps = self.approval_step_ids.filtered(lambda s: s.state in ("waiting", "pending"))
+        open_steps.activity_id.sudo().unlink()
+        open_steps.sudo().write({"state": "cancelled"})
+        self.sudo().approval_user_id = False

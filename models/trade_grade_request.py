@@ -1,0 +1,353 @@
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import formatLang
+
+from ..trade_crm_tiering import grading, policy
+from .res_partner import CATEGORY_SELECTION, STAR_SELECTION
+
+# Fields users never write directly: the workflow methods set them.
+WORKFLOW_FIELDS = frozenset(
+    {"state", "requester_id", "source", "rejection_reason", "approval_user_id", "name", "company_id"}
+)
+OPEN_STATES = ("draft", "to_approve")
+
+
+class TradeGradeRequest(models.Model):
+    _name = "trade.grade.request"
+    _description = "Grade Change Request"
+    _inherit = ["mail.thread", "mail.activity.mixin", "trade.approval.mixin"]
+    _order = "id desc"
+    _approval_activity_type = "trade_crm_tiering.mail_activity_type_grade_approval"
+
+    name = fields.Char(readonly=True, copy=False, default=lambda self: self.env._("New"))
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    requester_id = fields.Many2one(
+        "res.users", string="Requested By", required=True, index=True, default=lambda self: self.env.user
+    )
+    source = fields.Selection(
+        [("manual", "Requested by a rep"), ("auto", "From sales data")], required=True, default="manual"
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_approve", "To Approve"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="Status",
+        required=True,
+        default="draft",
+        tracking=True,
+        index=True,
+    )
+    current_star = fields.Selection(
+        STAR_SELECTION, string="Current Grade", compute="_compute_customer_snapshot", store=True
+    )
+    actual_star = fields.Selection(
+        STAR_SELECTION, string="Actual Grade", compute="_compute_customer_snapshot", store=True
+    )
+    annual_amount = fields.Monetary(
+        string="Annual Purchase Amount", compute="_compute_customer_snapshot", store=True, currency_field="currency_id"
+    )
+    currency_id = fields.Many2one("res.currency", related="company_id.tiering_currency_id", string="Grading Currency")
+    requested_star = fields.Selection(STAR_SELECTION, string="Requested Grade", required=True, tracking=True)
+    requested_category = fields.Selection(CATEGORY_SELECTION, compute="_compute_requested_category", store=True)
+    reason = fields.Text(required=True, tracking=True)
+    review_date = fields.Date(help="For a grade above what the customer buys today: when it is looked at again.")
+    rejection_reason = fields.Text()
+
+    @api.depends("partner_id", "company_id")
+    def _compute_customer_snapshot(self):
+        for request in self:
+            customer = request.partner_id.commercial_partner_id.with_company(request.company_id).sudo()
+            request.current_star = customer.star_grade or "0"
+            request.actual_star = customer.star_grade_actual or "0"
+            request.annual_amount = customer.tiering_annual_amount
+
+    @api.depends("requested_star")
+    def _compute_requested_category(self):
+        for request in self:
+            request.requested_category = request.requested_star and grading.category(request.requested_star)
+
+    @api.depends("partner_id", "requested_star")
+    def _compute_display_name(self):
+        stars = dict(STAR_SELECTION)
+        for request in self:
+            request.display_name = self.env._(
+                "%(customer)s: %(old)s → %(new)s",
+                customer=request.partner_id.name or "",
+                old=stars.get(request.current_star, ""),
+                new=stars.get(request.requested_star, ""),
+            )
+
+    # ------------------------------------------------------------------
+    # Protection
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not self.env.su:
+                # A user's request starts as a draft of their own, whatever the values sent.
+                for name in WORKFLOW_FIELDS - {"company_id"}:
+                    vals.pop(name, None)
+                vals.update(requester_id=self.env.uid, state="draft", source="manual")
+            if vals.get("partner_id"):
+                vals["partner_id"] = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            if WORKFLOW_FIELDS.intersection(vals):
+                raise AccessError(self.env._("Grade requests move on through Submit, Approve, Reject and Cancel only."))
+            if any(request.state != "draft" for request in self):
+                raise UserError(self.env._("Only draft grade requests can be edited."))
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Workflow
+    # ------------------------------------------------------------------
+
+    def action_submit(self):
+        for request in self:
+            request._check_submittable()
+            chain = request._grade_approval_chain()
+            # sudo: the workflow sets the state; users cannot (see write()).
+            request.sudo().write(
+                {
+                    "state": "to_approve" if chain else "approved",
+                    "name": self.env["ir.sequence"].next_by_code("trade.grade.request") or request.name,
+                }
+            )
+            if chain:
+                request._approval_start(chain)
+            else:
+                request._finish_approved()
+        return True
+
+    def action_approve(self, feedback=None):
+        for request in self:
+            if request.state != "to_approve":
+                raise UserError(self.env._("%(request)s is not waiting for approval.", request=request.display_name))
+            if request._approval_approve(feedback):
+                request._finish_approved()
+        return True
+
+    def action_reject(self, reason):
+        for request in self:
+            if request.state != "to_approve":
+                raise UserError(self.env._("%(request)s is not waiting for approval.", request=request.display_name))
+            request._approval_reject(reason)
+            request.sudo().write({"state": "rejected", "rejection_reason": reason})
+            request._notify_requester(
+                self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+            )
+        return True
+
+    def action_cancel(self):
+        for request in self:
+            if request.state not in OPEN_STATES:
+                raise UserError(self.env._("%(request)s is already closed.", request=request.display_name))
+            is_supervisor = self.env.user.has_group("trade_crm_tiering.group_tiering_supervisor")
+            if request.requester_id != self.env.user and not is_supervisor and not self.env.su:
+                raise AccessError(self.env._("Only the requester or a supervisor can cancel a grade request."))
+            request._approval_cancel()
+            request.sudo().state = "cancelled"
+        return True
+
+    def action_open_reject_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Grade Request"),
+            "res_model": "trade.grade.request.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_request_id": self.id},
+        }
+
+    def _check_submittable(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(self.env._("%(request)s was already submitted.", request=self.display_name))
+        if self.requester_id != self.env.user and not self.env.su:
+            raise AccessError(self.env._("Only %(user)s can submit this request.", user=self.requester_id.name))
+        requested, actual = int(self.requested_star), int(self.actual_star or 0)
+        if not policy.changes_anything(self._customer_grade_state(), requested):
+            raise UserError(
+                self.env._(
+                    "%(customer)s is already served at %(grade)s.",
+                    customer=self.partner_id.name,
+                    grade=dict(STAR_SELECTION)[self.requested_star],
+                )
+            )
+        if requested < actual:
+            raise UserError(
+                self.env._(
+                    "%(customer)s buys enough for %(actual)s: a grade request cannot go below that.",
+                    customer=self.partner_id.name,
+                    actual=dict(STAR_SELECTION)[self.actual_star],
+                )
+            )
+        other = self.search_count(
+            [
+                ("id", "!=", self.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "to_approve"),
+                ("source", "=", "manual"),
+            ]
+        )
+        if other:
+            raise UserError(
+                self.env._("%(customer)s already has a grade request waiting.", customer=self.partner_id.name)
+            )
+
+    def _customer_grade_state(self):
+        customer = self.partner_id.with_company(self.company_id).sudo()
+        return policy.GradeState(
+            actual=int(customer.star_grade_actual or 0),
+            effective=int(customer.star_grade or 0),
+            potential=int(customer.star_grade_potential or 0),
+            downgrade_due=customer.tiering_downgrade_due or None,
+        )
+
+    def _grade_approval_chain(self):
+        """``[(role, user)]``: nobody for ordinary grades, a supervisor for key, then the GM for VIP."""
+        self.ensure_one()
+        category = grading.category(self.requested_star)
+        if category == "ordinary":
+            return []
+        customer = self.partner_id.with_company(self.company_id)
+        supervisor = customer._tiering_supervisor(exclude=self.requester_id)
+        if not supervisor:
+            raise UserError(
+                self.env._(
+                    "Nobody can approve key-account grades for %(customer)s: make its sales team leader a "
+                    "supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                    customer=self.partner_id.name,
+                )
+            )
+        chain = [("supervisor", supervisor)]
+        if category == "vip":
+            manager = self.company_id.tiering_gm_id
+            if not manager or manager == self.requester_id:
+                raise UserError(
+                    self.env._(
+                        "VIP grades need a general manager other than the requester: set one in "
+                        "Settings > Sales > Customer Tiering."
+                    )
+                )
+            chain.append(("gm", manager))
+        return chain
+
+    def _finish_approved(self):
+        self.sudo().state = "approved"
+        self.env["trade.tiering.engine"]._apply_request(self)
+        self._notify_requester(
+            self.env._(
+                "Approved: %(customer)s is now served at %(grade)s.",
+                customer=self.partner_id.name,
+                grade=dict(STAR_SELECTION)[self.requested_star],
+            )
+        )
+
+    def _notify_requester(self, message):
+        recipients = self.requester_id.partner_id
+        if self.source == "auto" or self.requester_id.id == SUPERUSER_ID:
+            recipients = self.partner_id.user_id.partner_id
+        # sudo: the outcome is logged on the request whoever decided it.
+        self.sudo().message_post(
+            body=Markup("<p>%s</p>") % message,
+            partner_ids=recipients.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    # ------------------------------------------------------------------
+    # Approval mixin
+    # ------------------------------------------------------------------
+
+    def _approval_requester(self):
+        return self.requester_id
+
+    def _approval_activity_note(self, step):
+        stars = dict(STAR_SELECTION)
+        amount = formatLang(self.env, self.annual_amount, currency_obj=self.currency_id)
+        return Markup("<p>%s</p><p>%s</p>") % (
+            self.env._(
+                "%(customer)s: %(current)s → %(requested)s (annual purchase amount %(amount)s).",
+                customer=self.partner_id.name,
+                current=stars.get(self.current_star, ""),
+                requested=stars[self.requested_star],
+                amount=amount,
+            ),
+            self.env._("Reason: %(reason)s", reason=self.reason),
+        )
+
+    # ------------------------------------------------------------------
+    # Requests opened by the grading engine
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _open_auto_requests(self, company, requested):
+        """Ask approval for grades data supports (``{partner id: stars}``), once per grade."""
+        requests = self.sudo().with_company(company)
+        existing = requests.search(
+            [
+                ("partner_id", "in", list(requested)),
+                ("company_id", "=", company.id),
+                ("source", "=", "auto"),
+                ("state", "in", OPEN_STATES),
+            ]
+        )
+        stale = existing.filtered(lambda r: int(r.requested_star) != requested[r.partner_id.id])
+        stale._cancel_unsupported()
+        kept = {request.partner_id.id for request in existing - stale}
+        customers = self.env["res.partner"].sudo().with_company(company).browse(list(requested))
+        amounts = {customer.id: customer.tiering_annual_amount for customer in customers}
+        currency = company.tiering_currency_id
+        new = requests.create(
+            [
+                {
+                    "partner_id": partner_id,
+                    "company_id": company.id,
+                    "requester_id": SUPERUSER_ID,
+                    "source": "auto",
+                    "requested_star": str(star),
+                    "reason": self.env._(
+                        "Purchases of the grading period (%(amount)s) give %(grade)s.",
+                        amount=formatLang(self.env, amounts[partner_id], currency_obj=currency),
+                        grade=dict(STAR_SELECTION)[str(star)],
+                    ),
+                }
+                for partner_id, star in requested.items()
+                if partner_id not in kept
+            ]
+        )
+        for request in new:
+            try:
+                with self.env.cr.savepoint():
+                    request.action_submit()
+            except UserError as error:
+                # No approver configured: the request waits as a draft, saying why.
+                request.message_post(body=Markup("<p>%s</p>") % error.args[0])
+        return new
+
+    def _cancel_unsupported(self):
+        for request in self:
+            request._approval_cancel()
+            request.sudo().state = "cancelled"
+            request.sudo().message_post(
+                body=Markup("<p>%s</p>") % self.env._("Cancelled: the customer's purchases no longer give this grade.")
+            )

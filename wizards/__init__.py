@@ -1,0 +1,1 @@
+from . import trade_grade_request_reject
