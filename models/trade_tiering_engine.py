@@ -38,11 +38,6 @@ SQL_TYPES = {
 }
 
 
-def _sql_value(value):
-    """Odoo's empty ``False`` is SQL's NULL."""
-    return None if value is False else value
-
-
 def _unnest(columns):
     """``unnest(...) AS v(...)`` over ``columns`` (``{name: (sql type, values)}``)."""
     arrays = SQL(", ").join(SQL("%s::%s[]", values, SQL(pg_type)) for pg_type, values in columns.values())
@@ -70,7 +65,7 @@ class TradeTieringEngine(models.AbstractModel):
 
         ``partner_ids``: commercial partners to grade; None grades every customer of the company
         and also applies downgrades whose grace period is over.
-        Returns ``{partner id: policy.Decision}`` of the customers whose grading changed.
+        Returns ``{partner id: Update}`` of the customers whose grading changed.
         """
         # sudo: see the class docstring.
         engine = self.sudo().with_company(company)
@@ -101,7 +96,7 @@ class TradeTieringEngine(models.AbstractModel):
         engine._follow_up_decisions(company, updates)
         if partner_ids is None:
             company.tiering_last_regrade = fields.Datetime.now()
-        return {pid: update.decision for pid, update in updates.items()}
+        return updates
 
     @api.model
     def _apply_request(self, request):
@@ -336,10 +331,16 @@ class TradeTieringEngine(models.AbstractModel):
         names = sorted(rows[0][1])
         partners.flush_model(names)
         cid = str(company.id)
+        # Like the ORM, store nothing where the value is the field's fallback (ir.default).
+        fallbacks = self.env["ir.default"]._get_model_defaults("res.partner")
         columns = {"id": ("int4", [partner_id for partner_id, _values in rows])}
         for name in names:
             pg_type = SQL_TYPES[partners._fields[name].type]
-            columns[name] = (pg_type, [_sql_value(values[name]) for _partner_id, values in rows])
+            fallback = fallbacks.get(name)
+            columns[name] = (
+                pg_type,
+                [None if values[name] in (False, fallback) else values[name] for _partner_id, values in rows],
+            )
         assignments = SQL(", ").join(
             SQL(
                 """%(column)s = CASE WHEN %(new)s IS NULL THEN COALESCE(%(old)s, '{}'::jsonb) - %(cid)s
