@@ -3,9 +3,10 @@ from dataclasses import replace
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import formatLang
 
 from ..trade_crm_tiering import currency as tiering_currency
@@ -23,6 +24,25 @@ GRADE_FIELDS = (
     "potential_reason",
     "potential_review_date",
 )
+
+
+# PostgreSQL array types of the field types the engine writes in bulk.
+SQL_TYPES = {
+    "float": "float8",
+    "selection": "varchar",
+    "date": "date",
+    "text": "text",
+    "many2one": "int4",
+    "integer": "int4",
+    "char": "varchar",
+}
+
+
+def _unnest(columns):
+    """``unnest(...) AS v(...)`` over ``columns`` (``{name: (sql type, values)}``)."""
+    arrays = SQL(", ").join(SQL("%s::%s[]", values, SQL(pg_type)) for pg_type, values in columns.values())
+    names = SQL(", ").join(SQL.identifier(name) for name in columns)
+    return SQL("unnest(%s) AS v(%s)", arrays, names)
 
 
 class TradeTieringEngine(models.AbstractModel):
@@ -45,7 +65,7 @@ class TradeTieringEngine(models.AbstractModel):
 
         ``partner_ids``: commercial partners to grade; None grades every customer of the company
         and also applies downgrades whose grace period is over.
-        Returns ``{partner id: policy.Decision}`` of the customers whose grading changed.
+        Returns ``{partner id: Update}`` of the customers whose grading changed.
         """
         # sudo: see the class docstring.
         engine = self.sudo().with_company(company)
@@ -76,7 +96,7 @@ class TradeTieringEngine(models.AbstractModel):
         engine._follow_up_decisions(company, updates)
         if partner_ids is None:
             company.tiering_last_regrade = fields.Datetime.now()
-        return {pid: update.decision for pid, update in updates.items()}
+        return updates
 
     @api.model
     def _apply_request(self, request):
@@ -134,78 +154,107 @@ class TradeTieringEngine(models.AbstractModel):
         return SQL(" AND ").join(conditions)
 
     def _aggregate_amounts(self, company, window, partner_ids=None):
-        """``{commercial partner id: annual amount}`` in the grading currency, in one aggregation."""
+        """``{commercial partner id: annual amount}`` in the grading currency, in one aggregation.
+
+        Each order is converted at its date's rate, looked up by position in an array of daily
+        factors so the query keeps the plan of a plain SUM, and rounded to the cent (summed in
+        whole cents, the result does not depend on the order PostgreSQL adds rows in).
+        """
         self.env["sale.order"].flush_model(
             ["amount_untaxed", "currency_id", "date_order", "state", "company_id", "partner_id"]
         )
         self.env["res.currency.rate"].flush_model(["rate", "name", "currency_id", "company_id"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         where = self._order_conditions(company, window, partner_ids)
-        factors = self._conversion_factors(company, where)
-        if not factors:
-            return {}
-        keys = list(factors)
+        scale = 10 ** company.tiering_currency_id.decimal_places
+        currencies = self._candidate_currencies(company)
+        factors = self._daily_factors(company, window, currencies)
+        rows = self._sum_orders(window, where, currencies, factors, scale)
+        if any(incomplete for _partner, _cents, incomplete in rows):
+            # An order in a currency no pricelist uses (any more), or in one without rates.
+            currencies = sorted(set(currencies) | self._order_currencies(where))
+            factors = self._daily_factors(company, window, currencies)
+            rows = self._sum_orders(window, where, currencies, factors, scale)
+            if any(incomplete for _partner, _cents, incomplete in rows):
+                self._raise_missing_rates(company, window, where, currencies, factors)
+        return {partner_id: window.annualise(cents / scale) for partner_id, cents, _incomplete in rows}
+
+    def _candidate_currencies(self, company):
+        """The currencies orders are expected in: the pricelists', the company's, the grading one."""
+        rows = self.env.execute_query(
+            SQL("SELECT DISTINCT currency_id FROM product_pricelist WHERE currency_id IS NOT NULL")
+        )
+        return sorted({row[0] for row in rows} | {company.currency_id.id, company.tiering_currency_id.id})
+
+    def _order_currencies(self, where):
         rows = self.env.execute_query(
             SQL(
-                """SELECT p.commercial_partner_id, SUM(so.amount_untaxed::float8 * f.factor)
-                     FROM sale_order so
-                     JOIN res_partner p ON p.id = so.partner_id
-                     JOIN unnest(%(currencies)s::int[], %(days)s::date[], %(factors)s::float8[])
-                          AS f(currency_id, day, factor)
-                       ON f.currency_id = so.currency_id AND f.day = so.date_order::date
-                    WHERE %(where)s
-                    GROUP BY p.commercial_partner_id""",
-                currencies=[currency for currency, _day in keys],
-                days=[day for _currency, day in keys],
-                factors=[factors[key] for key in keys],
-                where=where,
+                """SELECT DISTINCT so.currency_id FROM sale_order so
+                     JOIN res_partner p ON p.id = so.partner_id WHERE %s""",
+                where,
             )
         )
-        return {partner_id: window.annualise(total) for partner_id, total in rows}
+        return {row[0] for row in rows}
 
-    def _conversion_factors(self, company, where):
-        """Factors into the grading currency for each (currency, day) the selected orders use."""
+    def _daily_factors(self, company, window, currencies):
+        """Factors into the grading currency for each of ``currencies`` and each day of ``window``."""
         rows = self.env.execute_query(
             SQL(
-                """WITH days AS (
-                        SELECT DISTINCT so.currency_id, so.date_order::date AS day
-                          FROM sale_order so
-                          JOIN res_partner p ON p.id = so.partner_id
-                         WHERE %(where)s
-                   ), pairs AS (
-                        SELECT currency_id, day FROM days
-                         UNION
-                        SELECT %(grading)s, day FROM days
-                   )
-                   SELECT pairs.currency_id, pairs.day, COALESCE(
-                          (SELECT r.rate FROM res_currency_rate r
-                            WHERE r.currency_id = pairs.currency_id AND r.name <= pairs.day
-                              AND (r.company_id IS NULL OR r.company_id = %(root)s)
-                            ORDER BY r.company_id, r.name DESC LIMIT 1),
-                          (SELECT r.rate FROM res_currency_rate r
-                            WHERE r.currency_id = pairs.currency_id
-                              AND (r.company_id IS NULL OR r.company_id = %(root)s)
-                            ORDER BY r.company_id, r.name LIMIT 1))
-                     FROM pairs""",
-                where=where,
-                grading=company.tiering_currency_id.id,
+                """SELECT currency_id, name, rate, company_id IS NOT NULL
+                     FROM res_currency_rate
+                    WHERE currency_id = ANY(%(currencies)s)
+                      AND (company_id IS NULL OR company_id = %(root)s)
+                    ORDER BY currency_id, name""",
+                currencies=list({*currencies, company.tiering_currency_id.id}),
                 root=company.root_id.id,
             )
         )
-        rates = {(currency, day): rate for currency, day, rate in rows}
-        try:
-            return tiering_currency.conversion_factors(rates, company.tiering_currency_id.id, company.currency_id.id)
-        except tiering_currency.MissingRateError as error:
-            names = ", ".join(self.env["res.currency"].browse(cid).name for cid, _day in error.missing)
-            raise UserError(
-                self.env._(
-                    "Customer grades of %(company)s cannot be computed: %(currencies)s has no exchange "
-                    "rate. Add a rate under Accounting or Sales > Configuration > Currencies, then "
-                    "regrade.",
-                    company=company.name,
-                    currencies=names,
-                )
-            ) from None
+        rates = defaultdict(lambda: ([], []))
+        for currency, day, rate, own in rows:
+            rates[currency][0 if own else 1].append((day, rate))
+        return tiering_currency.daily_factors(
+            window.days(), currencies, rates, company.tiering_currency_id.id, company.currency_id.id
+        )
+
+    def _sum_orders(self, window, where, currencies, factors, scale):
+        """``[(partner, cents, incomplete)]``: ``incomplete`` when an order could not be converted."""
+        index = SQL(
+            "(array_position(%(currencies)s::int[], so.currency_id) - 1) * %(days)s"
+            " + (so.date_order::date - %(start)s::date) + 1",
+            currencies=currencies,
+            days=len(window.days()),
+            start=window.start,
+        )
+        factor = SQL("(%s::float8[])[%s]", factors, index)
+        return self.env.execute_query(
+            SQL(
+                """SELECT p.commercial_partner_id,
+                          SUM(ROUND(so.amount_untaxed::float8 * %(factor)s * %(scale)s))::bigint,
+                          BOOL_OR(%(factor)s IS NULL)
+                     FROM sale_order so
+                     JOIN res_partner p ON p.id = so.partner_id
+                    WHERE %(where)s
+                    GROUP BY p.commercial_partner_id""",
+                factor=factor,
+                scale=scale,
+                where=where,
+            )
+        )
+
+    def _raise_missing_rates(self, company, window, where, currencies, factors):
+        days = len(window.days())
+        without = {currency for index, currency in enumerate(currencies) if factors[index * days] is None}
+        used = self._order_currencies(where) | {company.tiering_currency_id.id}
+        names = ", ".join(sorted(self.env["res.currency"].browse(without & used).mapped("name")))
+        raise UserError(
+            self.env._(
+                "Customer grades of %(company)s cannot be computed: %(currencies)s has no exchange "
+                "rate. Add a rate under Accounting or Sales > Configuration > Currencies, then "
+                "regrade.",
+                company=company.name,
+                currencies=names,
+            )
+        )
 
     def _read_states(self, company, partner_ids, today):
         """``{commercial partner id: StoredState}`` for ``company``.
@@ -254,127 +303,178 @@ class TradeTieringEngine(models.AbstractModel):
         updates = {pid: update for pid, update in updates.items() if update.changes_something}
         if not updates:
             return
-        partners = self.env["res.partner"].with_company(company)
         contacts = self._contacts_of(list(updates))
-        amounts = {pid: u.amount for pid, u in updates.items() if u.amount != u.before.amount}
-        if amounts:
-            self._write_amounts(company, amounts, contacts)
         today = fields.Date.context_today(self)
-        groups = defaultdict(list)
+        rows = []
         for partner_id, update in updates.items():
-            groups[update.values(today)].append(partner_id)
-            groups[update.values(today)].extend(contacts.get(partner_id, ()))
-        for values, ids in groups.items():
-            partners.browse(ids).write(dict(values))
+            values = update.values(today)
+            rows += [(target, values) for target in (partner_id, *contacts.get(partner_id, ()))]
+        self._write_grade_fields(company, rows)
         self._log_moves(company, updates, source, reason)
 
     def _contacts_of(self, entity_ids):
         """``{commercial partner id: [contact ids]}``, archived contacts included."""
-        groups = (
-            self.env["res.partner"]
-            .with_context(active_test=False)
-            ._read_group(
-                [("commercial_partner_id", "in", entity_ids), ("is_company", "=", False), ("parent_id", "!=", False)],
-                ["commercial_partner_id"],
-                ["id:array_agg"],
-            )
+        groups = self.env["res.partner"].with_context(active_test=False)._read_group(
+            [("commercial_partner_id", "in", entity_ids), ("is_company", "=", False), ("parent_id", "!=", False)],
+            ["commercial_partner_id"],
+            ["id:array_agg"],
         )
         return {entity.id: ids for entity, ids in groups}
 
-    def _write_amounts(self, company, amounts, contacts):
-        """One UPDATE for every amount: each customer's differs, so grouped ORM writes would not batch."""
-        ids, values = [], []
-        for partner_id, amount in amounts.items():
-            for target in (partner_id, *contacts.get(partner_id, ())):
-                ids.append(target)
-                values.append(amount)
+    def _write_grade_fields(self, company, rows):
+        """One UPDATE for ``rows`` (``[(partner id, {field: value})]``), each field company-dependent.
+
+        Through the ORM every customer would be a write of its own: their amounts all differ, and
+        res.partner.write syncs contacts and prepares mail tracking record by record.
+        """
         partners = self.env["res.partner"]
-        partners.flush_model(["tiering_annual_amount"])
+        names = sorted(rows[0][1])
+        partners.flush_model(names)
+        cid = str(company.id)
+        # Like the ORM, store nothing where the value is the field's fallback (ir.default).
+        fallbacks = self.env["ir.default"]._get_model_defaults("res.partner")
+        columns = {"id": ("int4", [partner_id for partner_id, _values in rows])}
+        for name in names:
+            pg_type = SQL_TYPES[partners._fields[name].type]
+            fallback = fallbacks.get(name)
+            columns[name] = (
+                pg_type,
+                [None if values[name] in (False, fallback) else values[name] for _partner_id, values in rows],
+            )
+        assignments = SQL(", ").join(
+            SQL(
+                """%(column)s = CASE WHEN %(new)s IS NULL THEN COALESCE(%(old)s, '{}'::jsonb) - %(cid)s
+                                     ELSE COALESCE(%(old)s, '{}'::jsonb) || jsonb_build_object(%(cid)s, %(new)s) END""",
+                column=SQL.identifier(name),
+                new=SQL.identifier("v", name),
+                old=SQL.identifier("p", name),
+                cid=cid,
+            )
+            for name in names
+        )
         self.env.execute_query(
             SQL(
-                """UPDATE res_partner p
-                      SET tiering_annual_amount = COALESCE(p.tiering_annual_amount, '{}'::jsonb)
-                                                  || jsonb_build_object(%(cid)s, v.amount)
-                     FROM unnest(%(ids)s::int[], %(amounts)s::float8[]) AS v(id, amount)
-                    WHERE p.id = v.id""",
-                cid=str(company.id),
-                ids=ids,
-                amounts=values,
+                "UPDATE res_partner p SET %s FROM %s WHERE p.id = v.id",
+                assignments,
+                _unnest(columns),
             )
         )
-        records = partners.browse(ids)
-        records.invalidate_recordset(["tiering_annual_amount"])
-        records.modified(["tiering_annual_amount"])
+        written = partners.browse(columns["id"][1])
+        written.invalidate_recordset(names)
+        written.modified(names)
 
     def _log_moves(self, company, updates, source, reason=None):
         """Grade history and a chatter tracking message for each customer whose grade moved."""
         moves = {pid: u for pid, u in updates.items() if u.moved}
         if not moves:
             return
-        self.env["trade.grade.history"].create(
-            [
-                {
-                    "partner_id": partner_id,
-                    "company_id": company.id,
-                    "old_star": str(update.before.grade.effective),
-                    "new_star": str(update.decision.effective),
-                    "actual_star": str(update.grade.actual),
-                    "annual_amount": update.amount,
-                    "currency_id": company.tiering_currency_id.id,
-                    "source": source,
-                    "reason": reason,
-                    "user_id": self.env.uid,
-                }
-                for partner_id, update in moves.items()
-                if update.before.grade.effective != update.decision.effective
-            ]
-        )
-        self._post_tracking(company, moves)
+        served = {pid: u for pid, u in moves.items() if u.before.grade.effective != u.decision.effective}
+        if served:
+            self._insert_history(company, served, source, reason)
+        self._insert_tracking_messages(company, moves)
 
-    def _post_tracking(self, company, moves):
-        """The chatter message Odoo's field tracking would post, for many customers at once."""
-        partners = self.env["res.partner"]
-        field_info = partners.fields_get(["star_grade", "star_grade_actual"])
+    def _insert_history(self, company, moves, source, reason):
+        now = fields.Datetime.now()
+        columns = {
+            "partner_id": ("int4", list(moves)),
+            "old_star": ("varchar", [str(u.before.grade.effective) for u in moves.values()]),
+            "new_star": ("varchar", [str(u.decision.effective) for u in moves.values()]),
+            "actual_star": ("varchar", [str(u.grade.actual) for u in moves.values()]),
+            "annual_amount": ("numeric", [u.amount for u in moves.values()]),
+            "direction": (
+                "varchar",
+                ["up" if u.decision.effective > u.before.grade.effective else "down" for u in moves.values()],
+            ),
+        }
+        constants = {
+            "company_id": company.id,
+            "currency_id": company.tiering_currency_id.id,
+            "date": now,
+            "source": source,
+            "reason": reason,
+            "user_id": self.env.uid,
+            **self._log_access_values(now),
+        }
+        self._insert("trade_grade_history", columns, constants)
+        self.env["res.partner"].invalidate_model(["grade_history_count"])
+
+    def _insert_tracking_messages(self, company, moves):
+        """The chatter note Odoo's field tracking would post, for many customers at once."""
         author = self.env.user.partner_id
-        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        tracking_model = self.env["mail.tracking.value"]
+        now = fields.Datetime.now()
         currency = company.tiering_currency_id
-        messages = []
+        bodies, message_ids = [], []
+        for update in moves.values():
+            amount = formatLang(self.env, update.amount, currency_obj=currency)
+            text = self.env._(
+                "Regraded in %(company)s: annual purchase amount %(amount)s.", company=company.name, amount=amount
+            )
+            bodies.append(Markup("<p>%s</p>") % text)
+            message_ids.append(generate_tracking_message_id("message-notify"))
+        constants = {
+            "model": "res.partner",
+            "message_type": "notification",
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "is_internal": True,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
+            "email_add_signature": False,
+            "reply_to_force_new": False,
+            "date": now,
+            **self._log_access_values(now),
+        }
+        columns = {
+            "res_id": ("int4", list(moves)),
+            "body": ("text", [str(body) for body in bodies]),
+            "message_id": ("varchar", message_ids),
+        }
+        created = dict((res_id, message) for message, res_id in self._insert("mail_message", columns, constants,
+                                                                              returning=("id", "res_id")))
+        self._insert_tracking_values(moves, created, now)
+        self.env["mail.message"].invalidate_model()
+        self.env["res.partner"].invalidate_model(["message_ids"])
+
+    def _insert_tracking_values(self, moves, messages, now):
+        fields_model = self.env["ir.model.fields"]
+        labels = self.env["res.partner"].fields_get(["star_grade", "star_grade_actual"])
+        rows = []
         for partner_id, update in moves.items():
-            partner = partners.browse(partner_id)
-            tracked = [
+            tracked = (
                 ("star_grade", update.before.grade.effective, update.decision.effective),
                 ("star_grade_actual", update.before.grade.actual, update.grade.actual),
-            ]
-            amount = formatLang(self.env, update.amount, currency_obj=currency)
-            messages.append(
-                {
-                    "model": "res.partner",
-                    "res_id": partner_id,
-                    "author_id": author.id,
-                    "email_from": author.email_formatted,
-                    "message_type": "notification",
-                    "subtype_id": note,
-                    "is_internal": True,
-                    "body": Markup("<p>%s</p>")
-                    % self.env._(
-                        "Regraded in %(company)s: annual purchase amount %(amount)s.",
-                        company=company.name,
-                        amount=amount,
-                    ),
-                    "tracking_value_ids": [
-                        Command.create(
-                            tracking_model._create_tracking_values(
-                                str(old), str(new), fname, field_info[fname], partner
-                            )
-                        )
-                        for fname, old, new in tracked
-                        if old != new
-                    ],
-                }
             )
-        # sudo (already): like mail.thread's _message_log_batch, a system log needing no posting rights.
-        self.env["mail.message"].create(messages)
+            for fname, old, new in tracked:
+                if old != new:
+                    selection = dict(labels[fname]["selection"])
+                    rows.append((messages[partner_id], fields_model._get("res.partner", fname).id,
+                                 selection[str(old)], selection[str(new)]))
+        columns = {
+            "mail_message_id": ("int4", [row[0] for row in rows]),
+            "field_id": ("int4", [row[1] for row in rows]),
+            "old_value_char": ("varchar", [row[2] for row in rows]),
+            "new_value_char": ("varchar", [row[3] for row in rows]),
+        }
+        self._insert("mail_tracking_value", columns, self._log_access_values(now))
+
+    def _log_access_values(self, now):
+        return {"create_uid": self.env.uid, "create_date": now, "write_uid": self.env.uid, "write_date": now}
+
+    def _insert(self, table, columns, constants, returning=()):
+        """INSERT one row per position of ``columns`` (``{name: (sql type, values)}``) plus ``constants``."""
+        names = [*columns, *constants]
+        query = SQL(
+            "INSERT INTO %s (%s) SELECT %s FROM %s",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(name) for name in names),
+            SQL(", ").join(
+                [SQL.identifier("v", name) for name in columns] + [SQL("%s", value) for value in constants.values()]
+            ),
+            _unnest(columns),
+        )
+        if returning:
+            query = SQL("%s RETURNING %s", query, SQL(", ").join(SQL.identifier(name) for name in returning))
+        return self.env.execute_query(query)
 
     # ------------------------------------------------------------------
     # Follow-ups: approval requests and retention
@@ -382,7 +482,12 @@ class TradeTieringEngine(models.AbstractModel):
 
     def _follow_up_decisions(self, company, updates):
         requested = {pid: u.decision.request_star for pid, u in updates.items() if u.decision.request_star}
-        self._cancel_open_auto_requests(company, [pid for pid in updates if pid not in requested], keep=None)
+        # Only a customer whose purchases gave more than it was served at can have an automatic
+        # request open: the others need no look-up.
+        maybe_open = [
+            pid for pid, u in updates.items() if pid not in requested and u.before.grade.actual > u.before.grade.effective
+        ]
+        self._cancel_open_auto_requests(company, maybe_open, keep=None)
         if requested:
             self.env["trade.grade.request"]._open_auto_requests(company, requested)
         grace = [pid for pid, u in updates.items() if u.decision.grace_started]
@@ -444,8 +549,9 @@ class Update:
         )
 
     def values(self, today):
-        """The grade field values to write, hashable so equal ones are written together."""
+        """The grade field values to write."""
         values = {
+            "tiering_annual_amount": self.amount,
             "star_grade_actual": str(self.grade.actual),
             "star_grade": str(self.decision.effective),
             "grade_category": grading.category(self.decision.effective),
@@ -456,4 +562,4 @@ class Update:
         if self.potential_reason is not None:
             values["potential_reason"] = self.potential_reason or False
             values["potential_review_date"] = self.potential_review_date or False
-        return tuple(sorted(values.items()))
+        return values

@@ -6,31 +6,43 @@ currency buys on a day, so an amount in currency X on day d is worth
 """
 
 
-class MissingRateError(ValueError):
-    """Some currencies have no exchange rate at all. ``missing`` holds ``(currency, first_day)``."""
-
-    def __init__(self, missing):
-        super().__init__(missing)
-        self.missing = missing
+from bisect import bisect_right
 
 
-def conversion_factors(rates, grading_currency, company_currency):
-    """Map each ``(currency, day)`` of ``rates`` to the factor into the grading currency.
+def rate_on(day, company_rates, global_rates):
+    """A currency's rate on ``day`` as Odoo picks it.
 
-    ``rates`` maps ``(currency, day)`` to that day's rate, or None when the currency has no rate
-    at all; it holds ``(grading_currency, day)`` for every day it holds. The company currency is
-    worth 1 when it has no rate of its own. Raise MissingRateError listing every currency (with its
-    first day) that cannot be converted.
+    The latest rate of the company on or before ``day``, else the latest shared rate on or
+    before it; failing both, the company's earliest rate, else the earliest shared one. ``None``
+    when there is no rate at all. Both lists hold ``(date, rate)`` sorted by date.
     """
-    resolved = {}
-    missing = {}
-    for (currency, day), stored_rate in rates.items():
-        rate = 1.0 if stored_rate is None and currency == company_currency else stored_rate
-        if rate is None or rate <= 0:
-            if currency not in missing or day < missing[currency]:
-                missing[currency] = day
-            continue
-        resolved[currency, day] = float(rate)
-    if missing:
-        raise MissingRateError(sorted(missing.items(), key=lambda item: item[1]))
-    return {(currency, day): resolved[grading_currency, day] / rate for (currency, day), rate in resolved.items()}
+    for rates in (company_rates, global_rates):
+        index = bisect_right(rates, (day, float("inf")))
+        if index:
+            return rates[index - 1][1]
+    for rates in (company_rates, global_rates):
+        if rates:
+            return rates[0][1]
+    return None
+
+
+def daily_factors(days, currencies, rates, grading_currency, company_currency):
+    """Factors into the grading currency for every currency and day, currency by currency.
+
+    ``rates`` maps a currency to its ``(company_rates, global_rates)`` (see rate_on). The result
+    lists ``len(currencies) * len(days)`` factors, ``None`` where a currency has no rate at all.
+    """
+
+    def day_rates(currency):
+        company_rates, global_rates = rates.get(currency, ((), ()))
+        values = [rate_on(day, company_rates, global_rates) for day in days]
+        if currency == company_currency:
+            values = [1.0 if rate is None else rate for rate in values]
+        return [rate if rate and rate > 0 else None for rate in values]
+
+    grading = day_rates(grading_currency)
+    factors = []
+    for currency in currencies:
+        own = day_rates(currency)
+        factors += [g / r if g is not None and r is not None else None for g, r in zip(grading, own, strict=True)]
+    return factors

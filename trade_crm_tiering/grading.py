@@ -96,6 +96,10 @@ class GradingWindow:
     def annualise(self, total):
         return total / self.divisor
 
+    def days(self):
+        """Every day from ``start`` to ``end`` (excluded), excluded years included."""
+        return [self.start + timedelta(days=offset) for offset in range((self.end - self.start).days)]
+
 
 def grading_window(basis, today, years=DEFAULT_YEARS, excluded_years=()):
     """The window of orders that makes up the annual amount on ``today``.

@@ -2,43 +2,38 @@ from datetime import date
 
 import pytest
 
-from trade_crm_tiering.currency import MissingRateError, conversion_factors
+from trade_crm_tiering.currency import daily_factors, rate_on
 
 USD, EUR, CNY = 1, 2, 3
 D1, D2 = date(2026, 1, 5), date(2026, 6, 1)
 
 
-def test_factor_converts_through_the_company_currency():
-    # Company currency USD (no rate of its own); grading currency EUR.
-    rates = {(USD, D1): None, (EUR, D1): 0.9, (CNY, D1): 7.2}
-    factors = conversion_factors(rates, grading_currency=EUR, company_currency=USD)
-    assert factors[USD, D1] == pytest.approx(0.9)
-    assert factors[EUR, D1] == pytest.approx(1.0)
-    # 7.2 CNY = 1 USD = 0.9 EUR
-    assert 7.2 * factors[CNY, D1] == pytest.approx(0.9)
+def test_rate_on_prefers_the_company_rate_on_or_before_the_day():
+    company = [(date(2026, 1, 1), 0.8), (date(2026, 6, 1), 0.7)]
+    shared = [(date(2025, 1, 1), 0.95), (date(2026, 3, 1), 0.9)]
+    assert rate_on(date(2026, 5, 31), company, shared) == 0.8
+    assert rate_on(date(2026, 6, 1), company, shared) == 0.7
+    # before the first company rate: the latest shared rate
+    assert rate_on(date(2025, 12, 31), company, shared) == 0.95
+    # before every rate: the company's earliest, else the earliest shared one
+    assert rate_on(date(2024, 1, 1), company, shared) == 0.8
+    assert rate_on(date(2024, 1, 1), [], shared) == 0.95
+    assert rate_on(date(2024, 1, 1), [], []) is None
 
 
-def test_each_day_uses_its_own_rate():
-    rates = {(USD, D1): None, (USD, D2): None, (CNY, D1): 7.0, (CNY, D2): 8.0}
-    factors = conversion_factors(rates, grading_currency=USD, company_currency=USD)
-    assert factors[CNY, D1] == pytest.approx(1 / 7.0)
-    assert factors[CNY, D2] == pytest.approx(1 / 8.0)
+def test_daily_factors_currency_by_currency():
+    days = [D1, D2]
+    rates = {EUR: ([], [(D1, 0.9), (D2, 0.8)]), CNY: ([(D1, 7.2)], [])}
+    factors = daily_factors(days, [USD, EUR, CNY, 99], rates, grading_currency=USD, company_currency=USD)
+    assert factors[:2] == [1.0, 1.0]
+    assert factors[2] == pytest.approx(1 / 0.9)
+    assert factors[3] == pytest.approx(1 / 0.8)
+    assert factors[4] == factors[5] == pytest.approx(1 / 7.2)
+    assert factors[6:] == [None, None], "a currency without any rate has no factor"
 
 
-def test_missing_rate_names_each_currency_with_its_first_day():
-    rates = {(USD, D1): None, (USD, D2): None, (CNY, D2): None, (CNY, D1): None, (EUR, D2): 0.9}
-    with pytest.raises(MissingRateError) as info:
-        conversion_factors(rates, grading_currency=USD, company_currency=USD)
-    assert info.value.missing == [(CNY, D1)]
-
-
-def test_grading_currency_without_rate_is_missing():
-    rates = {(USD, D1): None, (EUR, D1): None}
-    with pytest.raises(MissingRateError) as info:
-        conversion_factors(rates, grading_currency=EUR, company_currency=USD)
-    assert info.value.missing == [(EUR, D1)]
-
-
-def test_zero_rate_is_missing():
-    with pytest.raises(MissingRateError):
-        conversion_factors({(USD, D1): None, (EUR, D1): 0.0}, grading_currency=USD, company_currency=USD)
+def test_daily_factors_into_another_grading_currency():
+    rates = {EUR: ([], [(D1, 0.9)])}
+    factors = daily_factors([D1], [USD, EUR], rates, grading_currency=EUR, company_currency=USD)
+    assert factors == [pytest.approx(0.9), pytest.approx(1.0)]
+    assert daily_factors([D1], [USD], {}, grading_currency=EUR, company_currency=USD) == [None]

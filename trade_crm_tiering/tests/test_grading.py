@@ -148,3 +148,10 @@ def test_changed_gradings_only_reports_changes():
 def test_changed_gradings_ignores_float_noise():
     current = {1: (1234.5600000001, 0)}
     assert grading.changed_gradings(current, grading.grade_amounts({1: 1234.56}, T)) == {}
+
+
+def test_window_days():
+    window = grading.grading_window("rolling_12m", date(2026, 11, 23))
+    days = window.days()
+    assert len(days) == 365
+    assert (days[0], days[-1]) == (window.start, date(2026, 11, 23))
