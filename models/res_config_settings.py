@@ -28,6 +28,8 @@ class ResConfigSettings(models.TransientModel):
     tiering_approver_id = fields.Many2one(related="company_id.tiering_approver_id", readonly=False)
     tiering_gm_id = fields.Many2one(related="company_id.tiering_gm_id", readonly=False)
     tiering_last_regrade = fields.Datetime(related="company_id.tiering_last_regrade")
+    tiering_claim_cap = fields.Integer(related="company_id.tiering_claim_cap", readonly=False)
+    tiering_claim_cooldown_days = fields.Integer(related="company_id.tiering_claim_cooldown_days", readonly=False)
 
     def action_tiering_regrade_now(self):
         self.ensure_one()

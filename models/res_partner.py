@@ -1,10 +1,14 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from .trade_tiering_engine import GRADE_FIELDS
+from ..trade_crm_tiering import cadence
+from .trade_tiering_cadence import TIER_ACTIVITY_TYPES
+from .trade_tiering_engine import GRADE_FIELDS, SYSTEM_FIELDS
 
 STAR_SELECTION = [
     ("0", "0 stars"),
@@ -88,6 +92,51 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="The team serving this customer; its leader approves key-account grades.",
     )
+    service_tier_id = fields.Many2one(
+        "trade.service.tier",
+        company_dependent=True,
+        readonly=True,
+        help="The service the customer gets, from its star grade.",
+    )
+    tier_follow_up_days = fields.Integer(related="service_tier_id.follow_up_days", string="Follow-up Every (Days)")
+    tier_review_months = fields.Integer(
+        related="service_tier_id.review_months", string="Business Review Every (Months)"
+    )
+    tier_response_hours = fields.Integer(related="service_tier_id.response_hours", string="Response Time (Hours)")
+    tier_require_backup = fields.Boolean(related="service_tier_id.require_backup", string="Backup Required")
+    tier_max_discount = fields.Float(related="service_tier_id.max_discount", string="Discount Authority (%)")
+    tier_pool_release_days = fields.Integer(
+        related="service_tier_id.pool_release_days", string="Release to Pool After (Days)"
+    )
+    tier_payment_term_id = fields.Many2one(related="service_tier_id.payment_term_id", string="Tier Payment Terms")
+    backup_user_id = fields.Many2one(
+        "res.users",
+        string="Backup Salesperson",
+        domain="[('share', '=', False)]",
+        help="A second salesperson who knows the customer and stands in for the first.",
+    )
+    last_interaction_date = fields.Date(
+        readonly=True,
+        index="btree_not_null",
+        help="The latest note or email in the customer's chatter, done activity, or quotation or order date.",
+    )
+    next_follow_up_date = fields.Date(
+        string="Next Follow-up",
+        company_dependent=True,
+        readonly=True,
+        help="The last interaction plus the tier's follow-up cadence.",
+    )
+    next_review_date = fields.Date(string="Next Business Review", company_dependent=True, readonly=True)
+    follow_up_overdue = fields.Boolean(
+        string="Follow-up Overdue", compute="_compute_follow_up_overdue", search="_search_follow_up_overdue"
+    )
+    backup_missing = fields.Boolean(
+        compute="_compute_backup_missing",
+        search="_search_backup_missing",
+        help="The customer's tier requires a backup salesperson and it has none.",
+    )
+    pool_released_date = fields.Date(string="Released to Pool", readonly=True, copy=False)
+    pool_previous_user_id = fields.Many2one("res.users", string="Previous Salesperson", readonly=True, copy=False)
     grade_history_count = fields.Integer(compute="_compute_grade_history_count")
     grade_request_count = fields.Integer(compute="_compute_grade_request_count")
 
@@ -106,6 +155,32 @@ class ResPartner(models.Model):
                     user_id=user.id, domain=teams._check_company_domain(partner.company_id)
                 )
             partner.team_id = team
+
+    @api.depends_context("company")
+    @api.depends("next_follow_up_date")
+    def _compute_follow_up_overdue(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            partner.follow_up_overdue = bool(partner.next_follow_up_date and partner.next_follow_up_date < today)
+
+    def _search_follow_up_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue follow-ups."))
+        overdue = [("next_follow_up_date", "<", fields.Date.context_today(self))]
+        return overdue if (operator == "=") == value else ["!", *overdue]
+
+    @api.depends_context("company")
+    @api.depends("service_tier_id", "backup_user_id")
+    def _compute_backup_missing(self):
+        for partner in self:
+            partner.backup_missing = bool(partner.service_tier_id.require_backup and not partner.backup_user_id)
+
+    def _search_backup_missing(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on missing backups."))
+        tiers = self.env["trade.service.tier"].search([("require_backup", "=", True)])
+        missing = [("service_tier_id", "in", tiers.ids), ("backup_user_id", "=", False)]
+        return missing if (operator == "=") == value else ["!", "&", *missing]
 
     @api.depends_context("company")
     def _compute_grade_history_count(self):
@@ -144,6 +219,9 @@ class ResPartner(models.Model):
         res = super().write(vals)
         if "parent_id" in vals or "is_company" in vals:
             self._tiering_copy_from_commercial()
+        if "user_id" in vals:
+            # The follow-up and review activities follow the salesperson.
+            self.commercial_partner_id._tiering_schedule_cadence()
         return res
 
     def _tiering_check_grade_write(self, vals):
@@ -151,7 +229,7 @@ class ResPartner(models.Model):
 
         Those paths run as superuser; a user's write, from a form or over RPC, never does.
         """
-        touched = set(GRADE_FIELDS).intersection(vals)
+        touched = set(SYSTEM_FIELDS).intersection(vals)
         if touched and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -199,9 +277,11 @@ class ResPartner(models.Model):
     @api.model
     def _cron_tiering_regrade(self):
         # Every company is graded each night; there are few companies.
-        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        for company in companies:
             self._tiering_regrade(company)
             self.with_company(company)._tiering_schedule_potential_reviews()
+        self.env["trade.tiering.cadence"]._run(companies)
 
     @api.model
     def _tiering_schedule_regrade(self, keys):
@@ -266,6 +346,7 @@ class ResPartner(models.Model):
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
+                    "automated": True,
                     "user_id": user.id,
                     "note": note,
                     "date_deadline": fields.Date.context_today(self),
@@ -298,6 +379,7 @@ class ResPartner(models.Model):
                     "res_model_id": model_id,
                     "res_id": partner.id,
                     "activity_type_id": activity_type.id,
+                    "automated": True,
                     "user_id": owner.id,
                     "date_deadline": today,
                     "note": self.env._(
@@ -349,3 +431,163 @@ class ResPartner(models.Model):
         for partner in self.commercial_partner_id.filtered("star_grade_potential"):
             engine._withdraw_potential(self.env.company, partner)
         return True
+
+    # ------------------------------------------------------------------
+    # Interactions keep the follow-up cadence
+    # ------------------------------------------------------------------
+
+    def _tiering_schedule_cadence(self):
+        """Refresh these customers' interaction day, dates and activities when the transaction commits."""
+        if not self:
+            return
+        pending = self.env.cr.precommit.data.setdefault("trade_crm_tiering.cadence", set())
+        if not pending:
+            self.env.cr.precommit.add(self._tiering_run_scheduled_cadence)
+        pending.update(self.ids)
+
+    def _tiering_run_scheduled_cadence(self):
+        partner_ids = list(self.env.cr.precommit.data.pop("trade_crm_tiering.cadence", set()))
+        # sudo: the interaction dates and cadence activities are the system's, whoever interacted.
+        planner = self.env["trade.tiering.cadence"].sudo()
+        planner._refresh_last_interactions(partner_ids)
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
+            planner.with_company(company)._plan_company(company, partner_ids)
+        planner._sync_activities(partner_ids)
+
+    # ------------------------------------------------------------------
+    # Team pool
+    # ------------------------------------------------------------------
+
+    def _tiering_warn_pool_release(self, tiers):
+        """One warning activity per customer for its salesperson, a week before the release."""
+        warning = self.env.ref("trade_crm_tiering.mail_activity_type_pool_warning")
+        warned = set(
+            self.env["mail.activity"]
+            .search(
+                [("res_model", "=", "res.partner"), ("res_id", "in", self.ids), ("activity_type_id", "=", warning.id)]
+            )
+            .mapped("res_id")
+        )
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        today = fields.Date.context_today(self)
+        values = []
+        for partner in self.filtered(lambda p: p.id not in warned):
+            days = tiers[int(partner.star_grade or 0)].pool_release_days
+            idle_since = partner.last_interaction_date or partner.create_date.date()
+            release_on = fields.Date.add(idle_since, days=days)
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": warning.id,
+                    "automated": True,
+                    "user_id": partner.user_id.id,
+                    "date_deadline": max(today, fields.Date.add(release_on, days=-1)),
+                    "note": Markup("<p>%s</p>")
+                    % self.env._(
+                        "Without an interaction by %(date)s, %(customer)s goes back to the team pool.",
+                        date=release_on,
+                        customer=partner.name,
+                    ),
+                }
+            )
+        self.env["mail.activity"].create(values)
+
+    def _tiering_release_to_pool(self):
+        """Customers lose their salesperson and backup, keep their team, and say why in the chatter."""
+        if not self:
+            return
+        today = fields.Date.context_today(self)
+        previous = {partner.id: partner.user_id for partner in self}
+        bodies = {
+            partner.id: self.env._(
+                "Back to the team pool: no interaction for %(days)s days (tier %(tier)s). "
+                "%(user)s was its salesperson.",
+                days=partner.service_tier_id.pool_release_days,
+                tier=partner.service_tier_id.display_name,
+                user=partner.user_id.name,
+            )
+            for partner in self
+        }
+        self.env["trade.pool.log"].create(
+            [
+                {"partner_id": pid, "user_id": user.id, "action": "release", "date": today}
+                for pid, user in previous.items()
+            ]
+        )
+        self.activity_unlink(list(TIER_ACTIVITY_TYPES))
+        by_user = defaultdict(list)
+        for partner_id, user in previous.items():
+            by_user[user].append(partner_id)
+        for user, ids in by_user.items():
+            self.browse(ids).write(
+                {
+                    "user_id": False,
+                    "backup_user_id": False,
+                    "pool_released_date": today,
+                    "pool_previous_user_id": user.id,
+                }
+            )
+        self._message_log_batch(bodies=bodies)
+
+    def action_pool_claim(self):
+        """The current user becomes the salesperson of these pool customers, within the daily cap."""
+        today = fields.Date.context_today(self)
+        company = self.env.company
+        user = self.env.user
+        for partner in self.commercial_partner_id:
+            partner._tiering_check_claim(user, company, today)
+            # sudo: claiming is how a rep takes a pool customer; the pool fields are the system's.
+            partner.sudo().write({"user_id": user.id, "pool_released_date": False, "pool_previous_user_id": False})
+            self.env["trade.pool.log"].sudo().create(
+                {"partner_id": partner.id, "user_id": user.id, "action": "claim", "date": today}
+            )
+            partner.sudo()._message_log(body=self.env._("Claimed from the team pool by %(user)s.", user=user.name))
+        return True
+
+    def _tiering_check_claim(self, user, company, today):
+        self.ensure_one()
+        if self.user_id:
+            raise UserError(
+                self.env._(
+                    "%(customer)s is not in the team pool: %(user)s serves it.",
+                    customer=self.name,
+                    user=self.user_id.name,
+                )
+            )
+        team = self.team_id
+        is_supervisor = user.has_group("trade_crm_tiering.group_tiering_supervisor")
+        if team and user not in team.member_ids | team.user_id and not is_supervisor:
+            raise UserError(
+                self.env._(
+                    "%(customer)s is in the pool of %(team)s, which you are not part of.",
+                    customer=self.name,
+                    team=team.name,
+                )
+            )
+        claims_today = (
+            self.env["trade.pool.log"]
+            .sudo()
+            .search_count([("user_id", "=", user.id), ("action", "=", "claim"), ("date", "=", today)])
+        )
+        refusal = cadence.claim_refusal(
+            claims_today,
+            company.tiering_claim_cap,
+            self.pool_previous_user_id == user,
+            self.pool_released_date,
+            company.tiering_claim_cooldown_days,
+            today,
+        )
+        if refusal == "cap":
+            raise UserError(
+                self.env._("You already claimed %(count)s customers today, the most allowed.", count=claims_today)
+            )
+        if refusal == "cooldown":
+            raise UserError(
+                self.env._(
+                    "%(customer)s left you for the pool on %(date)s: you can claim it back after %(days)s days.",
+                    customer=self.name,
+                    date=self.pool_released_date,
+                    days=company.tiering_claim_cooldown_days,
+                )
+            )

@@ -1,33 +1,128 @@
-from odoo import api, fields, models
+from markupsafe import Markup
 
-from .res_partner import CATEGORY_SELECTION, STAR_SELECTION
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import formatLang
+
+from .res_partner import CATEGORY_SELECTION, STAR_SELECTION, SUPERVISOR_GROUP
 
 # Changes to a confirmed order that can move its customer's annual amount.
 REGRADE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "currency_id", "pricelist_id", "company_id"})
+# Discount approval fields: set by the approval workflow only.
+DISCOUNT_WORKFLOW_FIELDS = frozenset(
+    {"discount_approval_state", "discount_approved", "discount_requester_id", "approval_user_id"}
+)
+
+
+def _percent(value):
+    """12.0 -> "12", 7.5 -> "7.5"."""
+    return f"{value:g}"
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "trade.approval.mixin"]
+    _approval_activity_type = "trade_crm_tiering.mail_activity_type_discount_approval"
 
     partner_star_grade = fields.Selection(STAR_SELECTION, string="Customer Grade", compute="_compute_partner_grade")
     partner_grade_category = fields.Selection(
         CATEGORY_SELECTION, string="Customer Category", compute="_compute_partner_grade"
     )
+    partner_service_tier_id = fields.Many2one(
+        "trade.service.tier", string="Customer Tier", compute="_compute_partner_grade"
+    )
+    tier_star_grade = fields.Selection(
+        STAR_SELECTION,
+        string="Grade at Confirmation",
+        readonly=True,
+        copy=False,
+        help="The customer's grade when the order was confirmed.",
+    )
+    tier_id = fields.Many2one(
+        "trade.service.tier", string="Tier at Confirmation", readonly=True, copy=False, index="btree_not_null"
+    )
+    tier_priority = fields.Boolean(
+        string="Priority Order",
+        compute="_compute_tier_priority",
+        store=True,
+        help="The customer's tier has its orders handled first.",
+    )
+    tier_max_discount = fields.Float(string="Discount Authority (%)", compute="_compute_partner_grade")
+    max_line_discount = fields.Float(compute="_compute_discount_approval", string="Highest Line Discount (%)")
+    discount_needs_approval = fields.Boolean(compute="_compute_discount_approval")
+    discount_banner = fields.Char(compute="_compute_discount_banner")
+    discount_approval_state = fields.Selection(
+        [("pending", "Waiting for Approval"), ("approved", "Approved"), ("rejected", "Rejected")],
+        string="Discount Approval",
+        readonly=True,
+        copy=False,
+    )
+    discount_approved = fields.Float(
+        string="Approved Discount (%)", readonly=True, copy=False, help="The highest line discount approved."
+    )
+    discount_requester_id = fields.Many2one("res.users", string="Discount Asked By", readonly=True, copy=False)
 
     @api.depends("partner_id", "company_id")
     def _compute_partner_grade(self):
         for order in self:
-            customer = order.partner_id.commercial_partner_id.with_company(order.company_id or self.env.company)
+            customer = order._tiering_customer()
             order.partner_star_grade = customer.star_grade
             order.partner_grade_category = customer.grade_category
+            order.partner_service_tier_id = customer.service_tier_id
+            order.tier_max_discount = customer.service_tier_id.max_discount
+
+    @api.depends("partner_id", "company_id")
+    def _compute_tier_priority(self):
+        for order in self:
+            order.tier_priority = order._tiering_customer().service_tier_id.order_priority
+
+    @api.depends("order_line.discount", "partner_id", "company_id", "discount_approved", "discount_approval_state")
+    def _compute_discount_approval(self):
+        for order in self:
+            highest = max(order.order_line.mapped("discount"), default=0.0)
+            allowed = order.tier_max_discount
+            approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
+            order.max_line_discount = highest
+            order.discount_needs_approval = highest > max(allowed, approved)
+
+    @api.depends("discount_needs_approval", "discount_approval_state", "approval_user_id")
+    def _compute_discount_banner(self):
+        for order in self:
+            if order.discount_approval_state == "pending":
+                order.discount_banner = self.env._(
+                    "The discount waits for the approval of %(user)s.", user=order.approval_user_id.name
+                )
+            elif order.discount_needs_approval:
+                order.discount_banner = order._tiering_discount_message()
+            else:
+                order.discount_banner = False
+
+    def _compute_payment_term_id(self):
+        res = super()._compute_payment_term_id()
+        for order in self.filtered(lambda o: not o.payment_term_id and o.partner_id):
+            order.payment_term_id = order._tiering_customer().service_tier_id.payment_term_id
+        return res
+
+    def _tiering_customer(self):
+        self.ensure_one()
+        return self.partner_id.commercial_partner_id.with_company(self.company_id or self.env.company)
+
+    # ------------------------------------------------------------------
+    # Regrading and interactions
+    # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._tiering_check_workflow_write(vals)
         orders = super().create(vals_list)
         orders._tiering_schedule_regrade()
+        # sudo: a quotation is an interaction with the customer, whoever can see the customer.
+        orders.sudo().partner_id.commercial_partner_id._tiering_schedule_cadence()
         return orders
 
     def write(self, vals):
+        self._tiering_check_workflow_write(vals)
         if not REGRADE_TRIGGERS.intersection(vals):
             return super().write(vals)
         before = self._tiering_grading_keys()
@@ -43,3 +138,115 @@ class SaleOrder(models.Model):
 
     def _tiering_schedule_regrade(self):
         self.env["res.partner"]._tiering_schedule_regrade(self._tiering_grading_keys())
+
+    # ------------------------------------------------------------------
+    # Confirmation: the tier's discount authority, and a snapshot of the grade
+    # ------------------------------------------------------------------
+
+    def action_confirm(self):
+        is_supervisor = self.env.user.has_group(SUPERVISOR_GROUP)
+        for order in self:
+            if order.discount_needs_approval and not is_supervisor:
+                raise UserError(order._tiering_discount_message())
+        res = super().action_confirm()
+        for order in self:
+            customer = order._tiering_customer()
+            # sudo: the snapshot is taken by the system, not written by the user.
+            order.sudo().write({"tier_star_grade": customer.star_grade, "tier_id": customer.service_tier_id.id})
+        return res
+
+    def _tiering_discount_message(self):
+        tier = self.partner_service_tier_id
+        discount, allowed = _percent(self.max_line_discount), _percent(tier.max_discount)
+        return self.env._(
+            "%(order)s gives a %(discount)s%% discount, more than the %(allowed)s%% a salesperson may give %(tier)s "
+            "customers. Ask for discount approval, or lower the discount.",
+            order=self.name or "",
+            discount=discount,
+            allowed=allowed,
+            tier=tier.display_name,
+        )
+
+    def action_request_discount_approval(self):
+        for order in self:
+            if not order.discount_needs_approval:
+                raise UserError(self.env._("%(order)s needs no discount approval.", order=order.name))
+            if order.discount_approval_state == "pending":
+                raise UserError(self.env._("%(order)s already waits for discount approval.", order=order.name))
+            supervisor = order._tiering_customer()._tiering_supervisor(exclude=self.env.user)
+            if not supervisor:
+                raise UserError(
+                    self.env._(
+                        "Nobody can approve this discount: make the customer's sales team leader a supervisor, "
+                        "or set a default approver in Settings > Sales > Customer Tiering."
+                    )
+                )
+            order.approval_step_ids.sudo().unlink()
+            # sudo: the workflow fields are written by the approval workflow only.
+            order.sudo().write({"discount_approval_state": "pending", "discount_requester_id": self.env.uid})
+            order._approval_start([("supervisor", supervisor)])
+        return True
+
+    def action_approve_discount(self):
+        for order in self:
+            if order.discount_approval_state != "pending":
+                raise UserError(self.env._("%(order)s is not waiting for discount approval.", order=order.name))
+            if order._approval_approve():
+                order.sudo().write(
+                    {"discount_approval_state": "approved", "discount_approved": order.max_line_discount}
+                )
+                discount = _percent(order.max_line_discount)
+                order._tiering_notify_discount(
+                    self.env._(
+                        "Discount of %(discount)s%% approved by %(user)s: the order can be confirmed.",
+                        discount=discount,
+                        user=self.env.user.name,
+                    )
+                )
+        return True
+
+    def action_reject_discount(self, reason):
+        for order in self:
+            if order.discount_approval_state != "pending":
+                raise UserError(self.env._("%(order)s is not waiting for discount approval.", order=order.name))
+            order._approval_reject(reason)
+            order.sudo().discount_approval_state = "rejected"
+            order._tiering_notify_discount(
+                self.env._("Discount rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+            )
+        return True
+
+    def _tiering_notify_discount(self, message):
+        # sudo: the outcome is logged on the order whoever decided it.
+        self.sudo().message_post(
+            body=Markup("<p>%s</p>") % message,
+            partner_ids=self.discount_requester_id.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _tiering_check_workflow_write(self, vals):
+        if DISCOUNT_WORKFLOW_FIELDS.intersection(vals) and not self.env.su:
+            raise AccessError(self.env._("Discount approvals move on through their buttons only."))
+
+    # approval mixin
+
+    def _approval_requester(self):
+        return self.discount_requester_id
+
+    def _approval_reject_with_reason(self, reason):
+        return self.action_reject_discount(reason)
+
+    def _approval_activity_note(self, step):
+        tier = self.partner_service_tier_id
+        discount, allowed = _percent(self.max_line_discount), _percent(tier.max_discount)
+        amount = formatLang(self.env, self.amount_untaxed, currency_obj=self.currency_id)
+        return Markup("<p>%s</p>") % self.env._(
+            "%(order)s for %(customer)s (%(tier)s): line discounts up to %(discount)s%%, above the %(allowed)s%% "
+            "a salesperson may give. Amount %(amount)s.",
+            order=self.name,
+            customer=self.partner_id.commercial_partner_id.name,
+            tier=tier.display_name,
+            discount=discount,
+            allowed=allowed,
+            amount=amount,
+        )

@@ -45,6 +45,21 @@ class TradeApprovalMixin(models.AbstractModel):
     def _approval_requester(self):
         raise NotImplementedError
 
+    def _approval_reject_with_reason(self, reason):
+        """Reject from the reason wizard; the model's own reject action."""
+        raise NotImplementedError
+
+    def action_open_reject_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject"),
+            "res_model": "trade.approval.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
+
     def _approval_activity_note(self, step):
         raise NotImplementedError
 

@@ -166,17 +166,6 @@ class TradeGradeRequest(models.Model):
             request.sudo().state = "cancelled"
         return True
 
-    def action_open_reject_wizard(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Reject Grade Request"),
-            "res_model": "trade.grade.request.reject",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_request_id": self.id},
-        }
-
     def _check_submittable(self):
         self.ensure_one()
         if self.state != "draft":
@@ -280,6 +269,9 @@ class TradeGradeRequest(models.Model):
 
     def _approval_requester(self):
         return self.requester_id
+
+    def _approval_reject_with_reason(self, reason):
+        return self.action_reject(reason)
 
     def _approval_activity_note(self, step):
         stars = dict(STAR_SELECTION)

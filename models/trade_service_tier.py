@@ -31,7 +31,9 @@ class TradeServiceTier(models.Model):
     review_months = fields.Integer(
         string="Business Review Every (Months)", help="How often to hold a business review; 0 for none."
     )
-    response_hours = fields.Integer(string="Response Time (Hours)", default=24, help="Target time to answer the customer.")
+    response_hours = fields.Integer(
+        string="Response Time (Hours)", default=24, help="Target time to answer the customer."
+    )
     require_backup = fields.Boolean(
         string="Backup Salesperson Required", help="A second responsible salesperson is mandatory."
     )
@@ -83,8 +85,10 @@ class TradeServiceTier(models.Model):
                 )
             if not 0 <= tier.max_discount <= 100:
                 raise ValidationError(
-                    self.env._("Tier %(tier)s: the discount authority is a percentage between 0 and 100.",
-                               tier=tier.display_name)
+                    self.env._(
+                        "Tier %(tier)s: the discount authority is a percentage between 0 and 100.",
+                        tier=tier.display_name,
+                    )
                 )
 
     @api.depends("code", "name")

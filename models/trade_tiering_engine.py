@@ -23,6 +23,16 @@ GRADE_FIELDS = (
     "tiering_downgrade_due",
     "potential_reason",
     "potential_review_date",
+    "service_tier_id",
+)
+# Fields the system maintains on customers; users never write them directly.
+SYSTEM_FIELDS = (
+    *GRADE_FIELDS,
+    "last_interaction_date",
+    "next_follow_up_date",
+    "next_review_date",
+    "pool_released_date",
+    "pool_previous_user_id",
 )
 
 
@@ -166,7 +176,7 @@ class TradeTieringEngine(models.AbstractModel):
         self.env["res.currency.rate"].flush_model(["rate", "name", "currency_id", "company_id"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         where = self._order_conditions(company, window, partner_ids)
-        scale = 10 ** company.tiering_currency_id.decimal_places
+        scale = 10**company.tiering_currency_id.decimal_places
         currencies = self._candidate_currencies(company)
         factors = self._daily_factors(company, window, currencies)
         rows = self._sum_orders(window, where, currencies, factors, scale)
@@ -305,19 +315,24 @@ class TradeTieringEngine(models.AbstractModel):
             return
         contacts = self._contacts_of(list(updates))
         today = fields.Date.context_today(self)
+        tiers = {star: tier.id for star, tier in company._tiering_tier_map().items()}
         rows = []
         for partner_id, update in updates.items():
-            values = update.values(today)
+            values = update.values(today, tiers)
             rows += [(target, values) for target in (partner_id, *contacts.get(partner_id, ()))]
         self._write_grade_fields(company, rows)
         self._log_moves(company, updates, source, reason)
 
     def _contacts_of(self, entity_ids):
         """``{commercial partner id: [contact ids]}``, archived contacts included."""
-        groups = self.env["res.partner"].with_context(active_test=False)._read_group(
-            [("commercial_partner_id", "in", entity_ids), ("is_company", "=", False), ("parent_id", "!=", False)],
-            ["commercial_partner_id"],
-            ["id:array_agg"],
+        groups = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            ._read_group(
+                [("commercial_partner_id", "in", entity_ids), ("is_company", "=", False), ("parent_id", "!=", False)],
+                ["commercial_partner_id"],
+                ["id:array_agg"],
+            )
         )
         return {entity.id: ids for entity, ids in groups}
 
@@ -429,8 +444,10 @@ class TradeTieringEngine(models.AbstractModel):
             "body": ("text", [str(body) for body in bodies]),
             "message_id": ("varchar", message_ids),
         }
-        created = dict((res_id, message) for message, res_id in self._insert("mail_message", columns, constants,
-                                                                              returning=("id", "res_id")))
+        created = {
+            res_id: message
+            for message, res_id in self._insert("mail_message", columns, constants, returning=("id", "res_id"))
+        }
         self._insert_tracking_values(moves, created, now)
         self.env["mail.message"].invalidate_model()
         self.env["res.partner"].invalidate_model(["message_ids"])
@@ -447,8 +464,14 @@ class TradeTieringEngine(models.AbstractModel):
             for fname, old, new in tracked:
                 if old != new:
                     selection = dict(labels[fname]["selection"])
-                    rows.append((messages[partner_id], fields_model._get("res.partner", fname).id,
-                                 selection[str(old)], selection[str(new)]))
+                    rows.append(
+                        (
+                            messages[partner_id],
+                            fields_model._get("res.partner", fname).id,
+                            selection[str(old)],
+                            selection[str(new)],
+                        )
+                    )
         columns = {
             "mail_message_id": ("int4", [row[0] for row in rows]),
             "field_id": ("int4", [row[1] for row in rows]),
@@ -485,7 +508,9 @@ class TradeTieringEngine(models.AbstractModel):
         # Only a customer whose purchases gave more than it was served at can have an automatic
         # request open: the others need no look-up.
         maybe_open = [
-            pid for pid, u in updates.items() if pid not in requested and u.before.grade.actual > u.before.grade.effective
+            pid
+            for pid, u in updates.items()
+            if pid not in requested and u.before.grade.actual > u.before.grade.effective
         ]
         self._cancel_open_auto_requests(company, maybe_open, keep=None)
         if requested:
@@ -548,9 +573,10 @@ class Update:
             or self.potential_reason is not None
         )
 
-    def values(self, today):
-        """The grade field values to write."""
+    def values(self, today, tiers):
+        """The grade field values to write; ``tiers`` maps stars to tier ids."""
         values = {
+            "service_tier_id": tiers.get(self.decision.effective, False),
             "tiering_annual_amount": self.amount,
             "star_grade_actual": str(self.grade.actual),
             "star_grade": str(self.decision.effective),

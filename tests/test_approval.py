@@ -177,6 +177,7 @@ class TestGradeRequests(ApprovalCase):
         request = self._request(self.rep, 3)
         request.with_user(self.rep).action_submit()
         action = request.with_user(self.supervisor).action_open_reject_wizard()
+        self.assertEqual(action["res_model"], "trade.approval.reject")
         wizard = Form(self.env[action["res_model"]].with_user(self.supervisor).with_context(**action["context"]))
         wizard.reason = "Not yet"
         wizard.save().action_reject()

@@ -15,3 +15,21 @@ class TestDemoData(TransactionCase):
         self.assertEqual(set(orders.currency_id.mapped("name")), {"USD", "EUR", "CNY"})
         self.assertTrue(all(order.state == "sale" for order in orders))
         self.assertTrue(all(customers.filtered(lambda c: c.star_grade == "5").mapped("grade_history_count")))
+
+    def test_demo_shows_the_tier_cadence_at_work(self):
+        customers = self.env["res.partner"].browse(
+            self.env.ref(f"trade_crm_tiering.demo_customer_{index:02d}").id for index in range(1, 41)
+        )
+        self.assertEqual(set(customers.service_tier_id.mapped("code")), {"A", "B", "C", "D"})
+        follow_up = self.env.ref("trade_crm_tiering.mail_activity_type_tier_follow_up")
+        planned = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", customers.ids),
+                ("activity_type_id", "=", follow_up.id),
+            ]
+        )
+        self.assertEqual(len(planned), len(set(planned.mapped("res_id"))), "one follow-up per customer")
+        self.assertTrue(customers.filtered("pool_released_date"), "idle developing customers went to the pool")
+        self.assertTrue(customers.filtered("backup_missing"), "a VIP without a backup is flagged")
+        self.assertTrue(customers.filtered("follow_up_overdue"))

@@ -54,3 +54,48 @@ class TestGradeApprovalTour(HttpCase):
         self.start_tour("/odoo", "trade_crm_tiering_approve_grade", login=supervisor.login)
         self.assertEqual(request.state, "approved")
         self.assertEqual(customer.with_company(company).star_grade, "4")
+
+
+@tagged("post_install", "-at_install")
+class TestDiscountApprovalTour(HttpCase):
+    def test_rep_asks_and_supervisor_approves_a_discount(self):
+        company = self.env.company
+        company.tiering_auto_upgrade = "apply"
+        rep = new_test_user(self.env, login="tour_disc_rep", groups="sales_team.group_sale_salesman", lang="en_US")
+        supervisor = new_test_user(
+            self.env,
+            login="tour_disc_sup",
+            groups="sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor",
+            lang="en_US",
+        )
+        team = self.env["crm.team"].create({"name": "Discount Team", "user_id": supervisor.id, "member_ids": rep.ids})
+        customer = self.env["res.partner"].create(
+            {"name": "Discount Tour Traders", "is_company": True, "user_id": rep.id, "team_id": team.id}
+        )
+        product = self.env["product.product"].create({"name": "Tour Panel", "taxes_id": [Command.clear()]})
+        past = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [Command.create({"product_id": product.id, "price_unit": 400_000})],
+            }
+        )
+        past.action_confirm()
+        customer.action_tiering_regrade()
+        self.assertEqual(customer.with_company(company).service_tier_id.code, "B")
+        quotation = (
+            self.env["sale.order"]
+            .with_user(rep)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "user_id": rep.id,
+                    "order_line": [Command.create({"product_id": product.id, "price_unit": 1_000, "discount": 8})],
+                }
+            )
+        )
+        self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_ask_discount", login=rep.login)
+        self.assertEqual(quotation.discount_approval_state, "pending")
+        self.start_tour("/odoo", "trade_crm_tiering_approve_discount", login=supervisor.login)
+        self.assertEqual(quotation.discount_approval_state, "approved")
+        quotation.with_user(rep).action_confirm()
+        self.assertEqual(quotation.state, "sale")

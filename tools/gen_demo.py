@@ -69,6 +69,8 @@ CUSTOMERS = [
 ]
 
 SALESPEOPLE = ("base.user_admin", "base.user_demo")
+# Backup salespeople of two of the three VIPs (the third shows the missing-backup flag).
+BACKUPS = {0: "base.user_demo", 1: "base.user_admin"}
 PRICELIST_REF = {"USD": "demo_pricelist_usd", "EUR": "demo_pricelist_eur", "CNY": "demo_pricelist_cny"}
 
 
@@ -99,6 +101,7 @@ def partner_records():
             f'        <field name="email">purchasing@{slug(name).replace("_", "")[:20]}.example.com</field>',
             f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
             '        <field name="team_id" ref="demo_team_export"/>',
+            *([f'        <field name="backup_user_id" ref="{BACKUPS[index]}"/>'] if index in BACKUPS else []),
             f'        <field name="property_product_pricelist" ref="{PRICELIST_REF[currency]}"/>',
             "    </record>",
             f'    <record id="{ref}_buyer" model="res.partner">',
@@ -168,8 +171,9 @@ def main():
     orders, _refs = order_records()
     orders += [
         "",
-        "    <!-- Grade every demo customer once their orders exist. -->",
-        '    <function model="res.partner" name="action_tiering_regrade" eval="[[]]"/>',
+        "    <!-- Grade every demo customer once their orders exist, and run the nightly job once:",
+        "         tier follow-ups, reviews and the team pool. -->",
+        '    <function model="res.partner" name="_cron_tiering_regrade"/>',
         "",
         "    <!-- A rep asks for a potential grade: it waits for the team's supervisor. -->",
         '    <record id="demo_grade_request_1" model="trade.grade.request">',

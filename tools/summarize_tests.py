@@ -18,7 +18,7 @@ ODOO_SKIP = re.compile(r" INFO \S+ \S+: skipped (?P<test>\S+)")
 # Warnings that mean the add-on did not install as shipped.
 ODOO_FATAL_WARNINGS = re.compile(
     r"demo data failed to install|Some modules are not loaded|inconsistent states|not installable|"
-    r"Invalid field|Field .* does not exist|The view .* is invalid|docutils' system message"
+    r"Invalid field|Field .* does not exist|The view .* is invalid|docutils' system message|py\.warnings"
 )
 
 

@@ -24,15 +24,15 @@ def next_review(last_review, review_months, today):
     return last_review + timedelta(days=round(review_months * 30.44))
 
 
-def pool_status(last_interaction, release_days, today, warning_days=POOL_WARNING_DAYS):
+def pool_status(idle_since, release_days, today, warning_days=POOL_WARNING_DAYS):
     """``"release"``, ``"warn"`` (release within ``warning_days``) or None.
 
-    ``release_days`` 0 never releases. A customer with no interaction at all counts from
-    ``today`` (it is not released on the day its tier starts to apply).
+    ``idle_since``: the last interaction, or when the customer was created if there was none.
+    ``release_days`` 0 never releases.
     """
-    if not release_days or not last_interaction:
+    if not release_days or not idle_since:
         return None
-    idle = (today - last_interaction).days
+    idle = (today - idle_since).days
     if idle >= release_days:
         return "release"
     if idle >= release_days - warning_days:

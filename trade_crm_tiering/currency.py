@@ -5,7 +5,6 @@ currency buys on a day, so an amount in currency X on day d is worth
 ``amount / rate(X, d) * rate(G, d)`` in the grading currency G.
 """
 
-
 from bisect import bisect_right
 
 

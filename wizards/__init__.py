@@ -1,1 +1,1 @@
-from . import trade_grade_request_reject
+from . import trade_approval_reject

@@ -45,14 +45,22 @@ def test_next_review():
 
 @pytest.mark.parametrize(
     ("idle", "release_days", "status"),
-    [(10, 0, None), (100, 0, None), (22, 30, None), (23, 30, "warn"), (29, 30, "warn"), (30, 30, "release"),
-     (95, 90, "release"), (83, 90, "warn")],
+    [
+        (10, 0, None),
+        (100, 0, None),
+        (22, 30, None),
+        (23, 30, "warn"),
+        (29, 30, "warn"),
+        (30, 30, "release"),
+        (95, 90, "release"),
+        (83, 90, "warn"),
+    ],
 )
 def test_pool_status(idle, release_days, status):
     assert cadence.pool_status(TODAY - timedelta(days=idle), release_days, TODAY) == status
 
 
-def test_never_contacted_customer_is_not_released():
+def test_pool_status_without_a_reference_day():
     assert cadence.pool_status(None, 30, TODAY) is None
 
 
