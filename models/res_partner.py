@@ -326,18 +326,17 @@ class ResPartner(models.Model):
         """A retention activity for the salesperson and the supervisor of each customer (current company)."""
         activity_type = self.env.ref("trade_crm_tiering.mail_activity_type_retention")
         model_id = self.env["ir.model"]._get_id("res.partner")
+        categories = dict(self._fields["grade_category"]._description_selection(self.env))
+        stars = dict(self._fields["star_grade_actual"]._description_selection(self.env))
+        today = fields.Date.context_today(self)
         values = []
         for partner in self:
             note = self.env._(
                 "%(customer)s no longer buys enough for its %(category)s grade (%(actual)s now). "
                 "It is downgraded on %(due)s unless its purchases recover or a potential grade is approved.",
                 customer=partner.name,
-                category=dict(partner._fields["grade_category"]._description_selection(self.env))[
-                    partner.grade_category
-                ],
-                actual=dict(partner._fields["star_grade_actual"]._description_selection(self.env))[
-                    partner.star_grade_actual
-                ],
+                category=categories[partner.grade_category],
+                actual=stars[partner.star_grade_actual],
                 due=partner.tiering_downgrade_due,
             )
             users = (partner.user_id | partner._tiering_supervisor()).filtered("active")
@@ -349,7 +348,7 @@ class ResPartner(models.Model):
                     "automated": True,
                     "user_id": user.id,
                     "note": note,
-                    "date_deadline": fields.Date.context_today(self),
+                    "date_deadline": today,
                 }
                 for user in users
             ]

@@ -82,26 +82,20 @@ class TradeTieringEngine(models.AbstractModel):
         company = engine.env["res.company"].browse(company.id)
         today = fields.Date.context_today(self)
         window = company._tiering_window(today)
-        amounts = engine._aggregate_amounts(company, window, partner_ids)
-        stored = engine._read_states(company, partner_ids, today)
-        computed = grading.grade_amounts(amounts, company._tiering_thresholds())
-        current = {pid: (state.amount, state.grade.actual) for pid, state in stored.items()}
-        changed = grading.changed_gradings(current, computed)
-        candidates = changed.keys() | {pid for pid, state in stored.items() if state.due_now}
+        candidates = engine._grading_candidates(company, window, partner_ids, today)
+        thresholds = company._tiering_thresholds()
         # Until the company's first full regrade, grades are a first classification, not upgrades.
         initial = not company.tiering_last_regrade
         updates = {}
-        for partner_id in candidates:
-            new = computed.get(partner_id, grading.Grading(0.0, 0))
-            state = stored.get(partner_id, StoredState())
-            grade = replace(state.grade, actual=new.star)
+        for partner_id, (amount, state) in candidates.items():
+            grade = replace(state.grade, actual=grading.band(amount, thresholds))
             if initial:
-                decision = policy.Decision(effective=policy.supported_grade(new.star, grade.potential))
+                decision = policy.Decision(effective=policy.supported_grade(grade.actual, grade.potential))
             else:
                 decision = policy.decide(
                     grade, today, company.tiering_auto_upgrade, company.tiering_downgrade_grace_days
                 )
-            updates[partner_id] = Update(new.amount, grade, decision, state)
+            updates[partner_id] = Update(amount, grade, decision, state)
         engine._store(company, updates, source="auto")
         engine._follow_up_decisions(company, updates)
         if partner_ids is None:
@@ -164,30 +158,111 @@ class TradeTieringEngine(models.AbstractModel):
         return SQL(" AND ").join(conditions)
 
     def _aggregate_amounts(self, company, window, partner_ids=None):
-        """``{commercial partner id: annual amount}`` in the grading currency, in one aggregation.
+        """``{commercial partner id: annual amount}`` in the grading currency, in one aggregation."""
+        where = self._order_conditions(company, window, partner_ids)
 
-        Each order is converted at its date's rate, looked up by position in an array of daily
-        factors so the query keeps the plan of a plain SUM, and rounded to the cent (summed in
-        whole cents, the result does not depend on the order PostgreSQL adds rows in).
+        def query(currencies, factors):
+            return self.env.execute_query(
+                SQL(
+                    "SELECT id, amount, incomplete FROM (%s) sums",
+                    self._sums_sql(company, window, where, currencies, factors),
+                )
+            )
+
+        return {
+            partner_id: float(amount)
+            for partner_id, amount, _incomplete in self._converted(company, window, where, query)
+        }
+
+    def _grading_candidates(self, company, window, partner_ids, today):
+        """``{partner id: (annual amount, StoredState)}`` of the customers whose grading may change.
+
+        One query aggregates the orders and compares the result with what is stored: a customer is
+        a candidate when its amount moved, when its stored grade is not what the amount gives under
+        the current thresholds (width_bucket bands like grading.band: an amount on a threshold gets
+        the higher grade), or when its downgrade is due. The others, nearly all on a normal night,
+        never reach Python.
+        """
+        where = self._order_conditions(company, window, partner_ids)
+        cid = str(company.id)
+        if partner_ids is not None:
+            scope = SQL("id = ANY(%s)", list(partner_ids))
+        else:
+            scope = SQL(
+                """(tiering_annual_amount -> %(cid)s IS NOT NULL OR star_grade_actual -> %(cid)s IS NOT NULL
+                    OR star_grade -> %(cid)s IS NOT NULL OR tiering_downgrade_due -> %(cid)s IS NOT NULL)""",
+                cid=cid,
+            )
+
+        def query(currencies, factors):
+            return self.env.execute_query(
+                SQL(
+                    """WITH sums AS (%(sums)s),
+                       stored AS (
+                           SELECT id,
+                                  COALESCE((tiering_annual_amount ->> %(cid)s)::numeric, 0) AS amount,
+                                  COALESCE(star_grade_actual ->> %(cid)s, '0') AS actual,
+                                  COALESCE(star_grade ->> %(cid)s, '0') AS effective,
+                                  COALESCE(star_grade_potential ->> %(cid)s, '0') AS potential,
+                                  (tiering_downgrade_due ->> %(cid)s)::date AS due
+                             FROM res_partner
+                            WHERE id = commercial_partner_id AND %(scope)s
+                       )
+                       SELECT COALESCE(sums.id, stored.id), COALESCE(sums.amount, 0),
+                              COALESCE(stored.amount, 0), COALESCE(stored.actual, '0'),
+                              COALESCE(stored.effective, '0'), COALESCE(stored.potential, '0'), stored.due,
+                              COALESCE(sums.incomplete, FALSE)
+                         FROM sums FULL JOIN stored ON stored.id = sums.id
+                        WHERE sums.incomplete
+                           OR COALESCE(sums.amount, 0) <> COALESCE(stored.amount, 0)
+                           OR COALESCE(stored.actual, '0')
+                              <> width_bucket(COALESCE(sums.amount, 0), %(thresholds)s::numeric[])::varchar
+                           OR stored.due <= %(today)s""",
+                    sums=self._sums_sql(company, window, where, currencies, factors),
+                    cid=cid,
+                    scope=scope,
+                    thresholds=list(company._tiering_thresholds()),
+                    today=today,
+                )
+            )
+
+        return {
+            partner_id: (
+                float(amount),
+                StoredState(
+                    amount=float(old_amount),
+                    grade=policy.GradeState(int(actual), int(effective), int(potential), due),
+                    due_now=bool(due and due <= today),
+                ),
+            )
+            for partner_id, amount, old_amount, actual, effective, potential, due, _incomplete in self._converted(
+                company, window, where, query
+            )
+        }
+
+    def _converted(self, company, window, where, query):
+        """``query(currencies, factors)``, whose rows end with an ``incomplete`` flag, with the daily
+        factors of the currencies orders are expected in.
+
+        A row flagged incomplete has an order in a currency no pricelist uses (any more) or in one
+        without rates: the query runs again with every currency of the orders, and if a row is still
+        incomplete, grading stops naming the currencies without rates.
         """
         self.env["sale.order"].flush_model(
             ["amount_untaxed", "currency_id", "date_order", "state", "company_id", "partner_id"]
         )
         self.env["res.currency.rate"].flush_model(["rate", "name", "currency_id", "company_id"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        where = self._order_conditions(company, window, partner_ids)
-        scale = 10**company.tiering_currency_id.decimal_places
+        self.env["res.partner"].flush_model([*GRADE_FIELDS, "commercial_partner_id"])
         currencies = self._candidate_currencies(company)
         factors = self._daily_factors(company, window, currencies)
-        rows = self._sum_orders(window, where, currencies, factors, scale)
-        if any(incomplete for _partner, _cents, incomplete in rows):
-            # An order in a currency no pricelist uses (any more), or in one without rates.
+        rows = query(currencies, factors)
+        if any(row[-1] for row in rows):
             currencies = sorted(set(currencies) | self._order_currencies(where))
             factors = self._daily_factors(company, window, currencies)
-            rows = self._sum_orders(window, where, currencies, factors, scale)
-            if any(incomplete for _partner, _cents, incomplete in rows):
+            rows = query(currencies, factors)
+            if any(row[-1] for row in rows):
                 self._raise_missing_rates(company, window, where, currencies, factors)
-        return {partner_id: window.annualise(cents / scale) for partner_id, cents, _incomplete in rows}
+        return rows
 
     def _candidate_currencies(self, company):
         """The currencies orders are expected in: the pricelists', the company's, the grading one."""
@@ -226,8 +301,13 @@ class TradeTieringEngine(models.AbstractModel):
             window.days(), currencies, rates, company.tiering_currency_id.id, company.currency_id.id
         )
 
-    def _sum_orders(self, window, where, currencies, factors, scale):
-        """``[(partner, cents, incomplete)]``: ``incomplete`` when an order could not be converted."""
+    def _sums_sql(self, company, window, where, currencies, factors):
+        """Per customer: ``id``, the annual ``amount`` and ``incomplete`` (an order not converted).
+
+        Each order is converted at its date's rate, looked up by position in the array of daily
+        factors (so the query keeps the plan of a plain SUM) and rounded to the cent; summing whole
+        cents makes the result independent of the order PostgreSQL adds rows in.
+        """
         index = SQL(
             "(array_position(%(currencies)s::int[], so.currency_id) - 1) * %(days)s"
             " + (so.date_order::date - %(start)s::date) + 1",
@@ -236,19 +316,21 @@ class TradeTieringEngine(models.AbstractModel):
             start=window.start,
         )
         factor = SQL("(%s::float8[])[%s]", factors, index)
-        return self.env.execute_query(
-            SQL(
-                """SELECT p.commercial_partner_id,
-                          SUM(ROUND(so.amount_untaxed::float8 * %(factor)s * %(scale)s))::bigint,
-                          BOOL_OR(%(factor)s IS NULL)
-                     FROM sale_order so
-                     JOIN res_partner p ON p.id = so.partner_id
-                    WHERE %(where)s
-                    GROUP BY p.commercial_partner_id""",
-                factor=factor,
-                scale=scale,
-                where=where,
-            )
+        digits = company.tiering_currency_id.decimal_places
+        return SQL(
+            """SELECT p.commercial_partner_id AS id,
+                      ROUND(SUM(ROUND(so.amount_untaxed::float8 * %(factor)s * %(scale)s))::numeric
+                            / %(scale)s / %(divisor)s, %(digits)s) AS amount,
+                      BOOL_OR(%(factor)s IS NULL) AS incomplete
+                 FROM sale_order so
+                 JOIN res_partner p ON p.id = so.partner_id
+                WHERE %(where)s
+                GROUP BY p.commercial_partner_id""",
+            factor=factor,
+            scale=10**digits,
+            divisor=window.divisor,
+            digits=digits,
+            where=where,
         )
 
     def _raise_missing_rates(self, company, window, where, currencies, factors):
@@ -267,20 +349,8 @@ class TradeTieringEngine(models.AbstractModel):
         )
 
     def _read_states(self, company, partner_ids, today):
-        """``{commercial partner id: StoredState}`` for ``company``.
-
-        Without ``partner_ids``: every customer with something stored for the company.
-        """
+        """``{commercial partner id: StoredState}`` of ``partner_ids`` in ``company``."""
         self.env["res.partner"].flush_model([*GRADE_FIELDS, "commercial_partner_id"])
-        cid = str(company.id)
-        if partner_ids is not None:
-            scope = SQL("id = ANY(%s)", list(partner_ids))
-        else:
-            scope = SQL(
-                """(tiering_annual_amount -> %(cid)s IS NOT NULL OR star_grade_actual -> %(cid)s IS NOT NULL
-                    OR star_grade -> %(cid)s IS NOT NULL OR tiering_downgrade_due -> %(cid)s IS NOT NULL)""",
-                cid=cid,
-            )
         rows = self.env.execute_query(
             SQL(
                 """SELECT id,
@@ -290,9 +360,9 @@ class TradeTieringEngine(models.AbstractModel):
                           COALESCE(star_grade_potential ->> %(cid)s, '0'),
                           (tiering_downgrade_due ->> %(cid)s)::date
                      FROM res_partner
-                    WHERE id = commercial_partner_id AND %(scope)s""",
-                cid=cid,
-                scope=scope,
+                    WHERE id = commercial_partner_id AND id = ANY(%(ids)s)""",
+                cid=str(company.id),
+                ids=list(partner_ids),
             )
         )
         return {
@@ -418,13 +488,12 @@ class TradeTieringEngine(models.AbstractModel):
         author = self.env.user.partner_id
         now = fields.Datetime.now()
         currency = company.tiering_currency_id
+        # Translated once: thousands of notes share the sentence.
+        sentence = self.env._("Regraded in %(company)s: annual purchase amount %(amount)s.")
         bodies, message_ids = [], []
         for update in moves.values():
             amount = formatLang(self.env, update.amount, currency_obj=currency)
-            text = self.env._(
-                "Regraded in %(company)s: annual purchase amount %(amount)s.", company=company.name, amount=amount
-            )
-            bodies.append(Markup("<p>%s</p>") % text)
+            bodies.append(Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": amount}))
             message_ids.append(generate_tracking_message_id("message-notify"))
         constants = {
             "model": "res.partner",
@@ -455,23 +524,20 @@ class TradeTieringEngine(models.AbstractModel):
     def _insert_tracking_values(self, moves, messages, now):
         fields_model = self.env["ir.model.fields"]
         labels = self.env["res.partner"].fields_get(["star_grade", "star_grade_actual"])
+        tracked_fields = {
+            fname: (fields_model._get("res.partner", fname).id, dict(labels[fname]["selection"]))
+            for fname in ("star_grade", "star_grade_actual")
+        }
         rows = []
         for partner_id, update in moves.items():
-            tracked = (
+            changes = (
                 ("star_grade", update.before.grade.effective, update.decision.effective),
                 ("star_grade_actual", update.before.grade.actual, update.grade.actual),
             )
-            for fname, old, new in tracked:
+            for fname, old, new in changes:
                 if old != new:
-                    selection = dict(labels[fname]["selection"])
-                    rows.append(
-                        (
-                            messages[partner_id],
-                            fields_model._get("res.partner", fname).id,
-                            selection[str(old)],
-                            selection[str(new)],
-                        )
-                    )
+                    field_id, selection = tracked_fields[fname]
+                    rows.append((messages[partner_id], field_id, selection[str(old)], selection[str(new)]))
         columns = {
             "mail_message_id": ("int4", [row[0] for row in rows]),
             "field_id": ("int4", [row[1] for row in rows]),

@@ -201,6 +201,18 @@ class TestGrading(TieringCase):
         self.assertEqual(len(self._history(partner)), 2)
         self.assertEqual(self._history(partner)[-1].new_star, "3")
 
+    def test_new_thresholds_regrade_unchanged_amounts(self):
+        partner = self._customer("Threshold Co")
+        self._order(partner, 45_000)
+        self.env["res.partner"].action_tiering_regrade()
+        self.assertEqual(self._grade(partner), ("1", 45_000.0))
+        self.company.tiering_threshold_2 = 45_000
+        self.env["res.partner"].action_tiering_regrade()
+        self.assertEqual(self._grade(partner), ("2", 45_000.0), "an amount on the new threshold gets the grade")
+        self.company.tiering_threshold_2 = 45_000.01
+        self.env["res.partner"].action_tiering_regrade()
+        self.assertEqual(self._grade(partner), ("1", 45_000.0))
+
     def test_grade_change_is_tracked_in_the_chatter(self):
         partner = self._customer("Cape Town Doors")
         self._order(partner, 320_000)

@@ -128,33 +128,3 @@ def grading_window(basis, today, years=DEFAULT_YEARS, excluded_years=()):
         years=tuple(chosen),
         divisor=years,
     )
-
-
-@dataclass(frozen=True)
-class Grading:
-    """The outcome of grading one customer."""
-
-    amount: float
-    star: int
-
-
-def grade_amounts(amounts, thresholds, rounding=2):
-    """Grade each amount: ``{key: amount}`` to ``{key: Grading}``, amounts rounded for storage."""
-    return {
-        key: Grading(round(amount, rounding), band(round(amount, rounding), thresholds))
-        for key, amount in amounts.items()
-    }
-
-
-def changed_gradings(current, computed, rounding=2):
-    """The gradings of ``computed`` that differ from ``current`` (``{key: (amount, star)}``).
-
-    Keys of ``current`` missing from ``computed`` have no orders left: they fall to 0.
-    """
-    changes = {}
-    for key in current.keys() | computed.keys():
-        new = computed.get(key, Grading(0.0, 0))
-        old_amount, old_star = current.get(key, (0.0, 0))
-        if round(old_amount or 0.0, rounding) != new.amount or int(old_star or 0) != new.star:
-            changes[key] = new
-    return changes

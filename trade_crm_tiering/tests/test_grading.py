@@ -126,30 +126,6 @@ def test_unknown_basis():
         grading.grading_window("weekly", date(2026, 1, 1))
 
 
-def test_grade_amounts_rounds_before_banding():
-    gradings = grading.grade_amounts({1: 19_999.996, 2: 0.0, 3: 2_500_000.123}, T)
-    assert gradings[1] == grading.Grading(20_000.0, 1)
-    assert gradings[2] == grading.Grading(0.0, 0)
-    assert gradings[3] == grading.Grading(2_500_000.12, 5)
-
-
-def test_changed_gradings_only_reports_changes():
-    current = {1: (100.0, 0), 2: (60_000.0, 2), 3: (25_000.0, 1)}
-    computed = grading.grade_amounts({1: 100.0, 2: 70_000.0, 4: 300_000.0}, T)
-    changes = grading.changed_gradings(current, computed)
-    # 1 unchanged; 2 amount changed (same grade); 3 lost all orders; 4 new
-    assert changes == {
-        2: grading.Grading(70_000.0, 2),
-        3: grading.Grading(0.0, 0),
-        4: grading.Grading(300_000.0, 3),
-    }
-
-
-def test_changed_gradings_ignores_float_noise():
-    current = {1: (1234.5600000001, 0)}
-    assert grading.changed_gradings(current, grading.grade_amounts({1: 1234.56}, T)) == {}
-
-
 def test_window_days():
     window = grading.grading_window("rolling_12m", date(2026, 11, 23))
     days = window.days()
