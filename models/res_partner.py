@@ -24,6 +24,12 @@ SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 
 
 class ResPartner(models.Model):
+    """Grades, tiers and cadence dates per company (company-dependent fields).
+
+    They carry no index: searches read them through ``column ->> company`` expressions an index on
+    the jsonb column cannot serve, and every regrade would have to maintain it.
+    """
+
     _inherit = "res.partner"
 
     tiering_currency_id = fields.Many2one(
@@ -32,6 +38,7 @@ class ResPartner(models.Model):
     tiering_annual_amount = fields.Float(
         string="Annual Purchase Amount",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 2),
         help="Confirmed sales of the grading period, untaxed, in the grading currency.",
@@ -40,6 +47,7 @@ class ResPartner(models.Model):
         STAR_SELECTION,
         string="Actual Grade",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="The grade the annual purchase amount gives.",
     )
@@ -47,12 +55,14 @@ class ResPartner(models.Model):
         STAR_SELECTION,
         string="Potential Grade",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="A grade above what the customer buys today, approved so it is served as it could become.",
     )
     star_grade = fields.Selection(
         STAR_SELECTION,
         company_dependent=True,
+        index=False,
         readonly=True,
         help="The grade the customer is served at: the higher of the actual and the approved potential grade.",
     )
@@ -60,25 +70,29 @@ class ResPartner(models.Model):
         CATEGORY_SELECTION,
         string="Customer Category",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Ordinary: 0-2 stars. Key account: 3-4 stars. VIP: 5 stars.",
     )
     tiering_date = fields.Date(
         string="Graded On",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="When the annual amount or the grade last changed.",
     )
-    potential_reason = fields.Text(string="Potential Grade Reason", company_dependent=True, readonly=True)
+    potential_reason = fields.Text(string="Potential Grade Reason", company_dependent=True, index=False, readonly=True)
     potential_review_date = fields.Date(
         string="Potential Grade Review",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="When the potential grade is looked at again.",
     )
     tiering_downgrade_due = fields.Date(
         string="Downgrade Due",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="The customer's purchases no longer support its category: it is downgraded on this date "
         "unless they recover or a potential grade is approved.",
@@ -95,6 +109,7 @@ class ResPartner(models.Model):
     service_tier_id = fields.Many2one(
         "trade.service.tier",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="The service the customer gets, from its star grade.",
     )
@@ -123,10 +138,11 @@ class ResPartner(models.Model):
     next_follow_up_date = fields.Date(
         string="Next Follow-up",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="The last interaction plus the tier's follow-up cadence.",
     )
-    next_review_date = fields.Date(string="Next Business Review", company_dependent=True, readonly=True)
+    next_review_date = fields.Date(string="Next Business Review", company_dependent=True, index=False, readonly=True)
     follow_up_overdue = fields.Boolean(
         string="Follow-up Overdue", compute="_compute_follow_up_overdue", search="_search_follow_up_overdue"
     )

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
-from odoo.tools.misc import formatLang
+from odoo.tools.misc import get_lang
 
 from ..trade_crm_tiering import currency as tiering_currency
 from ..trade_crm_tiering import grading, policy
@@ -53,6 +53,19 @@ def _unnest(columns):
     arrays = SQL(", ").join(SQL("%s::%s[]", values, SQL(pg_type)) for pg_type, values in columns.values())
     names = SQL(", ").join(SQL.identifier(name) for name in columns)
     return SQL("unnest(%s) AS v(%s)", arrays, names)
+
+
+def _money_formatter(env, currency):
+    """``amount -> text`` as formatLang writes it, with the language looked up once."""
+    lang = env["res.lang"].browse(get_lang(env).id)
+    pattern = f"%.{currency.decimal_places}f"
+    symbol, before = currency.symbol, currency.position == "before"
+
+    def money(amount):
+        text = lang.format(pattern, amount, grouping=True)
+        return f"{symbol}\N{NO-BREAK SPACE}{text}" if before else f"{text}\N{NO-BREAK SPACE}{symbol}"
+
+    return money
 
 
 class TradeTieringEngine(models.AbstractModel):
@@ -488,11 +501,12 @@ class TradeTieringEngine(models.AbstractModel):
         author = self.env.user.partner_id
         now = fields.Datetime.now()
         currency = company.tiering_currency_id
-        # Translated once: thousands of notes share the sentence.
+        # Translated and formatted once: thousands of notes share the sentence and the language.
         sentence = self.env._("Regraded in %(company)s: annual purchase amount %(amount)s.")
+        money = _money_formatter(self.env, currency)
         bodies, message_ids = [], []
         for update in moves.values():
-            amount = formatLang(self.env, update.amount, currency_obj=currency)
+            amount = money(update.amount)
             bodies.append(Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": amount}))
             message_ids.append(generate_tracking_message_id("message-notify"))
         constants = {

@@ -224,6 +224,7 @@ class TestGrading(TieringCase):
         }
         self.assertEqual(tracked, {"star_grade": ("0 stars", "3 stars"), "star_grade_actual": ("0 stars", "3 stars")})
         self.assertIn("Tiering Export Co", message.body)
+        self.assertIn("320,000.00", message.body)
 
     def test_regrading_a_recordset_grades_only_those_customers(self):
         first, second = self._customer("First"), self._customer("Second")
