@@ -12,3 +12,4 @@ from . import trade_grade_request
 from . import res_config_settings
 from . import sale_order
 from . import sale_order_line
+from . import account_move

@@ -430,6 +430,11 @@ class TestTierOrders(TierCase):
         key = self._key_account()
         order = self._order(key, 10, confirm=False)
         self.assertEqual(order.payment_term_id, self.tiers["B"].payment_term_id)
+        self.env["account.journal"].create(
+            {"name": "Export Sales", "type": "sale", "code": "TEXS", "company_id": self.company.id}
+        )
+        invoice = self.env["account.move"].create({"move_type": "out_invoice", "partner_id": key.id})
+        self.assertEqual(invoice.invoice_payment_term_id, self.tiers["B"].payment_term_id)
         own_term = self.env.ref("account.account_payment_term_end_following_month")
         key.property_payment_term_id = own_term
         self.assertEqual(self._order(key, 10, confirm=False).payment_term_id, own_term)
