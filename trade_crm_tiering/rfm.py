@@ -1,0 +1,65 @@
+"""RFM: recency, frequency and monetary quintile scores (1-5) and a named segment.
+
+Among a company's customers with orders: recency is the days since the last order (fewer is
+better), frequency the orders of the last 24 months, monetary their amount in the grading
+currency. Each is scored 1-5 by mid-rank quintile (see ranking.py): equal figures score alike, a
+lone customer scores 3.
+
+The segment reads recency against the mean of frequency and monetary (FM), first rule that fits:
+
+=============== ============== =====================================================
+segment         rule           meaning
+=============== ============== =====================================================
+champions       R >= 4, FM >= 4 bought recently, often, a lot
+loyal           R >= 3, FM >= 3 buys regularly and well
+promising       R >= 4          bought recently, not much yet
+need_attention  R = 3           middling on every count
+at_risk         FM >= 3         used to buy well, not lately
+hibernating     R = 2           little, not lately
+lost            (R = 1)         little, long ago
+=============== ============== =====================================================
+"""
+
+import pandas as pd
+
+from .ranking import quintile
+
+SEGMENTS = ("champions", "loyal", "promising", "need_attention", "at_risk", "hibernating", "lost")
+
+
+def segment(recency, frequency, monetary):
+    """The segment of one customer's R, F and M scores (1-5 each)."""
+    fm = (frequency + monetary) / 2
+    if recency >= 4 and fm >= 4:
+        return "champions"
+    if recency >= 3 and fm >= 3:
+        return "loyal"
+    if recency >= 4:
+        return "promising"
+    if recency == 3:
+        return "need_attention"
+    if fm >= 3:
+        return "at_risk"
+    if recency == 2:
+        return "hibernating"
+    return "lost"
+
+
+def rfm_scores(days_since_last, orders, amount):
+    """``rfm_recency``, ``rfm_frequency``, ``rfm_monetary`` (1-5) and ``rfm_segment`` per customer."""
+    scores = pd.DataFrame(
+        {
+            "rfm_recency": quintile(days_since_last, higher_is_better=False),
+            "rfm_frequency": quintile(pd.Series(orders).fillna(0)),
+            "rfm_monetary": quintile(pd.Series(amount).fillna(0)),
+        }
+    )
+    scores["rfm_segment"] = pd.Series(
+        [
+            segment(r, f, m) if pd.notna(r) else None
+            for r, f, m in zip(scores["rfm_recency"], scores["rfm_frequency"], scores["rfm_monetary"], strict=True)
+        ],
+        index=scores.index,
+        dtype="object",
+    )
+    return scores
