@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "views/trade_grade_history_views.xml",
         "views/trade_grade_request_views.xml",
+        "views/trade_customer_warning_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,4 +1,6 @@
 from . import trade_tiering_engine
+from . import trade_tiering_scoring
+from . import trade_customer_warning
 from . import res_company
 from . import res_partner
 from . import trade_approval_step

@@ -35,6 +35,7 @@ SQL_TYPES = {
     "many2one": "int4",
     "integer": "int4",
     "char": "varchar",
+    "boolean": "bool",
 }
 
 

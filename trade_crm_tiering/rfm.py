@@ -27,22 +27,22 @@ from .ranking import quintile
 SEGMENTS = ("champions", "loyal", "promising", "need_attention", "at_risk", "hibernating", "lost")
 
 
+# (segment, rule on recency and the mean of frequency and monetary), the first that fits wins.
+SEGMENT_RULES = (
+    ("champions", lambda r, fm: r >= 4 and fm >= 4),
+    ("loyal", lambda r, fm: r >= 3 and fm >= 3),
+    ("promising", lambda r, fm: r >= 4),
+    ("need_attention", lambda r, fm: r == 3),
+    ("at_risk", lambda r, fm: fm >= 3),
+    ("hibernating", lambda r, fm: r == 2),
+    ("lost", lambda r, fm: True),
+)
+
+
 def segment(recency, frequency, monetary):
     """The segment of one customer's R, F and M scores (1-5 each)."""
     fm = (frequency + monetary) / 2
-    if recency >= 4 and fm >= 4:
-        return "champions"
-    if recency >= 3 and fm >= 3:
-        return "loyal"
-    if recency >= 4:
-        return "promising"
-    if recency == 3:
-        return "need_attention"
-    if fm >= 3:
-        return "at_risk"
-    if recency == 2:
-        return "hibernating"
-    return "lost"
+    return next(name for name, rule in SEGMENT_RULES if rule(recency, fm))
 
 
 def rfm_scores(days_since_last, orders, amount):

@@ -197,9 +197,7 @@ def component_scores(frame, derived):
 def dimension_scores(components, weights=DEFAULT_WEIGHTS):
     """The four rounded dimension scores and ``tiering_score``, their weighted sum, rounded."""
     check_weights(weights)
-    scores = pd.DataFrame(
-        {f"score_{name}": round_score(_dimension(*components[name].values())) for name in DIMENSIONS}
-    )
+    scores = pd.DataFrame({f"score_{name}": round_score(_dimension(*components[name].values())) for name in DIMENSIONS})
     weighted = sum(scores[f"score_{name}"] * weight for name, weight in zip(DIMENSIONS, weights, strict=True))
     scores["tiering_score"] = round_score(weighted / 100)
     return scores

@@ -25,7 +25,14 @@ def test_no_band_without_score():
 
 @pytest.mark.parametrize(
     ("current", "previous", "expected"),
-    [(70, 60, "rising"), (65, 60, "rising"), (64, 60, "steady"), (56, 60, "steady"), (55, 60, "falling"), (50, None, None)],
+    [
+        (70, 60, "rising"),
+        (65, 60, "rising"),
+        (64, 60, "steady"),
+        (56, 60, "steady"),
+        (55, 60, "falling"),
+        (50, None, None),
+    ],
 )
 def test_trend(current, previous, expected):
     assert health.trend(current, previous) == expected
@@ -65,7 +72,9 @@ def test_health_parts_and_score(frame):
         # paid 30 days late (payment 50); inquiries 1 against 4 (25)
         late={"days_late": 30.0, "invoices_due": 2, "inquiries_3m": 1, "inquiries_prev_3m": 4},
     )
-    parts = health.parts(customers, derived_figures(customers)["usual_gap"], pd.Series([np.nan] * 4, index=customers.index))
+    parts = health.parts(
+        customers, derived_figures(customers)["usual_gap"], pd.Series([np.nan] * 4, index=customers.index)
+    )
     assert list(parts["recency"]) == [100, 50, pytest.approx(60), 100]
     assert list(parts["momentum"]) == [100, 50, 0, 100]
     result = run(customers)
