@@ -4,11 +4,12 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..trade_crm_tiering import scoring as maths
 from .trade_tiering_engine import GRADE_FIELDS
 from .trade_tiering_scoring import SCORE_FIELDS
 
-# Fields kept on each customer per company and copied onto its contacts.
-COPIED_FIELDS = (*GRADE_FIELDS, *SCORE_FIELDS)
+# Fields only the system writes: grades (copied onto contacts) and scores (kept on the customer).
+SYSTEM_FIELDS = (*GRADE_FIELDS, *SCORE_FIELDS)
 
 STAR_SELECTION = [
     ("0", "0 stars"),
@@ -144,29 +145,36 @@ class ResPartner(models.Model):
     grade_history_count = fields.Integer(compute="_compute_grade_history_count")
     grade_request_count = fields.Integer(compute="_compute_grade_request_count")
 
-    # Scores: per company, maintained by the nightly scoring pass (trade.tiering.scoring).
-    tiering_first_order_date = fields.Date(string="First Order", company_dependent=True, readonly=True)
-    tiering_last_order_date = fields.Date(string="Last Order", company_dependent=True, readonly=True)
-    tiering_orders_12m = fields.Integer(string="Orders, Last 12 Months", company_dependent=True, readonly=True)
+    # Scores: per company, maintained by the nightly scoring pass (trade.tiering.scoring). Not
+    # indexed: the pass rewrites every changed customer, and each index of res_partner is one more
+    # insert per row written (an update of res_partner cannot be HOT). Only the dormant flag, stored
+    # for the few dormant customers alone, keeps the default index on what is set.
+    tiering_first_order_date = fields.Date(string="First Order", company_dependent=True, index=False, readonly=True)
+    tiering_last_order_date = fields.Date(string="Last Order", company_dependent=True, index=False, readonly=True)
+    tiering_orders_12m = fields.Integer(
+        string="Orders, Last 12 Months", company_dependent=True, index=False, readonly=True
+    )
     tiering_amount_12m = fields.Float(
         string="Sales, Last 12 Months",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 2),
         help="Confirmed sales of the last 365 days, untaxed, in the grading currency.",
     )
     tiering_amount_prev_12m = fields.Float(
-        string="Sales, 12 Months Before", company_dependent=True, readonly=True, digits=(16, 2)
+        string="Sales, 12 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
     )
     tiering_amount_6m = fields.Float(
-        string="Sales, Last 6 Months", company_dependent=True, readonly=True, digits=(16, 2)
+        string="Sales, Last 6 Months", company_dependent=True, index=False, readonly=True, digits=(16, 2)
     )
     tiering_amount_prev_6m = fields.Float(
-        string="Sales, 6 Months Before", company_dependent=True, readonly=True, digits=(16, 2)
+        string="Sales, 6 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
     )
     tiering_margin_12m = fields.Float(
         string="Margin, Last 12 Months",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 2),
         help="Margin of the confirmed orders of the last 365 days (their lines' margins), in the grading currency.",
@@ -174,35 +182,38 @@ class ResPartner(models.Model):
     tiering_interactions_12m = fields.Integer(
         string="Interactions, Last 12 Months",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Activities done and messages or notes logged on the customer, its contacts and its orders.",
     )
     tiering_cost_to_serve = fields.Float(
         string="Cost to Serve",
-        company_dependent=True,
-        readonly=True,
+        compute="_compute_tiering_rates",
         digits=(16, 2),
         help="Interactions of the last 12 months per 10,000 of sales in the grading currency.",
     )
     tiering_days_late = fields.Float(
         string="Average Days Paid Late",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         help="Over the customer invoices due in the last 12 months; open ones count until today.",
     )
-    tiering_invoices_due = fields.Integer(string="Invoices Due", company_dependent=True, readonly=True)
+    tiering_invoices_due = fields.Integer(string="Invoices Due", company_dependent=True, index=False, readonly=True)
     tiering_decision_days = fields.Float(
         string="Decision Cycle (Days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         help="Average days from quotation to confirmation of the orders of the last 12 months.",
     )
-    tiering_contact_count = fields.Integer(string="Contacts", company_dependent=True, readonly=True)
+    tiering_contact_count = fields.Integer(string="Contacts", company_dependent=True, index=False, readonly=True)
     tiering_repurchase_rate = fields.Float(
         string="Repurchase Rate (%)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         help="Share of the last 8 quarters (since the first order, if later) with an order.",
@@ -210,17 +221,21 @@ class ResPartner(models.Model):
     tiering_usual_gap = fields.Float(
         string="Usual Gap Between Orders (Days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         help="Mean days between the order days of the last 24 months (from 3 order days).",
     )
-    tiering_inquiries_3m = fields.Integer(string="Inquiries, Last 3 Months", company_dependent=True, readonly=True)
+    tiering_inquiries_3m = fields.Integer(
+        string="Inquiries, Last 3 Months", company_dependent=True, index=False, readonly=True
+    )
     tiering_inquiries_prev_3m = fields.Integer(
-        string="Inquiries, 3 Months Before", company_dependent=True, readonly=True
+        string="Inquiries, 3 Months Before", company_dependent=True, index=False, readonly=True
     )
     score_current = fields.Integer(
         string="Current Value",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="0-100: the last 12 months' sales, number of orders and margin, each ranked among the "
         "company's customers.",
@@ -228,6 +243,7 @@ class ResPartner(models.Model):
     score_potential = fields.Integer(
         string="Potential Value",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="0-100: growth over the year before and the ratings of industry outlook, company size and "
         "share of wallet. 50 when none is known.",
@@ -235,6 +251,7 @@ class ResPartner(models.Model):
     score_difficulty = fields.Integer(
         string="Cooperation Difficulty",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="0-100, higher is easier: cost to serve, payment behaviour, decision cycle and the rating of "
         "the decision chain.",
@@ -242,22 +259,32 @@ class ResPartner(models.Model):
     score_stickiness = fields.Integer(
         string="Relationship Stickiness",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="0-100: years as a customer, contacts we deal with, repurchase rate.",
     )
     tiering_score = fields.Integer(
         string="Customer Score",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="0-100: the four dimension scores weighted as set in Settings.",
     )
-    rfm_recency = fields.Integer(string="Recency (R)", company_dependent=True, readonly=True)
-    rfm_frequency = fields.Integer(string="Frequency (F)", company_dependent=True, readonly=True)
-    rfm_monetary = fields.Integer(string="Monetary (M)", company_dependent=True, readonly=True)
-    rfm_segment = fields.Selection(RFM_SEGMENTS, string="RFM Segment", company_dependent=True, readonly=True)
+    rfm_score = fields.Char(
+        string="RFM Score",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="Recency, frequency and monetary quintiles among the company's customers, 1-5 each (5 is "
+        "best): 545 bought very recently, often, and a lot.",
+    )
+    rfm_segment = fields.Selection(
+        RFM_SEGMENTS, string="RFM Segment", company_dependent=True, index=False, readonly=True
+    )
     value_class = fields.Selection(
         VALUE_CLASSES,
         company_dependent=True,
+        index=False,
         readonly=True,
         help="The customer value matrix: order size, margin and effort of the last 12 months, each split "
         "at the company's cut-off.",
@@ -266,18 +293,20 @@ class ResPartner(models.Model):
     health_score = fields.Integer(
         string="Customer Health",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="0-100: ordering on time against the usual rhythm, sales momentum, payment and inquiries.",
     )
-    health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, readonly=True)
+    health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, index=False, readonly=True)
     health_trend = fields.Selection(
         HEALTH_TRENDS,
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Against the health at the end of the previous quarter: 5 points or more up or down.",
     )
-    health_previous = fields.Integer(string="Health Last Quarter", company_dependent=True, readonly=True)
-    health_quarter = fields.Date(company_dependent=True, readonly=True)
+    health_previous = fields.Integer(string="Health Last Quarter", company_dependent=True, index=False, readonly=True)
+    health_quarter = fields.Date(company_dependent=True, index=False, readonly=True)
     tiering_dormant = fields.Boolean(
         string="Dormant",
         company_dependent=True,
@@ -285,7 +314,7 @@ class ResPartner(models.Model):
         help="No order for the months set in Settings (12 by default) after having ordered.",
     )
     tiering_scored_on = fields.Date(
-        string="Scored On", company_dependent=True, readonly=True, help="When the scores last changed."
+        string="Scored On", company_dependent=True, index=False, readonly=True, help="When the scores last changed."
     )
     tiering_margin_rate = fields.Float(string="Margin Rate (%)", compute="_compute_tiering_rates", digits=(16, 1))
     tiering_growth_rate = fields.Float(string="Growth (%)", compute="_compute_tiering_rates", digits=(16, 1))
@@ -359,13 +388,16 @@ class ResPartner(models.Model):
             "let_go": self.env._("Let go: spend the time elsewhere."),
         }
 
-    @api.depends("tiering_amount_12m", "tiering_amount_prev_12m", "tiering_margin_12m")
+    @api.depends("tiering_amount_12m", "tiering_amount_prev_12m", "tiering_margin_12m", "tiering_interactions_12m")
     @api.depends_context("company")
     def _compute_tiering_rates(self):
         for partner in self:
             amount, before = partner.tiering_amount_12m, partner.tiering_amount_prev_12m
             partner.tiering_margin_rate = partner.tiering_margin_12m / amount * 100 if amount else 0.0
             partner.tiering_growth_rate = (amount / before - 1) * 100 if before else 0.0
+            partner.tiering_cost_to_serve = (
+                partner.tiering_interactions_12m / amount * maths.COST_UNIT if amount else 0.0
+            )
 
     @api.depends_context("company")
     def _compute_tiering_warning_count(self):
@@ -415,7 +447,7 @@ class ResPartner(models.Model):
 
         Those paths run as superuser; a user's write, from a form or over RPC, never does.
         """
-        touched = set(COPIED_FIELDS).intersection(vals)
+        touched = set(SYSTEM_FIELDS).intersection(vals)
         if touched and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -426,12 +458,12 @@ class ResPartner(models.Model):
             )
 
     def _tiering_copy_from_commercial(self, partner_ids=None):
-        """Copy the grade and score fields of every company from the commercial entity onto contacts."""
+        """Copy the grade fields of every company from the commercial entity onto contacts."""
         ids = list(partner_ids) if partner_ids is not None else self.ids
         if not ids:
             return
-        self.flush_model(["commercial_partner_id", *COPIED_FIELDS])
-        assignments = SQL(", ").join(SQL("%s = cp.%s", SQL.identifier(f), SQL.identifier(f)) for f in COPIED_FIELDS)
+        self.flush_model(["commercial_partner_id", *GRADE_FIELDS])
+        assignments = SQL(", ").join(SQL("%s = cp.%s", SQL.identifier(f), SQL.identifier(f)) for f in GRADE_FIELDS)
         copied = self.env.execute_query(
             SQL(
                 """UPDATE res_partner p SET %(assignments)s
@@ -444,8 +476,8 @@ class ResPartner(models.Model):
         )
         if copied:
             contacts = self.browse([row[0] for row in copied])
-            contacts.invalidate_recordset(list(COPIED_FIELDS))
-            contacts.modified(list(COPIED_FIELDS))
+            contacts.invalidate_recordset(list(GRADE_FIELDS))
+            contacts.modified(list(GRADE_FIELDS))
 
     # ------------------------------------------------------------------
     # Grading

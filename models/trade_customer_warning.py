@@ -1,11 +1,12 @@
+import ast
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.addons.base.models.res_lang import intersperse
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, format_date
-from odoo.tools.misc import formatLang
+from odoo.tools import SQL, get_lang
 
 from ..trade_crm_tiering import early_warnings
 
@@ -197,41 +198,62 @@ class TradeCustomerWarning(models.Model):
         return salesperson or supervisor
 
     def _details(self, company, to_raise, figures, today):
-        """What each warning is about, in figures."""
-        currency = company.tiering_currency_id
-        needed = figures.loc[sorted({partner_id for partner_id, _type in to_raise})]
-        rows = needed.to_dict("index")
-        texts = []
-        for partner_id, warning_type in to_raise:
-            row = rows[partner_id]
-            if warning_type == "growth_spike":
-                text = self.env._(
-                    "Sales of the last 6 months: %(recent)s, %(times)s times the 6 months before (%(before)s).",
-                    recent=formatLang(self.env, row["amount_6m"], currency_obj=currency),
-                    before=formatLang(self.env, row["amount_prev_6m"], currency_obj=currency),
-                    times=formatLang(self.env, row["amount_6m"] / row["amount_prev_6m"], digits=1),
-                )
-            elif warning_type == "frequency_drop":
-                text = self.env._(
-                    "No order for %(days)s days; it usually orders every %(gap)s days.",
-                    days=int(row["days_since_last"]),
-                    gap=formatLang(self.env, row["usual_gap"], digits=0),
-                )
-            elif warning_type == "dormant":
-                days = int(row["days_since_last"])
-                text = self.env._(
-                    "No order since %(date)s (%(days)s days).",
-                    date=format_date(self.env, today - timedelta(days=days)),
-                    days=days,
-                )
-            else:
-                text = self.env._(
-                    "%(recent)s inquiries in the last 3 months, against %(before)s in the 3 months before.",
-                    recent=int(row["inquiries_3m"]),
-                    before=int(row["inquiries_prev_3m"]),
-                )
-            texts.append(text)
-        return texts
+        """What each warning is about, in figures (formatted in the current language)."""
+        templates = self._detail_templates()
+        formatters = self._formatters(company.tiering_currency_id)
+        columns = ["amount_6m", "amount_prev_6m", "days_since_last", "usual_gap", "inquiries_3m", "inquiries_prev_3m"]
+        rows = figures.loc[sorted({partner_id for partner_id, _type in to_raise}), columns]
+        figures_of = dict(zip(rows.index.tolist(), rows.itertuples(index=False, name=None), strict=True))
+        return [
+            templates[warning_type] % self._detail_values(warning_type, figures_of[partner_id], formatters, today)
+            for partner_id, warning_type in to_raise
+        ]
+
+    def _detail_values(self, warning_type, figures, formatters, today):
+        recent, before, days, gap, inquiries, inquiries_before = figures
+        money, number, day = formatters
+        if warning_type == "growth_spike":
+            return {"recent": money(recent), "before": money(before), "times": number(recent / before, 1)}
+        if warning_type == "frequency_drop":
+            return {"days": int(days), "gap": number(gap, 0)}
+        if warning_type == "dormant":
+            return {"date": day(today - timedelta(days=int(days))), "days": int(days)}
+        return {"recent": int(inquiries), "before": int(inquiries_before)}
+
+    def _detail_templates(self):
+        return {
+            "growth_spike": self.env._(
+                "Sales of the last 6 months: %(recent)s, %(times)s times the 6 months before (%(before)s)."
+            ),
+            "frequency_drop": self.env._("No order for %(days)s days; it usually orders every %(gap)s days."),
+            "dormant": self.env._("No order since %(date)s (%(days)s days)."),
+            "inquiries_falling": self.env._(
+                "%(recent)s inquiries in the last 3 months, against %(before)s in the 3 months before."
+            ),
+        }
+
+    def _formatters(self, currency):
+        """Formatters of amounts, numbers and dates in the current language, as formatLang and
+        format_date give them, set up once for many warnings (those look the language up, and
+        res.lang.format parses its grouping, for every figure)."""
+        lang = get_lang(self.env)
+        grouping = ast.literal_eval(lang.grouping)
+        separator, point, date_format = lang.thousands_sep or "", lang.decimal_point, lang.date_format
+        symbol, after, decimal_places = currency.symbol, currency.position == "after", currency.decimal_places
+
+        def number(value, digits):
+            whole, _dot, decimals = f"{value:.{digits}f}".partition(".")
+            whole = intersperse(whole, grouping, separator)[0]
+            return f"{whole}{point}{decimals}" if decimals else whole
+
+        def money(value):
+            amount = number(value, decimal_places)
+            return f"{amount}\N{NO-BREAK SPACE}{symbol}" if after else f"{symbol}\N{NO-BREAK SPACE}{amount}"
+
+        def day(value):
+            return value.strftime(date_format)
+
+        return money, number, day
 
     def _insert_activities(self, to_raise, owners, details, people, today):
         """An activity for the owner of each warning: ``{(customer id, type): activity id}``.

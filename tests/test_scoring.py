@@ -225,16 +225,14 @@ class TestScoring(ScoringCase):
         self.assertEqual(self._score()["changed"], 5)
         self.assertEqual(self._score(), {"customers": 5, "changed": 0, "raised": 0, "closed": 0})
 
-    def test_contacts_read_their_company_scores(self):
+    def test_scores_are_kept_on_the_customer_not_its_contacts(self):
         partner = self._customer("Parent Co")
         buyer = self.env["res.partner"].create({"name": "Parent Buyer", "parent_id": partner.id})
         self._order(buyer, 5_000)
         self._score()
-        self.assertEqual(
-            self._read(buyer, "tiering_score", "value_class"), self._read(partner, "tiering_score", "value_class")
-        )
-        late = self.env["res.partner"].create({"name": "Late Buyer", "parent_id": partner.id})
-        self.assertEqual(self._read(late, "rfm_segment"), self._read(partner, "rfm_segment"))
+        self.assertEqual(self._read(partner, "tiering_orders_12m", "rfm_segment"), (1, "loyal"))
+        self.assertEqual(self._read(buyer, "tiering_score", "rfm_segment"), (0, False))
+        self.assertEqual(buyer.open_commercial_entity()["res_id"], partner.id)
 
     def test_scores_belong_to_each_company(self):
         other = self._make_company("Tiering Trading HK")
@@ -291,8 +289,7 @@ class TestRfmAndMatrix(ScoringCase):
             customers.append(partner)
         self._score()
         self.assertEqual(
-            [self._read(p, "rfm_recency", "rfm_frequency", "rfm_monetary") for p in customers],
-            [(5, 5, 5), (4, 4, 4), (3, 3, 3), (2, 2, 2), (1, 1, 1)],
+            [p.with_company(self.company).rfm_score for p in customers], ["555", "444", "333", "222", "111"]
         )
         self.assertEqual(
             [p.with_company(self.company).rfm_segment for p in customers],
@@ -306,14 +303,12 @@ class TestRfmAndMatrix(ScoringCase):
         self._order(lone, 5_000, days_ago=30)
         self._score()
         self.assertEqual(
-            self._read(lone, "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment"), (3, 3, 3, "loyal")
+            self._read(lone, "rfm_score", "rfm_segment"), ("333", "loyal")
         )
         twin = self._customer("Twin Buyer")
         self._order(twin, 5_000, days_ago=30)
         self._score()
-        self.assertEqual(
-            self._read(lone, "rfm_recency", "rfm_monetary"), self._read(twin, "rfm_recency", "rfm_monetary")
-        )
+        self.assertEqual(self._read(lone, "rfm_score"), self._read(twin, "rfm_score"))
 
     def test_each_matrix_class_with_fixed_cutoffs(self):
         self.company.write(

@@ -46,7 +46,8 @@ def segment(recency, frequency, monetary):
 
 
 def rfm_scores(days_since_last, orders, amount):
-    """``rfm_recency``, ``rfm_frequency``, ``rfm_monetary`` (1-5) and ``rfm_segment`` per customer."""
+    """``rfm_recency``, ``rfm_frequency``, ``rfm_monetary`` (1-5), ``rfm_score``, the three as one
+    code (``"545"``: R5 F4 M5), and ``rfm_segment`` per customer."""
     scores = pd.DataFrame(
         {
             "rfm_recency": quintile(days_since_last, higher_is_better=False),
@@ -57,6 +58,14 @@ def rfm_scores(days_since_last, orders, amount):
     scores["rfm_segment"] = pd.Series(
         [
             segment(r, f, m) if pd.notna(r) else None
+            for r, f, m in zip(scores["rfm_recency"], scores["rfm_frequency"], scores["rfm_monetary"], strict=True)
+        ],
+        index=scores.index,
+        dtype="object",
+    )
+    scores["rfm_score"] = pd.Series(
+        [
+            f"{int(r)}{int(f)}{int(m)}" if pd.notna(r) else None
             for r, f, m in zip(scores["rfm_recency"], scores["rfm_frequency"], scores["rfm_monetary"], strict=True)
         ],
         index=scores.index,

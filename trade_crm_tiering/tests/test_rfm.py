@@ -34,6 +34,7 @@ def test_five_customers_spread_over_the_quintiles():
     assert list(scores["rfm_frequency"]) == [5, 4, 3, 2, 1]
     assert list(scores["rfm_monetary"]) == [5, 4, 3, 2, 1]
     assert list(scores["rfm_segment"]) == ["champions", "champions", "loyal", "hibernating", "lost"]
+    assert list(scores["rfm_score"]) == ["555", "444", "333", "222", "111"]
 
 
 def test_ties_share_their_scores():
@@ -51,6 +52,7 @@ def test_a_single_customer_is_in_the_middle():
         "rfm_frequency": 3,
         "rfm_monetary": 3,
         "rfm_segment": "loyal",
+        "rfm_score": "333",
     }
 
 
