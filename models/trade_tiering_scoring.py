@@ -323,10 +323,10 @@ class TradeTieringScoring(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """SELECT commercial_partner_id, COUNT(*) FROM res_partner
-                    WHERE commercial_partner_id = ANY(%s) AND id != commercial_partner_id
+                    WHERE commercial_partner_id = ANY(%s::int4[]) AND id != commercial_partner_id
                       AND active AND NOT is_company AND type = 'contact'
                     GROUP BY 1""",
-                ids,
+                _array_literal(ids, "int4"),
             )
         )
         return pd.DataFrame.from_records(rows, columns=["partner_id", "contacts"], index="partner_id")
@@ -357,7 +357,9 @@ class TradeTieringScoring(models.AbstractModel):
 
     def _ratings(self, ids):
         columns = SQL(", ").join(SQL("%s::int", SQL.identifier(name)) for name in RATING_FIELDS)
-        rows = self.env.execute_query(SQL("SELECT id, %s FROM res_partner WHERE id = ANY(%s)", columns, ids))
+        rows = self.env.execute_query(
+            SQL("SELECT id, %s FROM res_partner WHERE id = ANY(%s::int4[])", columns, _array_literal(ids, "int4"))
+        )
         frame = pd.DataFrame.from_records(rows, columns=["partner_id", *RATING_FIELDS.values()], index="partner_id")
         return frame.astype("float64")
 
@@ -366,7 +368,8 @@ class TradeTieringScoring(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _read_stored(self, company, ids):
-        """What is stored for the customers of ``ids`` and for every customer scored before."""
+        """What is stored for the customers of ``ids`` and for every partner scored before (one that
+        has no orders any more, or became a contact of another customer, is cleared)."""
         partners = self.env["res.partner"]
         cid = str(company.id)
         columns = SQL(", ").join(
@@ -381,9 +384,9 @@ class TradeTieringScoring(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """SELECT id, %(columns)s FROM res_partner
-                    WHERE id = commercial_partner_id AND (id = ANY(%(ids)s) OR tiering_scored_on ? %(cid)s)""",
+                    WHERE id = ANY(%(ids)s::int4[]) OR tiering_scored_on ? %(cid)s""",
                 columns=columns,
-                ids=ids,
+                ids=_array_literal(ids, "int4"),
                 cid=cid,
             )
         )
