@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
 from .common import TieringCase
@@ -302,9 +302,7 @@ class TestRfmAndMatrix(ScoringCase):
         lone = self._customer("Lone Buyer")
         self._order(lone, 5_000, days_ago=30)
         self._score()
-        self.assertEqual(
-            self._read(lone, "rfm_score", "rfm_segment"), ("333", "loyal")
-        )
+        self.assertEqual(self._read(lone, "rfm_score", "rfm_segment"), ("333", "loyal"))
         twin = self._customer("Twin Buyer")
         self._order(twin, 5_000, days_ago=30)
         self._score()
@@ -573,3 +571,50 @@ class TestPaymentBehaviour(ScoringCase):
         self.assertEqual(self._read(partner, "tiering_invoices_due", "tiering_days_late"), (3, 20.0))
         # payment 66.7, cost 50, decision 100 -> 72
         self.assertEqual(self._read(partner, "score_difficulty")[0], 72)
+
+
+@tagged("post_install", "-at_install")
+class TestScoringGlossary(TransactionCase):
+    """The Chinese terms of the glossary are used for scores and warnings."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(["trade_crm_tiering"], ["zh_CN"], overwrite=True)
+
+    def test_glossary_terms(self):
+        partner = self.env["res.partner"].with_context(lang="zh_CN")
+        labels = partner.fields_get(
+            [
+                "health_score",
+                "tiering_dormant",
+                "score_current",
+                "score_potential",
+                "score_difficulty",
+                "score_stickiness",
+                "tiering_cost_to_serve",
+                "value_class",
+            ]
+        )
+        self.assertEqual(
+            [
+                labels[name]["string"]
+                for name in (
+                    "health_score",
+                    "tiering_dormant",
+                    "score_current",
+                    "score_potential",
+                    "score_difficulty",
+                    "score_stickiness",
+                    "tiering_cost_to_serve",
+                )
+            ],
+            ["客户健康度", "休眠", "当前价值", "潜在价值", "合作难度", "关系粘性", "服务成本"],
+        )
+        upgrade = self.env.ref("trade_crm_tiering.mail_activity_type_upgrade_opportunity").with_context(lang="zh_CN")
+        self.assertEqual(upgrade.name, "升级机会")
+        menu = self.env.ref("trade_crm_tiering.menu_trade_customer_warning").with_context(lang="zh_CN")
+        self.assertEqual(menu.name, "预警")
+        warnings = self.env["trade.customer.warning"].with_context(lang="zh_CN")
+        self.assertEqual(warnings.fields_get(["salesperson_id"])["salesperson_id"]["string"], "业务员")
