@@ -19,6 +19,7 @@
         "views/trade_grade_history_views.xml",
         "views/trade_grade_request_views.xml",
         "views/trade_service_tier_views.xml",
+        "views/trade_customer_warning_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/mail_activity_views.xml",

@@ -1,10 +1,11 @@
-"""Benchmark of the star-grading engine of trade_crm_tiering.
+"""Benchmark of the star-grading engine and the nightly scoring pass of trade_crm_tiering.
 
 Generates customers and confirmed sale orders straight into a database with SQL, then times:
 the first grading, the bare aggregation query, a regrade where ~5% of grades change, a regrade
-where nothing changes, a naive per-customer ORM loop on a sample, and the incremental regrade
-that confirming one order runs at commit. Prints every figure and a summary against the targets;
-it never fails because of a time. Run it through tools/bench, which prepares the database.
+where nothing changes, a naive per-customer ORM loop on a sample, the incremental regrade
+that confirming one order runs at commit, and the nightly scoring pass (first and next night).
+Prints every figure and a summary against the targets; it never fails because of a time. Run it
+through tools/bench, which prepares the database.
 """
 
 # A benchmark commits on purpose (commits are part of what it measures) and prints its figures.
@@ -42,6 +43,7 @@ TARGET_FIRST_S = 90.0
 TARGET_REGRADE_S = 20.0
 TARGET_REGRADE_RATIO = 4.0
 TARGET_INCREMENTAL_QUERIES = 10
+TARGET_SCORING_S = 60.0
 
 CHANGE_SHARE = 0.05  # share of customers whose grade step d moves
 HISTORY_DAYS = 730  # orders spread over the last two years
@@ -68,6 +70,31 @@ ENGINE_STEPS = (
     ("trade.tiering.engine", "_follow_up_decisions"),
 )
 CREATES = ("trade.grade.history", "mail.message")
+SCORING_STEPS = (
+    ("trade.tiering.scoring", "_score"),
+    ("trade.tiering.scoring", "_gather"),
+    ("trade.tiering.scoring", "_order_figures"),
+    ("trade.tiering.scoring", "_interactions"),
+    ("trade.tiering.scoring", "_payments"),
+    ("trade.tiering.scoring", "_contacts"),
+    ("trade.tiering.scoring", "_inquiries"),
+    ("trade.tiering.scoring", "_ratings"),
+    ("trade.tiering.scoring", "_read_stored"),
+    ("trade.tiering.scoring", "_new_frame"),
+    ("trade.tiering.scoring", "_changed_ids"),
+    ("trade.tiering.scoring", "_store"),
+    ("trade.tiering.engine", "_write_company_fields"),
+    ("trade.customer.warning", "_tiering_sync"),
+    ("trade.customer.warning", "_close"),
+    ("trade.customer.warning", "_people"),
+    ("trade.customer.warning", "_details"),
+    ("trade.customer.warning", "_insert_activities"),
+)
+# Scoring data generated before the scoring step: per customer on average, logged notes and done
+# activities of the last 400 days, and leads of the last 200 days.
+NOTES_PER_CUSTOMER = 1.5
+DONE_ACTIVITY_SHARE = 0.3
+LEADS_PER_CUSTOMER = 0.5
 
 
 def parse_args(argv=None):
@@ -78,6 +105,11 @@ def parse_args(argv=None):
     parser.add_argument("--sample", type=int, default=1000, help="customers in the naive ORM loop sample")
     parser.add_argument("--profile", action="store_true", help="cProfile the full regrades, print the top functions")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest SELECTs of the regrades")
+    parser.add_argument(
+        "--scoring-only",
+        action="store_true",
+        help="after the data and the first grading, time only the scoring pass (skip steps c to g)",
+    )
     parser.add_argument("--db", required=True, help="database (the add-on installed, no bench data yet)")
     parser.add_argument("--db-host", default="127.0.0.1")
     parser.add_argument("--db-port", type=int, default=5432)
@@ -127,7 +159,7 @@ class Probe:
         self.results = []
 
     def install(self, registry):
-        for model, name in ENGINE_STEPS:
+        for model, name in dict.fromkeys((*ENGINE_STEPS, *SCORING_STEPS)):
             cls = registry[model]
             setattr(cls, name, self._wrap(name, getattr(cls, name)))
         for model in CREATES:
@@ -174,7 +206,12 @@ class Probe:
 
     def report(self, total_seconds, top=8):
         lines = ["      engine sub-steps (inclusive):        calls      time   queries"]
-        for name in (*(step for _model, step in ENGINE_STEPS), *(f"{model}.create" for model in CREATES)):
+        names = (
+            *(step for _model, step in ENGINE_STEPS),
+            *(f"{model}.create" for model in CREATES),
+            *(step for _model, step in SCORING_STEPS if step not in dict(ENGINE_STEPS).values()),
+        )
+        for name in dict.fromkeys(names):
             if name in self.steps:
                 calls, seconds, queries = self.steps[name]
                 lines.append(f"        {name:<36} {calls:>5} {seconds:>8.2f} s {queries:>8}")
@@ -811,11 +848,13 @@ class Bench:
         )
         self.step_generate()
         self.step_first()
-        self.step_bare()
-        self.step_regrade()
-        self.step_nochange()
-        self.step_naive()
-        self.step_incremental()
+        if not args.scoring_only:
+            self.step_bare()
+            self.step_regrade()
+            self.step_nochange()
+            self.step_naive()
+            self.step_incremental()
+        self.step_scoring()
         summary(self.args, self.sizes, self.figures, self.out)
 
     def full_regrade(self, label, profile_label=None, show_changes=False):
@@ -985,6 +1024,121 @@ class Bench:
             self.grading,
         )
 
+    def step_scoring(self):
+        cr, company, out = self.cr, self.company, self.out
+        out("\n[h] nightly scoring: full _score(company) after the grading, then commit")
+        clock = Clock()
+        with clock.run():
+            counts = generate_scoring_data(self.env, company, self.args, self.now)
+        out(
+            f"    generated {counts['notes']:,} logged notes and done activities, {counts['leads']:,} leads "
+            f"({clock.seconds:.1f} s, not timed)"
+        )
+        # Supervisor warnings need a supervisor: the administrator (a general manager) by default.
+        company.tiering_approver_id = self.env.ref("base.user_admin")
+        cr.commit()
+        self.figures["scoring"] = self.full_scoring("first scoring (every customer written)", "first scoring")
+        self.figures["scoring_again"] = self.full_scoring("next night (nothing changed)")
+
+    def full_scoring(self, label, profile_label=None):
+        cr, company, out = self.cr, self.company, self.out
+        self.probe.reset()
+        activities0 = activity_count(cr)
+        scoring = Clock()
+        with maybe_profile(self.args.profile and profile_label, profile_label, out):
+            with scoring.run():
+                result = self.env["trade.tiering.scoring"]._score(company)
+            _hooks, commit = commit_attributed(self.env)
+        total = scoring.seconds + commit.seconds
+        activities = activity_count(cr) - activities0
+        out(
+            f"    {label}: {total:.2f} s ({scoring.seconds:.2f} s scoring + {commit.seconds:.2f} s commit), "
+            f"{result['customers']:,} customers, {result['changed']:,} written, {result['raised']:,} warnings "
+            f"raised ({activities:,} activities), {result['closed']:,} closed, "
+            f"{scoring.queries + commit.queries} queries"
+        )
+        out(self.probe.report(total))
+        cr.execute(
+            "SELECT warning_type, count(*) FROM trade_customer_warning WHERE company_id = %s AND state = 'open' "
+            "GROUP BY 1 ORDER BY 1",
+            [company.id],
+        )
+        out(f"    open warnings: {', '.join(f'{kind} {count:,}' for kind, count in cr.fetchall()) or 'none'}")
+        if self.args.explain and profile_label:
+            explain(cr, self.probe.slowest_selects(), out)
+            cr.rollback()
+        return {"seconds": total, **result}
+
+
+def generate_scoring_data(env, company, args, now):
+    """Logged notes and done activities on the customers, and leads from them, with SQL."""
+    cr = env.cr
+    n = args.customers
+    uid = env.ref("base.user_admin").id
+    author = env.ref("base.user_admin").partner_id.id
+    note = env.ref("mail.mt_note").id
+    call = env.ref("mail.mail_activity_data_call").id
+    filled = {
+        "mail_message": {"message_type"},
+        "crm_lead": {"name", "type"},
+    }
+    for table, columns in filled.items():
+        missing = not_null_columns(cr, table) - columns
+        if missing:
+            raise SystemExit(f"{table} has NOT NULL columns the generator does not fill: {sorted(missing)}")
+    cr.execute(SQL("SELECT setseed(%s)", (args.seed % 1000) / 1000.0 / 2))
+    cr.execute(
+        SQL(
+            """INSERT INTO mail_message (model, res_id, message_type, body, date, author_id, subtype_id,
+                                         mail_activity_type_id, is_internal, create_uid, write_uid, create_date,
+                                         write_date)
+               SELECT 'res.partner', c.id, CASE WHEN x.r_kind < %(done)s THEN 'notification' ELSE 'comment' END,
+                      '<p>Bench note</p>', x.day, %(author)s, %(note)s,
+                      CASE WHEN x.r_kind < %(done)s THEN %(call)s END, true, %(uid)s, %(uid)s, x.day, x.day
+                 FROM (SELECT 1 + floor(random() * %(n)s)::int AS idx, random() AS r_kind,
+                              date_trunc('second', %(now)s::timestamp - random() * 400 * interval '1 day') AS day
+                         FROM generate_series(1, %(count)s)) x
+                 JOIN bench_customer c ON c.idx = x.idx""",
+            done=DONE_ACTIVITY_SHARE,
+            author=author,
+            note=note,
+            call=call,
+            uid=uid,
+            n=n,
+            now=now,
+            count=round(n * NOTES_PER_CUSTOMER),
+        )
+    )
+    notes = cr.rowcount
+    cr.execute(
+        SQL(
+            """INSERT INTO crm_lead (name, type, partner_id, company_id, active, create_uid, write_uid, create_date,
+                                     write_date)
+               SELECT 'Bench inquiry ' || x.g, 'lead', c.id, %(company)s, true, %(uid)s, %(uid)s, x.day, x.day
+                 FROM (SELECT g, 1 + floor(random() * %(n)s)::int AS idx,
+                              date_trunc('second', %(now)s::timestamp - random() * 200 * interval '1 day') AS day
+                         FROM generate_series(1, %(count)s) g) x
+                 JOIN bench_customer c ON c.idx = x.idx""",
+            company=company.id,
+            uid=uid,
+            n=n,
+            now=now,
+            count=round(n * LEADS_PER_CUSTOMER),
+        )
+    )
+    leads = cr.rowcount
+    cr.commit()
+    cr.execute("ANALYZE mail_message")
+    cr.execute("ANALYZE crm_lead")
+    cr.commit()
+    env.invalidate_all()
+    return {"notes": notes, "leads": leads}
+
+
+def activity_count(cr):
+    cr.execute("SELECT count(*) FROM mail_activity WHERE res_model = 'res.partner'")
+    return cr.fetchone()[0]
+
 
 def main(argv=None):
     args = parse_args(argv)
@@ -1007,13 +1161,12 @@ def main(argv=None):
         Bench(args, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), probe).run()
 
 
-def summary(args, sizes, figures, out):
-    def verdict(ok):
-        return "met" if ok else "MISSED"
+def verdict(ok):
+    return "met" if ok else "MISSED"
 
-    first, bare, regrade = figures["first"], figures["bare"], figures["regrade"]
-    nochange, naive = figures["nochange"], figures["naive"]
-    inc, move = figures["incremental"], figures["incremental_move"]
+
+def summary(args, sizes, figures, out):
+    first = figures["first"]
     rows = [
         (
             "first grading (full, all change)",
@@ -1022,6 +1175,48 @@ def summary(args, sizes, figures, out):
             verdict(first["seconds"] <= TARGET_FIRST_S),
         ),
         ("  changed customers / history rows", f"{first['changes']:,} / {first['history']:,}", "", ""),
+    ]
+    if "regrade" in figures:
+        rows += grading_rows(args, figures)
+    rows += scoring_rows(figures)
+    out(f"\nSUMMARY ({sizes['customers']:,} customers, {sizes['contacts']:,} contacts, {sizes['orders']:,} orders)")
+    out(f"  machine: {machine()}")
+    if sizes["customers"] < 100_000 or sizes["orders"] < 1_000_000:
+        out("  (time targets are set for 100,000 customers / 1,000,000 orders)")
+    if args.profile:
+        out("  (--profile: the profiled regrades run slower under cProfile; time them without it)")
+    width = max(len(row[0]) for row in rows)
+    out(f"  {'figure':<{width}}  {'measured':>16}  {'target':>20}  verdict")
+    for name, value, target, ok in rows:
+        out(f"  {name:<{width}}  {value:>16}  {target:>20}  {ok}")
+
+
+def scoring_rows(figures):
+    rows = []
+    for key, label in (("scoring", "scoring pass, first (all written)"), ("scoring_again", "scoring pass, next night")):
+        figure = figures[key]
+        rows += [
+            (
+                label,
+                f"{figure['seconds']:.2f} s",
+                f"<= {TARGET_SCORING_S:.0f} s",
+                verdict(figure["seconds"] <= TARGET_SCORING_S),
+            ),
+            (
+                "  customers / written / raised",
+                f"{figure['customers']:,} / {figure['changed']:,} / {figure['raised']:,}",
+                "",
+                "",
+            ),
+        ]
+    return rows
+
+
+def grading_rows(args, figures):
+    bare, regrade = figures["bare"], figures["regrade"]
+    nochange, naive = figures["nochange"], figures["naive"]
+    inc, move = figures["incremental"], figures["incremental_move"]
+    return [
         ("bare aggregation (best of 3)", f"{bare['seconds']:.3f} s", "", ""),
         (
             "5% regrade",
@@ -1066,16 +1261,6 @@ def summary(args, sizes, figures, out):
         ("  time / all commit-hook queries", f"{move['seconds'] * 1000:.1f} ms / {move['queries_total']}", "", ""),
         ("  grades persisted at COMMIT", str(move["persisted"]), "True", verdict(move["persisted"] is not False)),
     ]
-    out(f"\nSUMMARY ({sizes['customers']:,} customers, {sizes['contacts']:,} contacts, {sizes['orders']:,} orders)")
-    out(f"  machine: {machine()}")
-    if sizes["customers"] < 100_000 or sizes["orders"] < 1_000_000:
-        out("  (time targets are set for 100,000 customers / 1,000,000 orders)")
-    if args.profile:
-        out("  (--profile: the profiled regrades run slower under cProfile; time them without it)")
-    width = max(len(row[0]) for row in rows)
-    out(f"  {'figure':<{width}}  {'measured':>16}  {'target':>20}  verdict")
-    for name, value, target, ok in rows:
-        out(f"  {name:<{width}}  {value:>16}  {target:>20}  {ok}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@ from . import trade_tiering_cadence
 from . import trade_service_tier
 from . import trade_pool_log
 from . import mail_message
+from . import trade_tiering_scoring
+from . import trade_customer_warning
 from . import res_company
 from . import res_partner
 from . import trade_approval_step

@@ -3,9 +3,23 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
-from ..trade_crm_tiering import grading
+from ..trade_crm_tiering import early_warnings, grading, matrix, scoring
 
 THRESHOLD_FIELDS = tuple(f"tiering_threshold_{star}" for star in range(1, 6))
+WEIGHT_FIELDS = tuple(f"tiering_weight_{dimension}" for dimension in scoring.DIMENSIONS)
+MATRIX_FIELDS = ("tiering_matrix_cutoff", "tiering_matrix_amount", "tiering_matrix_margin", "tiering_matrix_effort")
+WARNING_FIELDS = {
+    "growth_spike": "tiering_warn_growth_spike",
+    "spike_factor": "tiering_spike_factor",
+    "spike_min_amount": "tiering_spike_min_amount",
+    "frequency_drop": "tiering_warn_frequency_drop",
+    "frequency_factor": "tiering_frequency_factor",
+    "dormant": "tiering_warn_dormant",
+    "dormant_months": "tiering_dormant_months",
+    "inquiries_falling": "tiering_warn_inquiries_falling",
+    "inquiry_ratio": "tiering_inquiry_ratio",
+    "inquiry_min": "tiering_inquiry_min",
+}
 
 # The default service tiers when there is no main-company template to copy.
 DEFAULT_TIERS = [
@@ -170,6 +184,70 @@ class ResCompany(models.Model):
                     self.env._("%(company)s: the claim cap and cooldown cannot be negative.", company=company.name)
                 )
 
+    # Scoring
+    tiering_weight_current = fields.Integer(string="Current Value Weight", default=scoring.DEFAULT_WEIGHTS[0])
+    tiering_weight_potential = fields.Integer(string="Potential Value Weight", default=scoring.DEFAULT_WEIGHTS[1])
+    tiering_weight_difficulty = fields.Integer(
+        string="Cooperation Difficulty Weight", default=scoring.DEFAULT_WEIGHTS[2]
+    )
+    tiering_weight_stickiness = fields.Integer(
+        string="Relationship Stickiness Weight", default=scoring.DEFAULT_WEIGHTS[3]
+    )
+    tiering_matrix_cutoff = fields.Selection(
+        [("median", "Median of the customers"), ("fixed", "Fixed values")],
+        string="Value Matrix Cut-offs",
+        required=True,
+        default="median",
+        help="Where order size, margin and effort split into big/small and high/low: at the median of the "
+        "customers with sales in the last 12 months, or at fixed values.",
+    )
+    tiering_matrix_amount = fields.Monetary(
+        string="Big Order Size From",
+        currency_field="tiering_currency_id",
+        help="Sales of the last 12 months from which a customer is big.",
+    )
+    tiering_matrix_margin = fields.Float(
+        string="High Margin From (%)", help="Margin rate of the last 12 months from which a customer's margin is high."
+    )
+    tiering_matrix_effort = fields.Float(
+        string="High Effort Above",
+        help="Cost to serve (interactions per 10,000 of sales) above which a customer takes much effort.",
+    )
+    tiering_warn_growth_spike = fields.Boolean(string="Warn of Growth Spikes", default=True)
+    tiering_spike_factor = fields.Float(
+        string="Growth Spike Factor",
+        default=3.0,
+        help="Sales of the last 6 months at least this many times those of the 6 months before.",
+    )
+    tiering_spike_min_amount = fields.Monetary(
+        string="Growth Spike Minimum",
+        currency_field="tiering_currency_id",
+        default=10_000.0,
+        help="...and at least this much, in the grading currency.",
+    )
+    tiering_warn_frequency_drop = fields.Boolean(string="Warn of Order Frequency Drops", default=True)
+    tiering_frequency_factor = fields.Float(
+        string="Order Gap Factor",
+        default=1.5,
+        help="Warn when the days since the last order exceed this many times the customer's usual gap.",
+    )
+    tiering_warn_dormant = fields.Boolean(string="Warn of Dormant Customers", default=True)
+    tiering_dormant_months = fields.Integer(
+        string="Dormant After (Months)", default=12, help="Months without an order after which a customer is dormant."
+    )
+    tiering_warn_inquiries_falling = fields.Boolean(string="Warn of Falling Inquiries", default=True)
+    tiering_inquiry_ratio = fields.Float(
+        string="Inquiry Ratio",
+        default=0.5,
+        help="Warn when the leads of the last 3 months are fewer than this share of the 3 months before.",
+    )
+    tiering_inquiry_min = fields.Integer(
+        string="Minimum Earlier Inquiries",
+        default=2,
+        help="Only customers with at least this many leads in the 3 months before are watched.",
+    )
+    tiering_last_scoring = fields.Datetime(string="Last Scoring", readonly=True)
+
     @api.constrains("tiering_downgrade_grace_days")
     def _check_tiering_grace_days(self):
         for company in self:
@@ -210,6 +288,116 @@ class ResCompany(models.Model):
                         token=error.params["token"],
                     )
                 ) from None
+
+    @api.constrains(*WEIGHT_FIELDS)
+    def _check_tiering_weights(self):
+        for company in self:
+            try:
+                scoring.check_weights(company._tiering_weights())
+            except scoring.ScoringConfigError as error:
+                if error.code == "negative":
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: score weights cannot be negative (%(weight)s).",
+                            company=company.name,
+                            weight=error.params["weight"],
+                        )
+                    ) from None
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the four score weights must add up to 100, not %(total)s.",
+                        company=company.name,
+                        total=error.params["total"],
+                    )
+                ) from None
+
+    @api.constrains(*MATRIX_FIELDS)
+    def _check_tiering_matrix(self):
+        for company in self:
+            try:
+                company._tiering_cutoffs().check()
+            except matrix.MatrixConfigError as error:
+                if error.code == "margin_range":
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: the value matrix margin cut-off must be between -100%% and 100%%, "
+                            "not %(value)s%%.",
+                            company=company.name,
+                            value=error.params["value"],
+                        )
+                    ) from None
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the value matrix order size and effort cut-offs cannot be negative.",
+                        company=company.name,
+                    )
+                ) from None
+
+    @api.constrains(*WARNING_FIELDS.values())
+    def _check_tiering_warnings(self):
+        for company in self:
+            try:
+                company._tiering_warning_thresholds().check()
+            except early_warnings.WarningConfigError as error:
+                raise ValidationError(self._tiering_warning_message(company, error)) from None
+
+    def _tiering_warning_message(self, company, error):
+        value = error.params["value"]
+        messages = {
+            "spike_factor": self.env._(
+                "%(company)s: the growth spike factor must be above 1, not %(value)s.",
+                company=company.name,
+                value=value,
+            ),
+            "spike_min_amount": self.env._(
+                "%(company)s: the growth spike minimum cannot be negative.", company=company.name
+            ),
+            "frequency_factor": self.env._(
+                "%(company)s: the order gap factor must be above 1, not %(value)s.", company=company.name, value=value
+            ),
+            "dormant_months": self.env._(
+                "%(company)s: a customer is dormant after at least 1 month without orders, not %(value)s.",
+                company=company.name,
+                value=value,
+            ),
+            "inquiry_ratio": self.env._(
+                "%(company)s: the inquiry ratio must be between 0 and 1 (exclusive), not %(value)s.",
+                company=company.name,
+                value=value,
+            ),
+            "inquiry_min": self.env._(
+                "%(company)s: the minimum earlier inquiries must be at least 1, not %(value)s.",
+                company=company.name,
+                value=value,
+            ),
+        }
+        return messages[error.code]
+
+    def _tiering_weights(self):
+        self.ensure_one()
+        return tuple(self[fname] for fname in WEIGHT_FIELDS)
+
+    def _tiering_cutoffs(self):
+        self.ensure_one()
+        return matrix.Cutoffs(
+            mode=self.tiering_matrix_cutoff,
+            amount=self.tiering_matrix_amount,
+            margin=self.tiering_matrix_margin,
+            effort=self.tiering_matrix_effort,
+        )
+
+    def _tiering_warning_thresholds(self):
+        self.ensure_one()
+        return early_warnings.Thresholds(**{key: self[fname] for key, fname in WARNING_FIELDS.items()})
+
+    def _tiering_scoring_config(self):
+        """This company's scoring settings, for trade_crm_tiering.scoring.evaluate."""
+        self.ensure_one()
+        return scoring.ScoringConfig(
+            weights=self._tiering_weights(),
+            cutoffs=self._tiering_cutoffs(),
+            thresholds=self._tiering_warning_thresholds(),
+        )
 
     def _tiering_threshold_message(self, company, error):
         if error.code == "not_positive":

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .res_company import WEIGHT_FIELDS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -30,20 +32,71 @@ class ResConfigSettings(models.TransientModel):
     tiering_last_regrade = fields.Datetime(related="company_id.tiering_last_regrade")
     tiering_claim_cap = fields.Integer(related="company_id.tiering_claim_cap", readonly=False)
     tiering_claim_cooldown_days = fields.Integer(related="company_id.tiering_claim_cooldown_days", readonly=False)
+    # Not related fields: they must reach the company in one write, the four adding up to 100.
+    tiering_weight_current = fields.Integer(
+        string="Current Value Weight", compute="_compute_tiering_weights", store=True, readonly=False
+    )
+    tiering_weight_potential = fields.Integer(
+        string="Potential Value Weight", compute="_compute_tiering_weights", store=True, readonly=False
+    )
+    tiering_weight_difficulty = fields.Integer(
+        string="Cooperation Difficulty Weight", compute="_compute_tiering_weights", store=True, readonly=False
+    )
+    tiering_weight_stickiness = fields.Integer(
+        string="Relationship Stickiness Weight", compute="_compute_tiering_weights", store=True, readonly=False
+    )
+    tiering_matrix_cutoff = fields.Selection(related="company_id.tiering_matrix_cutoff", readonly=False)
+    tiering_matrix_amount = fields.Monetary(
+        related="company_id.tiering_matrix_amount", readonly=False, currency_field="tiering_currency_id"
+    )
+    tiering_matrix_margin = fields.Float(related="company_id.tiering_matrix_margin", readonly=False)
+    tiering_matrix_effort = fields.Float(related="company_id.tiering_matrix_effort", readonly=False)
+    tiering_warn_growth_spike = fields.Boolean(related="company_id.tiering_warn_growth_spike", readonly=False)
+    tiering_spike_factor = fields.Float(related="company_id.tiering_spike_factor", readonly=False)
+    tiering_spike_min_amount = fields.Monetary(
+        related="company_id.tiering_spike_min_amount", readonly=False, currency_field="tiering_currency_id"
+    )
+    tiering_warn_frequency_drop = fields.Boolean(related="company_id.tiering_warn_frequency_drop", readonly=False)
+    tiering_frequency_factor = fields.Float(related="company_id.tiering_frequency_factor", readonly=False)
+    tiering_warn_dormant = fields.Boolean(related="company_id.tiering_warn_dormant", readonly=False)
+    tiering_dormant_months = fields.Integer(related="company_id.tiering_dormant_months", readonly=False)
+    tiering_warn_inquiries_falling = fields.Boolean(related="company_id.tiering_warn_inquiries_falling", readonly=False)
+    tiering_inquiry_ratio = fields.Float(related="company_id.tiering_inquiry_ratio", readonly=False)
+    tiering_inquiry_min = fields.Integer(related="company_id.tiering_inquiry_min", readonly=False)
+    tiering_last_scoring = fields.Datetime(related="company_id.tiering_last_scoring")
+
+    @api.depends("company_id")
+    def _compute_tiering_weights(self):
+        for settings in self:
+            for fname in WEIGHT_FIELDS:
+                settings[fname] = settings.company_id[fname]
+
+    def set_values(self):
+        res = super().set_values()
+        weights = {fname: self[fname] for fname in WEIGHT_FIELDS}
+        if any(self.company_id[fname] != value for fname, value in weights.items()):
+            self.company_id.write(weights)
+        return res
 
     def action_tiering_regrade_now(self):
+        """Regrade, then rescore, every customer of the company."""
         self.ensure_one()
         changes = self.env["res.partner"]._tiering_regrade(self.company_id)
+        scored = self.env["trade.tiering.scoring"]._score(self.company_id)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "title": self.env._("Customers regraded"),
+                "title": self.env._("Customers regraded and scored"),
                 "message": self.env._(
-                    "%(count)s customers of %(company)s changed amount or grade.",
+                    "%(count)s customers of %(company)s changed amount or grade; %(scored)s customers scored, "
+                    "%(raised)s warnings raised, %(closed)s closed.",
                     count=len(changes),
                     company=self.company_id.name,
+                    scored=scored["customers"],
+                    raised=scored["raised"],
+                    closed=scored["closed"],
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

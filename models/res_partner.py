@@ -7,8 +7,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import cadence
+from ..trade_crm_tiering import scoring as maths
 from .trade_tiering_cadence import TIER_ACTIVITY_TYPES
-from .trade_tiering_engine import GRADE_FIELDS, SYSTEM_FIELDS
+from .trade_tiering_engine import GRADE_FIELDS
+from .trade_tiering_engine import SYSTEM_FIELDS as ENGINE_FIELDS
+from .trade_tiering_scoring import SCORE_FIELDS
+
+# Fields only the system writes: grades and cadence (the engine) and scores (kept on the customer).
+SYSTEM_FIELDS = (*ENGINE_FIELDS, *SCORE_FIELDS)
 
 STAR_SELECTION = [
     ("0", "0 stars"),
@@ -19,6 +25,55 @@ STAR_SELECTION = [
     ("5", "5 stars"),
 ]
 CATEGORY_SELECTION = [("ordinary", "Ordinary"), ("key", "Key Account"), ("vip", "VIP")]
+RFM_SEGMENTS = [
+    ("champions", "Champions"),
+    ("loyal", "Loyal"),
+    ("promising", "Promising"),
+    ("need_attention", "Needs Attention"),
+    ("at_risk", "At Risk"),
+    ("hibernating", "Hibernating"),
+    ("lost", "Lost"),
+]
+VALUE_CLASSES = [
+    ("treasure", "Treasure"),
+    ("demanding_star", "Demanding Star"),
+    ("volume_base", "Volume Base"),
+    ("costly_giant", "Costly Giant"),
+    ("hidden_gem", "Hidden Gem"),
+    ("costly_niche", "Costly Niche"),
+    ("maintain", "Maintain"),
+    ("let_go", "Let Go"),
+]
+HEALTH_BANDS = [("good", "Good"), ("fair", "Fair"), ("poor", "Poor")]
+HEALTH_TRENDS = [("rising", "Rising"), ("steady", "Steady"), ("falling", "Falling")]
+RATING_INDUSTRY = [
+    ("1", "1 - Shrinking"),
+    ("2", "2 - Weak"),
+    ("3", "3 - Stable"),
+    ("4", "4 - Growing"),
+    ("5", "5 - Booming"),
+]
+RATING_SIZE = [
+    ("1", "1 - Very small"),
+    ("2", "2 - Small"),
+    ("3", "3 - Medium"),
+    ("4", "4 - Large"),
+    ("5", "5 - Very large"),
+]
+RATING_WALLET = [
+    ("1", "1 - We have nearly all of it"),
+    ("2", "2 - We have most of it"),
+    ("3", "3 - We have about half"),
+    ("4", "4 - We have a small part"),
+    ("5", "5 - We have almost none"),
+]
+RATING_CHAIN = [
+    ("1", "1 - One decision maker"),
+    ("2", "2 - Simple"),
+    ("3", "3 - A few people involved"),
+    ("4", "4 - Complex"),
+    ("5", "5 - Many layers and approvals"),
+]
 
 SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 
@@ -156,6 +211,196 @@ class ResPartner(models.Model):
     grade_history_count = fields.Integer(compute="_compute_grade_history_count")
     grade_request_count = fields.Integer(compute="_compute_grade_request_count")
 
+    # Scores: per company, maintained by the nightly scoring pass (trade.tiering.scoring). Not
+    # indexed: the pass rewrites every changed customer, and each index of res_partner is one more
+    # insert per row written (an update of res_partner cannot be HOT). Only the dormant flag, stored
+    # for the few dormant customers alone, keeps the default index on what is set.
+    tiering_first_order_date = fields.Date(string="First Order", company_dependent=True, index=False, readonly=True)
+    tiering_last_order_date = fields.Date(string="Last Order", company_dependent=True, index=False, readonly=True)
+    tiering_orders_12m = fields.Integer(
+        string="Orders, Last 12 Months", company_dependent=True, index=False, readonly=True
+    )
+    tiering_amount_12m = fields.Float(
+        string="Sales, Last 12 Months",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 2),
+        help="Confirmed sales of the last 365 days, untaxed, in the grading currency.",
+    )
+    tiering_amount_prev_12m = fields.Float(
+        string="Sales, 12 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
+    )
+    tiering_amount_6m = fields.Float(
+        string="Sales, Last 6 Months", company_dependent=True, index=False, readonly=True, digits=(16, 2)
+    )
+    tiering_amount_prev_6m = fields.Float(
+        string="Sales, 6 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
+    )
+    tiering_margin_12m = fields.Float(
+        string="Margin, Last 12 Months",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 2),
+        help="Margin of the confirmed orders of the last 365 days (their lines' margins), in the grading currency.",
+    )
+    tiering_interactions_12m = fields.Integer(
+        string="Interactions, Last 12 Months",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="Activities done and messages or notes logged on the customer, its contacts and its orders.",
+    )
+    tiering_cost_to_serve = fields.Float(
+        string="Cost to Serve",
+        compute="_compute_tiering_rates",
+        digits=(16, 2),
+        help="Interactions of the last 12 months per 10,000 of sales in the grading currency.",
+    )
+    tiering_days_late = fields.Float(
+        string="Average Days Paid Late",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 1),
+        help="Over the customer invoices due in the last 12 months; open ones count until today.",
+    )
+    tiering_invoices_due = fields.Integer(string="Invoices Due", company_dependent=True, index=False, readonly=True)
+    tiering_decision_days = fields.Float(
+        string="Decision Cycle (Days)",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 1),
+        help="Average days from quotation to confirmation of the orders of the last 12 months.",
+    )
+    tiering_contact_count = fields.Integer(string="Contacts", company_dependent=True, index=False, readonly=True)
+    tiering_repurchase_rate = fields.Float(
+        string="Repurchase Rate (%)",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 1),
+        help="Share of the last 8 quarters (since the first order, if later) with an order.",
+    )
+    tiering_usual_gap = fields.Float(
+        string="Usual Gap Between Orders (Days)",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 1),
+        help="Mean days between the order days of the last 24 months (from 3 order days).",
+    )
+    tiering_inquiries_3m = fields.Integer(
+        string="Inquiries, Last 3 Months", company_dependent=True, index=False, readonly=True
+    )
+    tiering_inquiries_prev_3m = fields.Integer(
+        string="Inquiries, 3 Months Before", company_dependent=True, index=False, readonly=True
+    )
+    score_current = fields.Integer(
+        string="Current Value",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="0-100: the last 12 months' sales, number of orders and margin, each ranked among the "
+        "company's customers.",
+    )
+    score_potential = fields.Integer(
+        string="Potential Value",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="0-100: growth over the year before and the ratings of industry outlook, company size and "
+        "share of wallet. 50 when none is known.",
+    )
+    score_difficulty = fields.Integer(
+        string="Cooperation Difficulty",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="0-100, higher is easier: cost to serve, payment behaviour, decision cycle and the rating of "
+        "the decision chain.",
+    )
+    score_stickiness = fields.Integer(
+        string="Relationship Stickiness",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="0-100: years as a customer, contacts we deal with, repurchase rate.",
+    )
+    tiering_score = fields.Integer(
+        string="Customer Score",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="0-100: the four dimension scores weighted as set in Settings.",
+    )
+    rfm_score = fields.Char(
+        string="RFM Score",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="Recency, frequency and monetary quintiles among the company's customers, 1-5 each (5 is "
+        "best): 545 bought very recently, often, and a lot.",
+    )
+    rfm_segment = fields.Selection(
+        RFM_SEGMENTS, string="RFM Segment", company_dependent=True, index=False, readonly=True
+    )
+    value_class = fields.Selection(
+        VALUE_CLASSES,
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="The customer value matrix: order size, margin and effort of the last 12 months, each split "
+        "at the company's cut-off.",
+    )
+    value_class_action = fields.Char(string="Recommended Action", compute="_compute_value_class_action")
+    health_score = fields.Integer(
+        string="Customer Health",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="0-100: ordering on time against the usual rhythm, sales momentum, payment and inquiries.",
+    )
+    health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, index=False, readonly=True)
+    health_trend = fields.Selection(
+        HEALTH_TRENDS,
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="Against the health at the end of the previous quarter: 5 points or more up or down.",
+    )
+    health_previous = fields.Integer(string="Health Last Quarter", company_dependent=True, index=False, readonly=True)
+    health_quarter = fields.Date(company_dependent=True, index=False, readonly=True)
+    tiering_dormant = fields.Boolean(
+        string="Dormant",
+        company_dependent=True,
+        readonly=True,
+        help="No order for the months set in Settings (12 by default) after having ordered.",
+    )
+    tiering_scored_on = fields.Date(
+        string="Scored On", company_dependent=True, index=False, readonly=True, help="When the scores last changed."
+    )
+    tiering_margin_rate = fields.Float(string="Margin Rate (%)", compute="_compute_tiering_rates", digits=(16, 1))
+    tiering_growth_rate = fields.Float(string="Growth (%)", compute="_compute_tiering_rates", digits=(16, 1))
+    tiering_warning_count = fields.Integer(string="Open Warnings", compute="_compute_tiering_warning_count")
+
+    # Rep-entered ratings (1-5), the same in every company.
+    tiering_rating_industry = fields.Selection(
+        RATING_INDUSTRY, string="Industry Outlook", help="How the customer's industry is doing."
+    )
+    tiering_rating_size = fields.Selection(RATING_SIZE, string="Company Size")
+    tiering_rating_wallet = fields.Selection(
+        RATING_WALLET,
+        string="Share of Wallet",
+        help="How much of the customer's purchases of our kind of products we already have: the less, "
+        "the more room to grow.",
+    )
+    tiering_rating_chain = fields.Selection(
+        RATING_CHAIN, string="Decision Chain", help="How many people and steps a purchase decision takes."
+    )
+
     @api.depends_context("company")
     def _compute_tiering_currency_id(self):
         self.tiering_currency_id = self.env.company.tiering_currency_id
@@ -210,6 +455,58 @@ class ResPartner(models.Model):
         for partner in self:
             partner.grade_request_count = counts.get(partner.commercial_partner_id.id, 0)
 
+    @api.depends("value_class")
+    @api.depends_context("company")
+    def _compute_value_class_action(self):
+        actions = self._tiering_value_class_actions()
+        for partner in self:
+            partner.value_class_action = actions.get(partner.value_class, False)
+
+    def _tiering_value_class_actions(self):
+        return {
+            "treasure": self.env._("Treasure: keep investing, guard against complacency."),
+            "demanding_star": self.env._(
+                "Demanding star: worth the effort; streamline the service to lower the cost to serve."
+            ),
+            "volume_base": self.env._(
+                "Volume base: keep it efficient; lift the margin through product mix and price reviews."
+            ),
+            "costly_giant": self.env._("Costly giant: renegotiate prices and terms, and cut the effort it takes."),
+            "hidden_gem": self.env._("Hidden gem: grow it; cross-sell and win a larger share of its purchases."),
+            "costly_niche": self.env._(
+                "Costly niche: standardise the service and move routine work to lighter channels."
+            ),
+            "maintain": self.env._("Maintain: serve at low cost with standard offers, no extra investment."),
+            "let_go": self.env._("Let go: spend the time elsewhere."),
+        }
+
+    @api.depends("tiering_amount_12m", "tiering_amount_prev_12m", "tiering_margin_12m", "tiering_interactions_12m")
+    @api.depends_context("company")
+    def _compute_tiering_rates(self):
+        for partner in self:
+            amount, before = partner.tiering_amount_12m, partner.tiering_amount_prev_12m
+            partner.tiering_margin_rate = partner.tiering_margin_12m / amount * 100 if amount else 0.0
+            partner.tiering_growth_rate = (amount / before - 1) * 100 if before else 0.0
+            partner.tiering_cost_to_serve = (
+                partner.tiering_interactions_12m / amount * maths.COST_UNIT if amount else 0.0
+            )
+
+    @api.depends_context("company")
+    def _compute_tiering_warning_count(self):
+        counts = dict(
+            self.env["trade.customer.warning"]._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("state", "=", "open"),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.tiering_warning_count = counts.get(partner.commercial_partner_id, 0)
+
     def _tiering_count(self, model):
         groups = self.env[model]._read_group(
             [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)],
@@ -249,7 +546,7 @@ class ResPartner(models.Model):
         if touched and not self.env.su:
             raise AccessError(
                 self.env._(
-                    "Customer grades are computed from sales and changed through grade requests; "
+                    "Customer grades and scores are computed from sales and changed through grade requests; "
                     "they cannot be edited (%(fields)s).",
                     fields=", ".join(sorted(self._fields[name].string for name in touched)),
                 )
@@ -297,6 +594,7 @@ class ResPartner(models.Model):
         for company in companies:
             self._tiering_regrade(company)
             self.with_company(company)._tiering_schedule_potential_reviews()
+            self.env["trade.tiering.scoring"]._score(company)
         self.env["trade.tiering.cadence"]._run(companies)
 
     @api.model
@@ -424,6 +722,13 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_grade_request")
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_view_tiering_warnings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_customer_warning")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_open": 1}
         return action
 
     def action_request_grade_change(self):

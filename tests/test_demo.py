@@ -33,3 +33,14 @@ class TestDemoData(TransactionCase):
         self.assertTrue(customers.filtered("pool_released_date"), "idle developing customers went to the pool")
         self.assertTrue(customers.filtered("backup_missing"), "a VIP without a backup is flagged")
         self.assertTrue(customers.filtered("follow_up_overdue"))
+
+    def test_demo_customers_are_scored_and_warned(self):
+        spiking = self.env.ref("trade_crm_tiering.demo_customer_41")
+        dormant = self.env.ref("trade_crm_tiering.demo_customer_34")
+        warnings = self.env["trade.customer.warning"].search([("state", "=", "open")])
+        self.assertIn((spiking, "growth_spike"), {(w.partner_id, w.warning_type) for w in warnings})
+        self.assertIn((dormant, "dormant"), {(w.partner_id, w.warning_type) for w in warnings})
+        self.assertTrue(dormant.tiering_dormant)
+        self.assertEqual(spiking.tiering_rating_wallet, "5")
+        graded = self.env.ref("trade_crm_tiering.demo_customer_01")
+        self.assertTrue(graded.tiering_score and graded.value_class and graded.rfm_segment and graded.health_band)

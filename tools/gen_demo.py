@@ -66,7 +66,27 @@ CUSTOMERS = [
     ("Jakarta Living PT", "id", "CNY", 0, 0, 0, "Putri Wulandari"),
     ("Santiago Hogar SpA", "cl", "USD", 18_000, 12_000, 1, "Camila Munoz"),
     ("Doha Interiors WLL", "qa", "USD", 9_000, 0, 1, "Hamad Al-Thani"),
+    # its orders are in SPIKE_ORDERS: purchases jump in the last 6 months (a growth spike warning)
+    ("Kigali Build Supplies Ltd", "rw", "USD", 0, 0, 0, "Eric Mugisha"),
 ]
+
+# Orders of the growth-spike customer (index in CUSTOMERS, amount in USD, days ago): 14,000 in the
+# 6 months before, 53,000 in the last 6 months.
+SPIKE_ORDERS = [(40, 8_000, 300), (40, 6_000, 250), (40, 20_000, 120), (40, 15_000, 60), (40, 18_000, 15)]
+
+# Rep ratings of some customers (index in CUSTOMERS): industry outlook, company size, share of
+# wallet (5: we have almost none of it), decision chain (5: many layers).
+RATINGS = {
+    0: (4, 5, 2, 4),
+    2: (5, 5, 3, 3),
+    4: (2, 4, 2, 4),
+    5: (5, 4, 4, 2),
+    10: (5, 3, 4, 2),
+    14: (2, 2, 3, 5),
+    21: (5, 2, 5, 1),
+    40: (5, 3, 5, 2),
+}
+RATING_FIELDS = ("tiering_rating_industry", "tiering_rating_size", "tiering_rating_wallet", "tiering_rating_chain")
 
 SALESPEOPLE = ("base.user_admin", "base.user_demo")
 # Backup salespeople of two of the three VIPs (the third shows the missing-backup flag).
@@ -103,6 +123,7 @@ def partner_records():
             '        <field name="team_id" ref="demo_team_export"/>',
             *([f'        <field name="backup_user_id" ref="{BACKUPS[index]}"/>'] if index in BACKUPS else []),
             f'        <field name="property_product_pricelist" ref="{PRICELIST_REF[currency]}"/>',
+            *rating_fields(index),
             "    </record>",
             f'    <record id="{ref}_buyer" model="res.partner">',
             f'        <field name="name">{escape(buyer)}</field>',
@@ -111,6 +132,15 @@ def partner_records():
             "    </record>",
         ]
     return lines
+
+
+def rating_fields(index):
+    ratings = RATINGS.get(index)
+    if not ratings:
+        return []
+    return [
+        f'        <field name="{field}">{rating}</field>' for field, rating in zip(RATING_FIELDS, ratings, strict=True)
+    ]
 
 
 def split(total, parts, rng):
@@ -134,6 +164,10 @@ def order_records():
                 refs.append(ref)
                 partner = customer if rng.random() < 0.6 else f"{customer}_buyer"
                 lines += order_xml(ref, partner, currency, amount_usd, days_ago, index, rng)
+    for index, amount_usd, days_ago in SPIKE_ORDERS:
+        ref = f"demo_order_{len(refs) + 1:03d}"
+        refs.append(ref)
+        lines += order_xml(ref, f"demo_customer_{index + 1:02d}", CUSTOMERS[index][2], amount_usd, days_ago, index, rng)
     return lines, refs
 
 
@@ -171,8 +205,9 @@ def main():
     orders, _refs = order_records()
     orders += [
         "",
-        "    <!-- Grade every demo customer once their orders exist, and run the nightly job once:",
-        "         tier follow-ups, reviews and the team pool. -->",
+        "    <!-- Grade every demo customer once their orders exist, and run the nightly job once: scores",
+        "         (dormant customers and a growth spike raise warnings), tier follow-ups, reviews and the",
+        "         team pool. -->",
         '    <function model="res.partner" name="_cron_tiering_regrade"/>',
         "",
         "    <!-- A rep asks for a potential grade: it waits for the team's supervisor. -->",
