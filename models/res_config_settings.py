@@ -30,6 +30,14 @@ class ResConfigSettings(models.TransientModel):
     tiering_last_regrade = fields.Datetime(related="company_id.tiering_last_regrade")
     tiering_claim_cap = fields.Integer(related="company_id.tiering_claim_cap", readonly=False)
     tiering_claim_cooldown_days = fields.Integer(related="company_id.tiering_claim_cooldown_days", readonly=False)
+    tiering_top1_moderate = fields.Float(related="company_id.tiering_top1_moderate", readonly=False)
+    tiering_top1_high = fields.Float(related="company_id.tiering_top1_high", readonly=False)
+    tiering_top1_critical = fields.Float(related="company_id.tiering_top1_critical", readonly=False)
+    tiering_top3_moderate = fields.Float(related="company_id.tiering_top3_moderate", readonly=False)
+    tiering_top3_high = fields.Float(related="company_id.tiering_top3_high", readonly=False)
+    tiering_top10_moderate = fields.Float(related="company_id.tiering_top10_moderate", readonly=False)
+    tiering_top10_high = fields.Float(related="company_id.tiering_top10_high", readonly=False)
+    tiering_rep_capacity = fields.Integer(related="company_id.tiering_rep_capacity", readonly=False)
 
     def action_tiering_regrade_now(self):
         self.ensure_one()

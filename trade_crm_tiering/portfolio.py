@@ -6,6 +6,7 @@ plain values to these functions. Shares are percentages (0-100).
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 
 # Risk bands, from least to most worrying; the last two raise an alert.
 BANDS = ("low", "moderate", "high", "critical")
@@ -52,9 +53,9 @@ class BandLimits:
     def check(self):
         """Raise PortfolioConfigError unless 0 < moderate < high (< critical) <= 100."""
         limits = [self.moderate, self.high] + ([self.critical] if self.critical is not None else [])
-        if not 0 < limits[0] or limits[-1] > 100:
+        if limits[0] <= 0 or limits[-1] > 100:
             raise PortfolioConfigError("range", low=limits[0], high=limits[-1])
-        for lower, upper in zip(limits, limits[1:], strict=False):
+        for lower, upper in pairwise(limits):
             if upper <= lower:
                 raise PortfolioConfigError("order", lower=lower, upper=upper)
 

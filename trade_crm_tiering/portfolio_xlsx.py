@@ -59,7 +59,7 @@ LABEL_KEYS = (
 )
 # Longest sheet name Excel accepts, and the characters it refuses in one.
 _SHEET_NAME_MAX = 31
-_SHEET_NAME_BAD = str.maketrans({char: " " for char in "[]:*?/\\"})
+_SHEET_NAME_BAD = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
 def _sheet_name(text):

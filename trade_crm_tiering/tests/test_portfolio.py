@@ -128,7 +128,7 @@ def test_concentration_without_customers():
 
 def test_ties_do_not_change_the_figures():
     # Five equal customers: any one of them is the top one.
-    result = portfolio.concentration(portfolio.ranked({key: 50.0 for key in "edcba"}))
+    result = portfolio.concentration(portfolio.ranked(dict.fromkeys("edcba", 50.0)))
     assert result.shares["top1"] == pytest.approx(20.0)
     assert result.shares["top3"] == pytest.approx(60.0)
     assert result.pareto_customers == 4  # 4 x 20% = 80%: reached exactly

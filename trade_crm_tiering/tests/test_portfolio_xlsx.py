@@ -121,7 +121,13 @@ def charts(content):
 def test_one_sheet_per_section_with_the_figures():
     content = workbook(report(), LABELS)
     book = load(content)
-    assert book.sheetnames == ["Sheet Summary", "Sheet Concentration", "Sheet Grades", "Sheet Migration", "Sheet Workload"]
+    assert book.sheetnames == [
+        "Sheet Summary",
+        "Sheet Concentration",
+        "Sheet Grades",
+        "Sheet Migration",
+        "Sheet Workload",
+    ]
     summary = {row[0]: row[1:] for row in book["Sheet Summary"].iter_rows(values_only=True) if row[0]}
     assert summary["Company"][0] == "Ningbo Export Co"
     assert summary["Top 1"] == (0.5, "Critical")
@@ -150,7 +156,11 @@ def test_one_sheet_per_section_with_the_figures():
 
 
 def test_charts_for_pareto_grades_and_workload():
-    assert charts(workbook(report(), LABELS)) == ["xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml"]
+    assert charts(workbook(report(), LABELS)) == [
+        "xl/charts/chart1.xml",
+        "xl/charts/chart2.xml",
+        "xl/charts/chart3.xml",
+    ]
 
 
 def test_scores_when_present():
