@@ -27,7 +27,7 @@ class TradeConcentrationAlert(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     measure = fields.Selection(MEASURES, required=True, readonly=True)
     band = fields.Selection(ALERT_BANDS, required=True, readonly=True, help="The highest band of the episode.")
-    share = fields.Float(string="Share (%)", readonly=True, digits=(5, 1), help="The share when last alerted.")
+    share = fields.Float(string="Share (%)", readonly=True, help="The share of revenue when last alerted.")
     state = fields.Selection([("open", "Open"), ("closed", "Closed")], required=True, readonly=True, default="open")
     date_raised = fields.Date(string="Raised On", required=True, readonly=True)
     date_closed = fields.Date(string="Closed On", readonly=True)

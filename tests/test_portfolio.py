@@ -245,7 +245,7 @@ class TestPortfolioScope(PortfolioCase):
         other = self._make_company("Tiering Trading HK")
         self.env.user.company_ids |= other
         self.supervisor.company_ids |= other
-        buyer = self._customer("Kowloon Furniture Ltd", user_id=self.rep.id, team_id=False)
+        buyer = self._customer("Kowloon Furniture Ltd")
         self._order(buyer, 70_000, company=other)
         self.env["res.partner"].with_company(other).action_tiering_regrade()
         self.env["trade.portfolio.month"]._refresh(other)

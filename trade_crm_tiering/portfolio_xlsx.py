@@ -132,7 +132,7 @@ class _Writer:
             ("scope", report["scope_label"]),
             ("currency", report["currency"]["name"]),
             ("basis", report["basis_label"]),
-            ("period", report["period"]["label"]),
+            ("period", " ".join(filter(None, (report["period"]["label"], report["period"].get("range"))))),
             ("generated", report["generated"]),
         ]
         row = 2
