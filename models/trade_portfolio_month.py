@@ -8,6 +8,7 @@ from odoo.tools import SQL
 
 from ..trade_crm_tiering import currency as tiering_currency
 from ..trade_crm_tiering import portfolio
+from .res_partner import STAR_SELECTION
 
 _logger = logging.getLogger(__name__)
 
@@ -21,8 +22,10 @@ class TradePortfolioMonth(models.Model):
 
     Converting each of a million orders at its day's rate takes seconds, too long for every pivot
     a manager opens, so the nightly pass does it once per company and stores the monthly sums
-    with their share of the month's total and their rank. The report joins these rows with the
-    customers' current grade, tier and salesperson. Written by SQL only, as superuser.
+    with their share of the month's total, their rank, and the customer's grade, tier,
+    salesperson, team, country and industry of that night: grouping a million rows by them is
+    then a scan of one table, where joining the customers for every pivot cell would not fit in
+    the report's time budget. Written by SQL only, as superuser.
     """
 
     _name = "trade.portfolio.month"
@@ -41,6 +44,13 @@ class TradePortfolioMonth(models.Model):
     cumulative_share = fields.Float(string="Cumulative Share (%)", readonly=True)
     rank = fields.Integer(readonly=True)
     pareto_class = fields.Selection(PARETO_CLASSES, readonly=True)
+    # The customer as it was at the refresh: the report groups by these without joining customers.
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    industry_id = fields.Many2one("res.partner.industry", readonly=True)
+    star_grade = fields.Selection(STAR_SELECTION, readonly=True)
+    service_tier_id = fields.Many2one("trade.service.tier", readonly=True)
     refreshed_on = fields.Datetime(readonly=True)
 
     _sql_constraints = [
@@ -91,7 +101,10 @@ class TradePortfolioMonth(models.Model):
         self.env["sale.order"].flush_model(
             ["amount_untaxed", "margin", "currency_id", "date_order", "state", "company_id", "partner_id"]
         )
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["res.partner"].flush_model(
+            ["commercial_partner_id", "user_id", "team_id", "country_id", "industry_id", "star_grade"]
+        )
+        self.env["trade.service.tier"].flush_model()
         self.env["res.currency.rate"].flush_model(["rate", "name", "currency_id", "company_id"])
         where = SQL(
             "so.company_id = %s AND so.state = 'sale' AND so.date_order >= %s AND so.date_order < %s",
@@ -185,26 +198,39 @@ class TradePortfolioMonth(models.Model):
                      FROM monthly
                    WINDOW month AS (PARTITION BY date),
                           running AS (PARTITION BY date ORDER BY amount DESC, partner_id ROWS UNBOUNDED PRECEDING)
+               ), customer AS (
+                   -- Each customer once: its grade, tier and salesperson today.
+                   SELECT p.id, p.user_id, p.team_id, p.country_id, p.industry_id, p.star, t.id AS tier_id
+                     FROM (SELECT id, user_id, team_id, country_id, industry_id,
+                                  COALESCE(star_grade ->> %(cid)s, '0') AS star
+                             FROM res_partner
+                            WHERE id IN (SELECT partner_id FROM monthly)) p
+                     LEFT JOIN trade_service_tier t
+                            ON t.company_id = %(company)s AND t.active AND p.star::int BETWEEN t.min_star AND t.max_star
                )
                INSERT INTO trade_portfolio_month
                       (company_id, partner_id, date, currency_id, amount, margin, order_count, share,
-                       cumulative_share, rank, pareto_class, refreshed_on)
-               SELECT %(company)s, partner_id, date, %(currency)s, amount, margin, order_count,
-                      CASE WHEN total > 0 THEN 100 * amount / total END,
-                      CASE WHEN total > 0 THEN 100 * running / total END,
-                      rank,
-                      CASE WHEN total <= 0 OR amount <= 0 THEN NULL
-                           WHEN 100 * (running - amount) < %(a_limit)s * total THEN %(a_class)s
-                           WHEN 100 * (running - amount) < %(b_limit)s * total THEN %(b_class)s
+                       cumulative_share, rank, pareto_class, user_id, team_id, country_id, industry_id,
+                       star_grade, service_tier_id, refreshed_on)
+               SELECT %(company)s, r.partner_id, r.date, %(currency)s, r.amount, r.margin, r.order_count,
+                      CASE WHEN r.total > 0 THEN 100 * r.amount / r.total END,
+                      CASE WHEN r.total > 0 THEN 100 * r.running / r.total END,
+                      r.rank,
+                      CASE WHEN r.total <= 0 OR r.amount <= 0 THEN NULL
+                           WHEN 100 * (r.running - r.amount) < %(a_limit)s * r.total THEN %(a_class)s
+                           WHEN 100 * (r.running - r.amount) < %(b_limit)s * r.total THEN %(b_class)s
                            ELSE 'c' END,
+                      p.user_id, p.team_id, p.country_id, p.industry_id, p.star, p.tier_id,
                       now() AT TIME ZONE 'UTC'
-                 FROM ranked""",
+                 FROM ranked r
+                 JOIN customer p ON p.id = r.partner_id""",
             currencies=factors[0],
             days=factors[1],
             factors=factors[2],
             scale=scale,
             where=where,
             company=company.id,
+            cid=str(company.id),
             currency=company.tiering_currency_id.id,
             a_limit=a_limit,
             a_class=a_class,

@@ -4,6 +4,8 @@ Odoo-free: the add-on reads amounts, grades and cadences with a few set-based qu
 plain values to these functions. Shares are percentages (0-100).
 """
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -205,14 +207,16 @@ class Migration:
 
 
 def migration(moves):
-    """The grade migration matrix of ``moves`` (``[(start star, end star)]``, one per customer).
+    """The grade migration matrix of ``moves``: ``[(start star, end star)]``, one per customer, or
+    ``{(start star, end star): customers}``.
 
     Upgrades and downgrades compare the two ends: a customer that went up and back down within
     the period did not change.
     """
+    counts = moves if isinstance(moves, Mapping) else Counter((int(start), int(end)) for start, end in moves)
     matrix = [[0] * len(STARS) for _star in STARS]
-    for start, end in moves:
-        matrix[int(start)][int(end)] += 1
+    for (start, end), count in counts.items():
+        matrix[int(start)][int(end)] += count
     customers = sum(map(sum, matrix))
     upgrades = sum(matrix[start][end] for start in STARS for end in STARS if end > start)
     downgrades = sum(matrix[start][end] for start in STARS for end in STARS if end < start)

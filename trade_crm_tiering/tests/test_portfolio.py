@@ -185,6 +185,13 @@ def test_migration_matrix():
     assert result.changed_share == pytest.approx(400 / 6)
 
 
+def test_migration_from_counts():
+    result = portfolio.migration({(2, 3): 5, (3, 3): 10, (4, 1): 5})
+    assert (result.customers, result.upgrades, result.downgrades) == (20, 5, 5)
+    assert result.changed_share == pytest.approx(50.0)
+    assert result.matrix[4][1] == 5
+
+
 def test_migration_without_customers():
     result = portfolio.migration([])
     assert (result.customers, result.upgrades, result.downgrades, result.changed_share) == (0, 0, 0, None)
