@@ -16,6 +16,7 @@
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/trade_service_tier_data.xml",
+        "data/trade_portfolio_data.xml",
         "views/trade_grade_history_views.xml",
         "views/trade_grade_request_views.xml",
         "views/trade_service_tier_views.xml",
@@ -24,6 +25,9 @@
         "views/sale_order_views.xml",
         "views/mail_activity_views.xml",
         "views/res_config_settings_views.xml",
+        "views/trade_portfolio_report_views.xml",
+        "views/trade_concentration_alert_views.xml",
+        "views/trade_portfolio_dashboard_views.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -33,6 +37,9 @@
         "demo/sale_order_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "trade_crm_tiering/static/src/portfolio_dashboard/*",
+        ],
         "web.assets_tests": [
             "trade_crm_tiering/static/tests/tours/*.js",
         ],

@@ -15,3 +15,8 @@ from . import res_config_settings
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import trade_portfolio_month
+from . import trade_portfolio_report
+from . import trade_portfolio_customer
+from . import trade_concentration_alert
+from . import trade_portfolio_dashboard

@@ -78,6 +78,15 @@ class ResConfigSettings(models.TransientModel):
             self.company_id.write(weights)
         return res
 
+    tiering_top1_moderate = fields.Float(related="company_id.tiering_top1_moderate", readonly=False)
+    tiering_top1_high = fields.Float(related="company_id.tiering_top1_high", readonly=False)
+    tiering_top1_critical = fields.Float(related="company_id.tiering_top1_critical", readonly=False)
+    tiering_top3_moderate = fields.Float(related="company_id.tiering_top3_moderate", readonly=False)
+    tiering_top3_high = fields.Float(related="company_id.tiering_top3_high", readonly=False)
+    tiering_top10_moderate = fields.Float(related="company_id.tiering_top10_moderate", readonly=False)
+    tiering_top10_high = fields.Float(related="company_id.tiering_top10_high", readonly=False)
+    tiering_rep_capacity = fields.Integer(related="company_id.tiering_rep_capacity", readonly=False)
+
     def action_tiering_regrade_now(self):
         """Regrade, then rescore, every customer of the company."""
         self.ensure_one()

@@ -596,6 +596,7 @@ class ResPartner(models.Model):
             self.with_company(company)._tiering_schedule_potential_reviews()
             self.env["trade.tiering.scoring"]._score(company)
         self.env["trade.tiering.cadence"]._run(companies)
+        self.env["trade.portfolio.dashboard"]._cron_portfolio(companies)
 
     @api.model
     def _tiering_schedule_regrade(self, keys):

@@ -1,0 +1,329 @@
+"""Benchmark of the portfolio analytics of trade_crm_tiering: the dashboard and the portfolio report.
+
+Generates the grading benchmark's data set (customers, contacts, confirmed orders in three
+currencies), grades it with the engine, gives the customers salespeople, backups, follow-up dates
+and a grade history spread over the last year, then times, as a general manager and as a rep (record
+rules applied): the dashboard's data call, the portfolio report's grouped reads (what the pivot and
+graph views ask), the report's list page, the nightly refresh of the monthly figures, the
+concentration check and the xlsx export. Prints every figure against the 2 s target; never fails
+because of a time. Run it through ``tools/bench --portfolio``.
+"""
+
+# A benchmark commits on purpose and prints its figures.
+# pylint: disable=invalid-commit,print-used
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_grading  # next to this file; it puts Odoo on the path, so it comes first
+
+import odoo
+from odoo import Command
+from odoo.tools import SQL
+
+TARGET_S = 2.0
+RUNS = 3
+REPS = 40  # salespeople the customers are spread over
+NO_SALESPERSON_SHARE = 0.05
+BACKUP_SHARE = 0.5
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=100_000, help="customers (commercial partners) to generate")
+    parser.add_argument("--orders", type=int, default=1_000_000, help="confirmed sale orders to generate")
+    parser.add_argument("--seed", type=int, default=42, help="random seed of the data")
+    parser.add_argument("--reps", type=int, default=REPS, help="salespeople to spread the customers over")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the report's grouped reads")
+    parser.add_argument("--db", required=True, help="database (the add-on installed, no bench data yet)")
+    parser.add_argument("--db-host", default="127.0.0.1")
+    parser.add_argument("--db-port", type=int, default=5432)
+    parser.add_argument("--db-user", default="odoo")
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--data-dir", required=True)
+    args = parser.parse_args(argv)
+    if args.customers < 10 or args.orders < args.customers or args.reps < 1:
+        parser.error("need at least 10 customers, as many orders as customers and one rep")
+    return args
+
+
+def timed(function, runs=RUNS):
+    """``(first run, best run, result)`` in seconds; caches are cleared before the first run only."""
+    times, result = [], None
+    for _run in range(runs):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return times[0], min(times), result
+
+
+class PortfolioBench:
+    def __init__(self, args, env):
+        self.args = args
+        self.env = env
+        self.cr = env.cr
+        self.company = env.ref("base.main_company")
+        self.company.tiering_auto_upgrade = "apply"
+        self.now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+        self.rows = []  # (figure, first, best, note)
+
+    @staticmethod
+    def out(text=""):
+        print(text, flush=True)
+
+    def run(self):
+        self.cr.execute("SHOW server_version")
+        self.out(f"machine: {bench_grading.machine()}, PostgreSQL {self.cr.fetchone()[0]}")
+        self.out(f"sizes: {self.args.customers:,} customers, {self.args.orders:,} orders, {self.args.reps} reps")
+        self.prepare()
+        gm, rep = self.users
+        self.step_refresh()
+        self.step_dashboard(gm, rep)
+        self.step_report(gm, rep)
+        self.step_nightly()
+        self.summary()
+
+    # ------------------------------------------------------------------
+    # Data
+    # ------------------------------------------------------------------
+
+    def prepare(self):
+        out, cr, company = self.out, self.cr, self.company
+        out("\n[a] generating data with SQL (the grading benchmark's generator)")
+        start = time.perf_counter()
+        grading_args = argparse.Namespace(customers=self.args.customers, orders=self.args.orders, seed=self.args.seed)
+        sizes = bench_grading.generate(self.env, company, grading_args, self.now, out)
+        out(f"    generation: {time.perf_counter() - start:.1f} s")
+
+        out("\n[b] grading every customer with the engine, then commit")
+        start = time.perf_counter()
+        changes = self.env["res.partner"]._tiering_regrade(company)
+        cr.commit()
+        out(f"    first grading: {time.perf_counter() - start:.1f} s, {len(changes):,} customers graded")
+
+        out("\n[c] salespeople, backups, follow-up dates and a grade history over the last year")
+        start = time.perf_counter()
+        self.users = self.make_users()
+        self.spread(sizes)
+        cr.commit()
+        out(f"    {time.perf_counter() - start:.1f} s")
+        self.env.invalidate_all()
+
+    def make_users(self):
+        users = self.env["res.users"].with_context(no_reset_password=True)
+        common = {"company_id": self.company.id, "company_ids": [Command.set(self.company.ids)], "lang": "en_US"}
+        reps = users.create(
+            [
+                {
+                    "name": f"Bench Rep {index:03d}",
+                    "login": f"bench_rep_{index:03d}",
+                    "groups_id": [Command.set([self.env.ref("sales_team.group_sale_salesman").id])],
+                    **common,
+                }
+                for index in range(1, self.args.reps + 1)
+            ]
+        )
+        gm = users.create(
+            {
+                "name": "Bench General Manager",
+                "login": "bench_gm",
+                "groups_id": [
+                    Command.set(
+                        [
+                            self.env.ref("sales_team.group_sale_salesman_all_leads").id,
+                            self.env.ref("trade_crm_tiering.group_tiering_gm").id,
+                        ]
+                    )
+                ],
+                **common,
+            }
+        )
+        team = self.env.ref("sales_team.team_sales_department", raise_if_not_found=False)
+        if team:
+            team.member_ids |= reps
+        self.company.tiering_gm_id = gm
+        self.rep_ids = reps.ids
+        return gm, reps[0]
+
+    def spread(self, sizes):
+        """Customers get a salesperson (5% none), half of them a backup, a follow-up date around
+        today (a tenth overdue); the grade history is spread over the last year and the customers
+        were created two years ago, when their orders start."""
+        cr, cid = self.cr, str(self.company.id)
+        cr.execute(SQL("SELECT setseed(%s)", (self.args.seed % 1000) / 1000.0 + 0.0001))
+        cr.execute(
+            SQL(
+                """UPDATE res_partner p
+                      SET user_id = CASE WHEN r.x < %(none)s THEN NULL
+                                         ELSE (%(reps)s::int[])[1 + floor(r.y * %(count)s)::int] END,
+                          backup_user_id = CASE WHEN r.z < %(backup)s
+                                                THEN (%(reps)s::int[])[1 + floor(r.z / %(backup)s * %(count)s)::int]
+                                           END,
+                          next_follow_up_date = COALESCE(p.next_follow_up_date, '{}'::jsonb)
+                              || jsonb_build_object(%(cid)s, (current_date + floor(r.w * 60)::int - 6)::text),
+                          create_date = %(created)s
+                     FROM (SELECT id, random() AS x, random() AS y, random() AS z, random() AS w
+                             FROM bench_customer) r
+                    WHERE p.id = r.id""",
+                none=NO_SALESPERSON_SHARE,
+                reps=self.rep_ids,
+                count=len(self.rep_ids),
+                backup=BACKUP_SHARE,
+                cid=cid,
+                created=self.now.replace(year=self.now.year - 2),
+            )
+        )
+        cr.execute(
+            SQL(
+                """UPDATE trade_grade_history SET date = %(now)s - random() * interval '365 days'
+                    WHERE company_id = %(company)s""",
+                now=self.now,
+                company=self.company.id,
+            )
+        )
+        cr.execute("ANALYZE res_partner")
+        cr.execute("ANALYZE trade_grade_history")
+        cr.execute("SELECT count(*) FROM trade_grade_history WHERE company_id = %s", [self.company.id])
+        self.out(
+            f"    {sizes['customers']:,} customers over {len(self.rep_ids)} reps; "
+            f"{cr.fetchone()[0]:,} grade history rows spread over the last year"
+        )
+
+    # ------------------------------------------------------------------
+    # Steps
+    # ------------------------------------------------------------------
+
+    def as_user(self, user):
+        return self.env(user=user.id, context={"allowed_company_ids": [self.company.id], "lang": "en_US", "tz": "UTC"})
+
+    def record(self, figure, first, best, note="", target=True):
+        self.rows.append((figure, first, best, note, target))
+        verdict = ("met" if best <= TARGET_S else "MISSED") if target else ""
+        self.out(f"    {figure}: first {first:.3f} s, best of {RUNS} {best:.3f} s {note} {verdict}")
+
+    def step_refresh(self):
+        self.out("\n[d] nightly refresh of the monthly figures (not a target)")
+        facts = self.env["trade.portfolio.month"]
+        first, best, _result = timed(lambda: facts._refresh(self.company), runs=1)
+        self.cr.commit()
+        self.cr.execute("SELECT count(*) FROM trade_portfolio_month WHERE company_id = %s", [self.company.id])
+        rows = self.cr.fetchone()[0]
+        self.cr.execute("ANALYZE trade_portfolio_month")
+        self.record("refresh of the monthly figures", first, best, f"({rows:,} customer-months)", target=False)
+
+    def step_dashboard(self, gm, rep):
+        self.out("\n[e] the dashboard's data call (get_data, one RPC), record rules applied")
+        for user, label in ((gm, "general manager"), (rep, "rep")):
+            env = self.as_user(user)
+            env.invalidate_all()
+            dashboard = env["trade.portfolio.dashboard"]
+            first, best, data = timed(lambda dashboard=dashboard: dashboard.get_data("last_quarter"))
+            concentration = data["concentration"]
+            note = (
+                f"({concentration['customers']:,} customers with revenue, top 1 "
+                f"{concentration['measures'][0]['share'] or 0:.2f}%, migration of "
+                f"{data['migration']['customers']:,} customers, {len(data['workload']['reps'])} reps)"
+            )
+            self.record(f"dashboard, {label}", first, best, note)
+            self.cr.rollback()
+
+    def report_reads(self):
+        """What the pivot, graph and list views of the report ask, by name."""
+        return [
+            ("pivot: tier x quarter", ["service_tier_id", "date:quarter"], ["amount:sum", "margin:sum"]),
+            ("graph: month x grade", ["date:month", "star_grade"], ["amount:sum"]),
+            ("by month", ["date:month"], ["amount:sum", "order_count:sum", "share:sum"]),
+            ("by tier", ["service_tier_id"], ["amount:sum", "__count"]),
+            ("by salesperson", ["user_id"], ["amount:sum", "margin:sum", "__count"]),
+            ("by country x pareto class", ["country_id", "pareto_class"], ["amount:sum"]),
+        ]
+
+    def step_report(self, gm, rep):
+        self.out("\n[f] the portfolio report: grouped reads of the pivot and graph views, the list's first page")
+        for user, label in ((gm, "general manager"), (rep, "rep")):
+            report = self.as_user(user)["trade.portfolio.report"]
+            for name, groupby, aggregates in self.report_reads():
+                report.env.invalidate_all()
+                first, best, groups = timed(
+                    lambda report=report, groupby=groupby, aggregates=aggregates: report._read_group(
+                        [], groupby, aggregates
+                    )
+                )
+                self.record(f"report {name}, {label}", first, best, f"({len(groups):,} groups)")
+            first, best, page = timed(
+                lambda report=report: report.web_search_read(
+                    [], {"partner_id": {"fields": {"display_name": {}}}, "amount": {}, "date": {}}, limit=80
+                )
+            )
+            self.record(f"report list page, {label}", first, best, f"({page['length']:,} rows)")
+            self.cr.rollback()
+        if self.args.explain:
+            report = self.as_user(gm)["trade.portfolio.report"]
+            query = report._search([])
+            sql = SQL(
+                "EXPLAIN (ANALYZE, BUFFERS) SELECT date_trunc('month', %s), SUM(%s) FROM %s WHERE %s GROUP BY 1",
+                SQL.identifier(query.table, "date"),
+                SQL.identifier(query.table, "amount"),
+                query.from_clause,
+                query.where_clause or SQL("TRUE"),
+            )
+            self.cr.execute(sql)
+            self.out("\n".join(f"      {row[0]}" for row in self.cr.fetchall()))
+            self.cr.rollback()
+
+    def step_nightly(self):
+        self.out("\n[g] nightly concentration check and the xlsx export (not targets)")
+        dashboard = self.env["trade.portfolio.dashboard"].with_company(self.company)
+        first, best, alerts = timed(lambda: dashboard._check_concentration(self.company), runs=1)
+        self.record("concentration check", first, best, f"({len(alerts)} alerts raised)", target=False)
+        gm = self.users[0]
+        export = self.as_user(gm)["trade.portfolio.dashboard"]
+        first, best, result = timed(lambda: export._export_xlsx("last_quarter"), runs=1)
+        self.record("xlsx export, general manager", first, best, f"({len(result[0]):,} bytes)", target=False)
+        self.cr.rollback()
+
+    def summary(self):
+        self.out(
+            f"\nSUMMARY ({self.args.customers:,} customers, {self.args.orders:,} orders, {self.args.reps} reps; "
+            f"target {TARGET_S:.0f} s for each screen)"
+        )
+        self.out(f"  machine: {bench_grading.machine()}")
+        if self.args.customers < 100_000 or self.args.orders < 1_000_000:
+            self.out("  (the target is set for 100,000 customers / 1,000,000 orders)")
+        width = max(len(row[0]) for row in self.rows)
+        self.out(f"  {'figure':<{width}}  {'first':>8}  {'best':>8}  verdict")
+        for figure, first, best, _note, target in self.rows:
+            verdict = ("met" if best <= TARGET_S else "MISSED") if target else "(not a target)"
+            self.out(f"  {figure:<{width}}  {first:>7.3f}s  {best:>7.3f}s  {verdict}")
+        timed_rows = [best for _figure, _first, best, _note, target in self.rows if target]
+        self.out(
+            f"  slowest screen (best of {RUNS}): {max(timed_rows):.3f} s; median {statistics.median(timed_rows):.3f} s"
+        )
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={args.addons_path}",
+            f"--data-dir={args.data_dir}",
+            f"--db_host={args.db_host}",
+            f"--db_port={args.db_port}",
+            f"--db_user={args.db_user}",
+            f"--database={args.db}",
+            "--log-level=warn",
+            "--max-cron-threads=0",
+        ]
+    )
+    registry = odoo.modules.registry.Registry(args.db)
+    with registry.cursor() as cr:
+        PortfolioBench(args, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,626 @@
+import io
+from datetime import datetime, time, timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+from odoo.tools import SQL
+
+from ..trade_crm_tiering import portfolio
+from .test_approval import ApprovalCase
+
+MONTH_DAYS = 365.25 / 12
+
+
+class PortfolioCase(ApprovalCase):
+    """Seven customers with known amounts (USD, grading basis: last 12 months).
+
+    ========  =========  ==================================  =======  =====  =====
+    customer  rep        orders                              annual   stars  tier
+    ========  =========  ==================================  =======  =====  =====
+    Hamburg   rep        60,000 in M                          60,000  2      C
+    Shanghai  other_rep  400,000 in M                        400,000  3      B
+    Lyon      rep        150,000 in M, 45,000 EUR in P       200,000  2      C
+    Osaka     other_rep  100,000 in M                        100,000  2      C
+    Dubai     rep        50,000 + 50,000 in M                100,000  2      C
+    Lima      (none)     40,000 in M                          40,000  1      C
+    Porto     rep        20,000 in M, cancelled                    0  0      D
+    ========  =========  ==================================  =======  =====  =====
+
+    M is last month, P the month before. Tier B requires a backup here and Shanghai has none.
+    Overdue follow-ups: Hamburg, Osaka, Lima.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.tiering_auto_upgrade = "apply"
+        cls.dashboard = cls.env["trade.portfolio.dashboard"]
+        cls.tiers = {
+            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
+        }
+        cls.tiers["B"].require_backup = True
+        last_month = cls.today.replace(day=1) - timedelta(days=1)
+        cls.month = last_month.replace(day=1)
+        cls.previous_month = (cls.month - timedelta(days=1)).replace(day=1)
+        in_month = datetime.combine(cls.month.replace(day=15), time(12))
+        in_previous = datetime.combine(cls.previous_month.replace(day=15), time(12))
+
+        cls.hamburg = cls.customer
+        cls.hamburg.sale_order_ids.date_order = in_month
+        cls.shanghai = cls._customer("Shanghai Timber Trading", user_id=cls.other_rep.id)
+        cls.lyon = cls._customer("Lyon Bois SARL", user_id=cls.rep.id, team_id=cls.team.id)
+        cls.osaka = cls._customer("Osaka Mokuzai KK", user_id=cls.other_rep.id)
+        cls.dubai = cls._customer("Dubai Timber LLC", user_id=cls.rep.id, team_id=cls.team.id)
+        cls.lima = cls._customer("Lima Maderas SAC")
+        cls.porto = cls._customer("Porto Cortica Lda", user_id=cls.rep.id, team_id=cls.team.id)
+        cls._order(cls.shanghai, 400_000, date=in_month)
+        cls._order(cls.lyon, 150_000, date=in_month)
+        cls._order(cls.lyon, 45_000, currency=cls.eur, date=in_previous)
+        cls._order(cls.osaka, 100_000, date=in_month)
+        cls._order(cls.dubai, 50_000, date=in_month)
+        cls._order(cls.dubai, 50_000, date=in_month)
+        cls._order(cls.lima, 40_000, date=in_month)
+        porto_order = cls._order(cls.porto, 20_000, date=in_month)
+        cls.env["res.partner"].action_tiering_regrade()
+        porto_order._action_cancel()
+        cls.env["res.partner"].action_tiering_regrade()
+        cls.env.cr.flush()  # the commit hooks: cadence planning of the new orders
+        for partner, days in (
+            (cls.hamburg, -5),
+            (cls.shanghai, 10),
+            (cls.lyon, 10),
+            (cls.osaka, -1),
+            (cls.dubai, 10),
+            (cls.lima, -3),
+            (cls.porto, 10),
+        ):
+            partner.sudo().next_follow_up_date = cls.today + timedelta(days=days)
+        cls.env["trade.portfolio.month"]._refresh(cls.company)
+
+    def _data(self, user=None, period=None, company=None):
+        dashboard = self.dashboard.with_user(user) if user else self.dashboard
+        if company:
+            dashboard = dashboard.with_context(allowed_company_ids=[company.id])
+        return dashboard.get_data(period)
+
+    def _measures(self, data):
+        return {m["key"]: (m["share"], m["band"]) for m in data["concentration"]["measures"]}
+
+
+@tagged("post_install", "-at_install")
+class TestPortfolioFigures(PortfolioCase):
+    def test_the_data_is_what_the_docstring_says(self):
+        grades = {
+            partner.name: (partner.star_grade, partner.tiering_annual_amount, partner.service_tier_id.code)
+            for partner in (self.hamburg, self.shanghai, self.lyon, self.osaka, self.dubai, self.lima, self.porto)
+        }
+        self.assertEqual(
+            grades,
+            {
+                "Hamburg Holz AG": ("2", 60_000.0, "C"),
+                "Shanghai Timber Trading": ("3", 400_000.0, "B"),
+                "Lyon Bois SARL": ("2", 200_000.0, "C"),
+                "Osaka Mokuzai KK": ("2", 100_000.0, "C"),
+                "Dubai Timber LLC": ("2", 100_000.0, "C"),
+                "Lima Maderas SAC": ("1", 40_000.0, "C"),
+                "Porto Cortica Lda": ("0", 0.0, "D"),
+            },
+        )
+
+    def test_concentration_of_the_company(self):
+        data = self._data(self.gm)
+        concentration = data["concentration"]
+        self.assertEqual(data["scope"], "company")
+        self.assertEqual((concentration["customers"], concentration["total"]), (6, 900_000.0))
+        measures = self._measures(data)
+        self.assertAlmostEqual(measures["top1"][0], 400 / 9)
+        self.assertAlmostEqual(measures["top3"][0], 700 / 9)
+        self.assertAlmostEqual(measures["top10"][0], 100.0)
+        self.assertEqual(
+            {key: band for key, (_share, band) in measures.items()},
+            {"top1": "critical", "top3": "high", "top10": "high"},
+        )
+        # 80% of 900,000 is 720,000: 400 + 200 + 100 + 100 thousand, 4 of the 6 customers.
+        pareto = concentration["pareto"]
+        self.assertEqual(pareto["customers"], 4)
+        self.assertAlmostEqual(pareto["customer_share"], 400 / 6)
+        # The top 20% of 6 customers: 2 (rounded up), 600,000 of 900,000.
+        self.assertEqual(pareto["slice_customers"], 2)
+        self.assertAlmostEqual(pareto["slice_share"], 600 / 9)
+
+    def test_top_customers_with_a_tie(self):
+        top = self._data(self.gm)["top_customers"]
+        self.assertEqual(
+            [(c["name"], c["rank"], c["amount"]) for c in top],
+            [
+                ("Shanghai Timber Trading", 1, 400_000.0),
+                ("Lyon Bois SARL", 2, 200_000.0),
+                # Osaka and Dubai tie: the older customer comes first.
+                ("Osaka Mokuzai KK", 3, 100_000.0),
+                ("Dubai Timber LLC", 4, 100_000.0),
+                ("Hamburg Holz AG", 5, 60_000.0),
+                ("Lima Maderas SAC", 6, 40_000.0),
+            ],
+        )
+        self.assertEqual((top[0]["star"], top[0]["tier"], top[0]["user"]), (3, "B Key", "Olga Rep"))
+        self.assertFalse(top[5]["user"])
+        self.assertAlmostEqual(top[3]["cumulative_share"], 800 / 9)
+        self.assertAlmostEqual(top[2]["share"], 100 / 9)
+        self.assertEqual(top[0]["score"], 0, "not scored yet")
+        self.env["trade.tiering.scoring"]._score(self.company)
+        scored = self._data(self.gm)["top_customers"][0]
+        shanghai = self.env["res.partner"].with_company(self.company).browse(scored["id"])
+        self.assertEqual(scored["score"], shanghai.tiering_score)
+        self.assertGreater(scored["score"], 0)
+
+    def test_grade_distribution(self):
+        grades = {g["star"]: (g["customers"], g["amount"]) for g in self._data(self.supervisor)["grades"]}
+        self.assertEqual(
+            grades,
+            {0: (1, 0.0), 1: (1, 40_000.0), 2: (4, 460_000.0), 3: (1, 400_000.0), 4: (0, 0.0), 5: (0, 0.0)},
+        )
+
+    def test_workload_per_rep(self):
+        reps = {rep["user_id"]: rep for rep in self._data(self.gm)["workload"]["reps"]}
+        tiers = [tier["code"] for tier in self._data(self.gm)["workload"]["tiers"]]
+        ravi, olga, nobody = reps[self.rep.id], reps[self.other_rep.id], reps[False]
+        counts = dict(zip(tiers, ravi["tier_counts"], strict=True))
+        self.assertEqual(counts, {"A": 0, "B": 0, "C": 3, "D": 1})
+        # C: a follow-up every 30 days and a review every 12 months; D: every 60 days, no review.
+        self.assertAlmostEqual(ravi["follow_ups"], 3 * MONTH_DAYS / 30 + MONTH_DAYS / 60)
+        self.assertAlmostEqual(ravi["reviews"], 3 / 12)
+        self.assertAlmostEqual(ravi["load"], ravi["follow_ups"] + ravi["reviews"])
+        self.assertEqual(
+            (ravi["capacity"], ravi["status"], ravi["overdue"], ravi["missing_backups"]), (80, "room", 1, 0)
+        )
+        self.assertAlmostEqual(ravi["utilisation"], 100 * ravi["load"] / 80)
+        # B: every 14 days and a review every 3 months, plus one C customer.
+        self.assertAlmostEqual(olga["load"], MONTH_DAYS / 14 + 1 / 3 + MONTH_DAYS / 30 + 1 / 12)
+        self.assertEqual((olga["customers"], olga["overdue"], olga["missing_backups"]), (2, 1, 1))
+        self.assertEqual(
+            (nobody["customers"], nobody["overdue"], nobody["status"], nobody["capacity"]), (1, 1, None, None)
+        )
+        # The team leader serves nobody: listed with all the room.
+        self.assertEqual((reps[self.supervisor.id]["customers"], reps[self.supervisor.id]["status"]), (0, "room"))
+
+    def test_workload_against_a_small_capacity(self):
+        self.company.tiering_rep_capacity = 3
+        data = self._data(self.gm)
+        statuses = {rep["user_id"]: rep["status"] for rep in data["workload"]["reps"]}
+        self.assertEqual((statuses[self.rep.id], statuses[self.other_rep.id]), ("overloaded", "overloaded"))
+        self.company.tiering_rep_capacity = 4
+        data = self._data(self.gm)
+        statuses = {rep["user_id"]: rep for rep in data["workload"]["reps"]}
+        self.assertEqual(statuses[self.rep.id]["status"], "full")
+        self.assertAlmostEqual(statuses[self.rep.id]["room"], 4 - statuses[self.rep.id]["load"])
+        self.assertEqual(data["warnings"]["overloaded"], 0)
+
+    def test_warnings(self):
+        warnings = self._data(self.gm)["warnings"]
+        self.assertEqual(
+            {key: warnings[key] for key in ("overdue", "missing_backups", "overloaded", "alerts", "early_warnings")},
+            {"overdue": 3, "missing_backups": 1, "overloaded": 0, "alerts": 0, "early_warnings": 0},
+        )
+        self.assertEqual(warnings["total"], 4)
+
+    def test_early_warnings_counted_as_each_user_may_see_them(self):
+        warnings = self.env["trade.customer.warning"]
+        for partner in (self.shanghai, self.lyon):
+            warnings.create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    "warning_type": "dormant",
+                    "date_raised": self.today,
+                }
+            )
+        self.assertEqual(self._data(self.gm)["warnings"]["early_warnings"], 2)
+        # Ravi serves Lyon, not Shanghai.
+        self.assertEqual(self._data(self.rep)["warnings"]["early_warnings"], 1)
+
+    def test_bands_follow_the_settings(self):
+        self.company.write({"tiering_top1_critical": 50.0, "tiering_top3_high": 80.0, "tiering_top10_high": 100.0})
+        bands = {key: band for key, (_share, band) in self._measures(self._data(self.gm)).items()}
+        self.assertEqual(bands, {"top1": "high", "top3": "moderate", "top10": "moderate"})
+
+    def test_unknown_period_is_refused(self):
+        with self.assertRaisesRegex(UserError, "Unknown period"):
+            self._data(self.gm, period="next_decade")
+
+
+@tagged("post_install", "-at_install")
+class TestPortfolioScope(PortfolioCase):
+    def test_a_rep_sees_the_figures_of_their_customers(self):
+        data = self._data(self.rep)
+        self.assertEqual(data["scope"], "own")
+        concentration = data["concentration"]
+        # Hamburg 60,000, Lyon 200,000, Dubai 100,000; Porto bought nothing.
+        self.assertEqual((concentration["customers"], concentration["total"]), (3, 360_000.0))
+        measures = self._measures(data)
+        self.assertAlmostEqual(measures["top1"][0], 200 / 3.6)
+        self.assertEqual(
+            [c["name"] for c in data["top_customers"]], ["Lyon Bois SARL", "Dubai Timber LLC", "Hamburg Holz AG"]
+        )
+        self.assertEqual(sum(g["customers"] for g in data["grades"]), 4)
+        self.assertEqual([rep["user_id"] for rep in data["workload"]["reps"]], [self.rep.id])
+        self.assertEqual((data["warnings"]["overdue"], data["warnings"]["missing_backups"]), (1, 0))
+        self.assertEqual(data["alerts"], [], "reps do not see concentration alerts")
+        other = self._data(self.other_rep)
+        self.assertEqual([c["name"] for c in other["top_customers"]], ["Shanghai Timber Trading", "Osaka Mokuzai KK"])
+
+    def test_report_rows_follow_the_record_rules(self):
+        report = self.env["trade.portfolio.report"]
+        partners = report.with_user(self.rep).search([]).partner_id
+        self.assertEqual(partners, self.hamburg | self.lyon | self.dubai)
+        self.assertEqual(report.with_user(self.other_rep).search([]).partner_id, self.shanghai | self.osaka)
+        everyone = self.hamburg | self.shanghai | self.lyon | self.osaka | self.dubai | self.lima
+        self.assertEqual(report.with_user(self.supervisor).search([]).partner_id, everyone)
+        groups = report.with_user(self.rep)._read_group([], ["user_id"], ["amount:sum"])
+        self.assertEqual(groups, [(self.rep, 360_000.0)])
+
+    def test_other_companies_stay_out(self):
+        other = self._make_company("Tiering Trading HK")
+        self.env.user.company_ids |= other
+        self.supervisor.company_ids |= other
+        buyer = self._customer("Kowloon Furniture Ltd")
+        self._order(buyer, 70_000, company=other)
+        self.env["res.partner"].with_company(other).action_tiering_regrade()
+        self.env["trade.portfolio.month"]._refresh(other)
+        report = self.env["trade.portfolio.report"].with_user(self.supervisor)
+        self.assertNotIn(buyer, report.search([]).partner_id, "the supervisor works in the export company")
+        self.assertIn(buyer, report.with_context(allowed_company_ids=[other.id]).search([]).partner_id)
+        self.assertEqual(self._data(self.supervisor)["concentration"]["customers"], 6)
+        hk = self._data(self.supervisor, company=other)
+        self.assertEqual((hk["concentration"]["customers"], hk["concentration"]["total"]), (1, 70_000.0))
+        with self.assertRaises(AccessError):
+            self._data(self.rep, company=other)
+
+    def test_links_keep_the_scope(self):
+        dashboard = self.dashboard.with_user(self.rep)
+        action = dashboard.action_open("grade", {"star": 2})
+        self.assertEqual(action["res_model"], "res.partner")
+        found = self.env["res.partner"].with_user(self.rep).search(action["domain"])
+        self.assertEqual(found, self.hamburg | self.lyon | self.dubai)
+        action = self.dashboard.with_user(self.gm).action_open("grade", {"star": 2})
+        found = self.env["res.partner"].search(action["domain"])
+        self.assertEqual(found, self.hamburg | self.lyon | self.dubai | self.osaka)
+        action = self.dashboard.with_user(self.gm).action_open("overdue")
+        self.assertEqual(self.env["res.partner"].search(action["domain"]), self.hamburg | self.osaka | self.lima)
+        action = self.dashboard.with_user(self.gm).action_open(
+            "rep", {"user_id": self.other_rep.id, "filter": "missing_backups"}
+        )
+        self.assertEqual(self.env["res.partner"].search(action["domain"]), self.shanghai)
+        action = self.dashboard.with_user(self.gm).action_open("rep", {"user_id": False})
+        self.assertEqual(self.env["res.partner"].search(action["domain"]), self.lima)
+        action = self.dashboard.with_user(self.gm).action_open("customer", {"partner_id": self.lyon.id})
+        self.assertEqual((action["res_id"], action["views"]), (self.lyon.id, [(False, "form")]))
+        self.assertEqual(self.dashboard.action_open("report")["res_model"], "trade.portfolio.report")
+        with self.assertRaisesRegex(UserError, "Unknown dashboard link"):
+            self.dashboard.action_open("nowhere")
+
+
+@tagged("post_install", "-at_install")
+class TestPortfolioEdgeCases(PortfolioCase):
+    def test_a_company_with_one_customer(self):
+        solo = self._make_company("Solo Export Ltd")
+        only = self._customer("Only Buyer GmbH")
+        self._order(only, 55_000, company=solo)
+        self.env["res.partner"].with_company(solo).action_tiering_regrade()
+        data = self._data(company=solo)
+        self.assertEqual(
+            self._measures(data),
+            {"top1": (100.0, "critical"), "top3": (100.0, "high"), "top10": (100.0, "high")},
+        )
+        pareto = data["concentration"]["pareto"]
+        self.assertEqual((pareto["customers"], pareto["customer_share"]), (1, 100.0))
+        self.assertEqual((pareto["slice_customers"], pareto["slice_share"]), (1, 100.0))
+        self.assertEqual([c["name"] for c in data["top_customers"]], ["Only Buyer GmbH"])
+
+    def test_a_company_without_customers(self):
+        empty = self._make_company("Empty Export Ltd")
+        data = self._data(company=empty)
+        self.assertEqual((data["concentration"]["customers"], data["concentration"]["total"]), (0, 0.0))
+        self.assertEqual(set(self._measures(data).values()), {(None, None)})
+        self.assertEqual(data["concentration"]["pareto"]["customer_share"], None)
+        self.assertEqual(data["top_customers"], [])
+        self.assertEqual(sum(g["customers"] for g in data["grades"]), 0)
+        self.assertEqual(data["migration"]["customers"], 0)
+        self.assertIsNone(data["migration"]["changed_share"])
+        self.assertEqual([rep for rep in data["workload"]["reps"] if rep["customers"]], [])
+        self.assertEqual(data["warnings"]["total"], 0)
+        self.env["trade.portfolio.month"]._refresh(empty)
+        self.assertFalse(self.env["trade.portfolio.month"].search([("company_id", "=", empty.id)]))
+        self.assertFalse(self.env["trade.concentration.alert"]._check_company(empty, data["concentration"]))
+
+
+@tagged("post_install", "-at_install")
+class TestGradeMigration(PortfolioCase):
+    """Customers with a dated grade history, already customers a year ago.
+
+    The customers of PortfolioCase were created today, after the last quarter: they are left out.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.start, self.end = portfolio.period_bounds("last_quarter", self.today)
+        self.movers = {}
+        for name, current, user in (
+            ("Up Two Three", "3", self.rep),
+            ("Down Three Two", "1", self.other_rep),
+            ("Still Four", "4", self.rep),
+            ("Round Trip", "2", self.rep),
+        ):
+            partner = self._customer(name, user_id=user.id)
+            partner.sudo().write({"star_grade": current, "tiering_date": self.today})
+            self.movers[name] = partner
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET create_date = %s WHERE id = ANY(%s)",
+                fields.Datetime.now() - timedelta(days=400),
+                [partner.id for partner in self.movers.values()],
+            )
+        )
+        self.env["res.partner"].invalidate_model(["create_date"])
+        start = datetime.combine(self.start, time(9))
+        after_end = datetime.combine(self.end + timedelta(days=1), time(0, 30))
+        self._history("Up Two Three", start - timedelta(days=30), "1", "2")
+        self._history("Up Two Three", start + timedelta(days=10), "2", "3")
+        self._history("Down Three Two", start + timedelta(days=5), "3", "2")
+        self._history("Down Three Two", after_end, "2", "1")
+        self._history("Round Trip", start + timedelta(days=3), "2", "3")
+        self._history("Round Trip", start + timedelta(days=20), "3", "2")
+
+    def _history(self, name, when, old, new):
+        self.env["trade.grade.history"].create(
+            {
+                "partner_id": self.movers[name].id,
+                "company_id": self.company.id,
+                "date": when,
+                "old_star": old,
+                "new_star": new,
+            }
+        )
+
+    def test_migration_matrix_of_the_last_quarter(self):
+        migration = self._data(self.gm)["migration"]
+        expected = [[0] * 6 for _star in range(6)]
+        expected[2][3] = 1  # Up Two Three
+        expected[3][2] = 1  # Down Three Two: its fall to 1 came after the quarter
+        expected[4][4] = 1  # Still Four: no history, today's grade
+        expected[2][2] = 1  # Round Trip: up and back down within the quarter
+        self.assertEqual(migration["matrix"], expected)
+        self.assertEqual((migration["customers"], migration["upgrades"], migration["downgrades"]), (4, 1, 1))
+        self.assertEqual(migration["changed_share"], 50.0)
+
+    def test_migration_of_a_rep(self):
+        migration = self._data(self.rep)["migration"]
+        self.assertEqual((migration["customers"], migration["upgrades"], migration["downgrades"]), (3, 1, 0))
+
+    def test_migration_cells_link_to_their_customers(self):
+        action = self.dashboard.with_user(self.gm).action_open(
+            "migration", {"period": "last_quarter", "start_star": 3, "end_star": 2}
+        )
+        self.assertEqual(self.env["res.partner"].search(action["domain"]), self.movers["Down Three Two"])
+
+    def test_a_period_up_to_today_counts_todays_customers(self):
+        data = self._data(self.gm, period="last_12_months")
+        # Everyone created today has been a customer within the period; their first grading is history.
+        self.assertEqual(data["migration"]["customers"], 11)
+
+
+@tagged("post_install", "-at_install")
+class TestPortfolioReport(PortfolioCase):
+    def _rows(self, month):
+        return {
+            row.partner_id.name: row
+            for row in self.env["trade.portfolio.report"].search(
+                [("company_id", "=", self.company.id), ("date", "=", month)]
+            )
+        }
+
+    def test_one_row_per_customer_and_month(self):
+        rows = self._rows(self.month)
+        self.assertEqual(
+            {name: (row.amount, row.order_count, row.rank) for name, row in rows.items()},
+            {
+                "Shanghai Timber Trading": (400_000.0, 1, 1),
+                "Lyon Bois SARL": (150_000.0, 1, 2),
+                "Osaka Mokuzai KK": (100_000.0, 1, 3),
+                "Dubai Timber LLC": (100_000.0, 2, 4),
+                "Hamburg Holz AG": (60_000.0, 1, 5),
+                "Lima Maderas SAC": (40_000.0, 1, 6),
+            },
+            "Porto's order was cancelled",
+        )
+        # The month's total is 850,000.
+        self.assertAlmostEqual(rows["Shanghai Timber Trading"].share, 400 / 8.5)
+        self.assertAlmostEqual(rows["Dubai Timber LLC"].cumulative_share, 750 / 8.5)
+        self.assertEqual(
+            {name: row.pareto_class for name, row in rows.items()},
+            {
+                "Shanghai Timber Trading": "a",
+                "Lyon Bois SARL": "a",
+                "Osaka Mokuzai KK": "a",
+                "Dubai Timber LLC": "a",
+                "Hamburg Holz AG": "b",
+                "Lima Maderas SAC": "c",
+            },
+        )
+        shanghai = rows["Shanghai Timber Trading"]
+        self.assertEqual(
+            (shanghai.star_grade, shanghai.service_tier_id, shanghai.user_id, shanghai.currency_id),
+            ("3", self.tiers["B"], self.other_rep, self.usd),
+        )
+        self.assertEqual(shanghai.margin, 400_000.0, "the product costs nothing")
+
+    def test_orders_are_converted_at_their_rate(self):
+        (lyon,) = self._rows(self.previous_month).values()
+        # 45,000 EUR at 0.9 EUR to the dollar.
+        self.assertEqual((lyon.amount, lyon.margin, lyon.share, lyon.rank), (50_000.0, 50_000.0, 100.0, 1))
+
+    def test_pivot_groups(self):
+        report = self.env["trade.portfolio.report"].with_user(self.supervisor)
+        by_tier = dict(report._read_group([("date", "=", self.month)], ["service_tier_id"], ["amount:sum"]))
+        self.assertEqual(by_tier, {self.tiers["B"]: 400_000.0, self.tiers["C"]: 450_000.0})
+        by_month = report._read_group([], ["date:month"], ["amount:sum", "share:sum"])
+        self.assertEqual(
+            [(amount, round(share, 6)) for _month, amount, share in by_month], [(50_000.0, 100.0), (850_000.0, 100.0)]
+        )
+        self.assertAlmostEqual(report._read_group([("date", "=", self.month)], [], ["share:sum"])[0][0], 100.0)
+        by_grade = dict(report._read_group([("date", "=", self.month)], ["star_grade"], ["__count"]))
+        self.assertEqual(by_grade, {"1": 1, "2": 4, "3": 1})
+
+    def test_refresh_follows_new_orders(self):
+        self._order(self.lima, 10_000, date=datetime.combine(self.month.replace(day=20), time(12)))
+        self.env["trade.portfolio.month"]._refresh(self.company)
+        lima = self._rows(self.month)["Lima Maderas SAC"]
+        self.assertEqual((lima.amount, lima.order_count), (50_000.0, 2))
+
+    def test_a_currency_without_rates_stops_the_refresh(self):
+        nok = self.env.ref("base.NOK")
+        nok.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": nok.id,
+                "company_id": self.company.id,
+                "name": self.today - timedelta(days=900),
+                "rate": 9.5,
+            }
+        )
+        self._order(self.lima, 10_000, currency=nok, date=datetime.combine(self.month.replace(day=20), time(12)))
+        self._run_commit_hooks()  # graded while NOK has a rate
+        nok.rate_ids.unlink()
+        with self.assertRaisesRegex(UserError, "NOK has no exchange rate"):
+            self.env["trade.portfolio.month"]._refresh(self.company)
+        # The nightly pass keeps the previous figures instead of failing, and says why in the log.
+        with self.assertLogs("odoo.addons.trade_crm_tiering.models.trade_portfolio_month", "WARNING") as logs:
+            self.env["trade.portfolio.month"]._refresh_all(self.company)
+        self.assertIn("NOK has no exchange rate", logs.output[0])
+        self.assertEqual(self._rows(self.month)["Lima Maderas SAC"].amount, 40_000.0)
+
+    def test_only_supervisors_refresh_on_demand(self):
+        with self.assertRaises(AccessError):
+            self.dashboard.with_user(self.rep).action_refresh()
+        self.assertTrue(self.dashboard.with_user(self.supervisor).action_refresh())
+
+
+@tagged("post_install", "-at_install")
+class TestConcentrationAlert(PortfolioCase):
+    def _activities(self):
+        alerts = self.env["trade.concentration.alert"].search([("company_id", "=", self.company.id)])
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "trade.concentration.alert"),
+                ("res_id", "in", alerts.ids),
+                ("activity_type_id", "=", self.env.ref("trade_crm_tiering.mail_activity_type_concentration").id),
+            ]
+        )
+
+    def _run_night(self):
+        self.dashboard._cron_portfolio(self.company)
+
+    def _open_alerts(self):
+        return self.env["trade.concentration.alert"].search(
+            [("company_id", "=", self.company.id), ("state", "=", "open")]
+        )
+
+    def test_the_general_manager_is_told_once(self):
+        self._run_night()
+        self._run_night()
+        alerts = self._open_alerts()
+        self.assertEqual(
+            sorted((a.measure, a.band) for a in alerts), [("top1", "critical"), ("top10", "high"), ("top3", "high")]
+        )
+        activities = self._activities()
+        self.assertEqual(len(activities), 3, "one activity per measure, not one a night")
+        self.assertEqual(activities.user_id, self.gm)
+        top1 = alerts.filtered(lambda a: a.measure == "top1")
+        self.assertAlmostEqual(top1.share, 400 / 9)
+        note = top1.activity_ids.note
+        self.assertIn("Shanghai Timber Trading", note)
+        self.assertIn("900,000.00", note)
+        self.assertIn("44.4%", top1.activity_ids.summary)
+        self.assertEqual(self._data(self.gm)["warnings"]["alerts"], 3)
+
+    def test_alert_again_only_after_the_risk_went_down(self):
+        self.company.write({"tiering_top1_critical": 50.0, "tiering_top3_high": 80.0, "tiering_top10_high": 100.0})
+        self._run_night()
+        self.assertEqual([(a.measure, a.band) for a in self._open_alerts()], [("top1", "high")])
+        self.assertEqual(len(self._activities()), 1)
+        # Worse: critical is a new alert within the same episode.
+        self.company.tiering_top1_critical = 40.0
+        self._run_night()
+        self.assertEqual([(a.measure, a.band) for a in self._open_alerts()], [("top1", "critical")])
+        self.assertEqual(len(self._activities()), 2)
+        # Back to high: nothing new.
+        self.company.tiering_top1_critical = 50.0
+        self._run_night()
+        self.assertEqual(len(self._activities()), 2)
+        # Below high: the episode ends.
+        self.company.tiering_top1_high = 45.0
+        self._run_night()
+        self.assertFalse(self._open_alerts())
+        closed = self.env["trade.concentration.alert"].search([("company_id", "=", self.company.id)])
+        self.assertEqual((closed.state, closed.date_closed), ("closed", self.today))
+        # High again: a new episode, a new alert.
+        self.company.tiering_top1_high = 20.0
+        self._run_night()
+        self.assertEqual(len(self._open_alerts()), 1)
+        self.assertEqual(len(self._activities()), 3)
+
+    def test_the_nightly_job_runs_the_portfolio_pass(self):
+        self.env["trade.portfolio.month"].search([("company_id", "=", self.company.id)]).unlink()
+        self.env["res.partner"]._cron_tiering_regrade()
+        self.assertEqual(len(self._open_alerts()), 3)
+        self.assertEqual(self.env["trade.portfolio.month"].search_count([("company_id", "=", self.company.id)]), 7)
+
+    def test_without_general_manager_the_alert_is_kept_quietly(self):
+        self.company.tiering_gm_id = False
+        self._run_night()
+        self.assertEqual(len(self._open_alerts()), 3)
+        self.assertFalse(self._activities())
+
+    def test_reps_cannot_read_alerts(self):
+        self._run_night()
+        with self.assertRaises(AccessError):
+            self.env["trade.concentration.alert"].with_user(self.rep).search([])
+        self.assertEqual(len(self.env["trade.concentration.alert"].with_user(self.supervisor).search([])), 3)
+
+
+@tagged("post_install", "-at_install")
+class TestPortfolioSettings(PortfolioCase):
+    def test_settings_edit_bands_and_capacity(self):
+        settings = Form(self.env["res.config.settings"])
+        settings.tiering_top1_high = 25.0
+        settings.tiering_rep_capacity = 60
+        settings.save().execute()
+        self.assertEqual((self.company.tiering_top1_high, self.company.tiering_rep_capacity), (25.0, 60))
+
+    def test_bad_bands_are_refused(self):
+        with self.assertRaisesRegex(ValidationError, "top customer bands must rise"):
+            self.company.tiering_top1_high = 35.0  # above the critical 30%
+        with self.assertRaisesRegex(ValidationError, "top 3 customers bands"):
+            self.company.tiering_top3_moderate = 0.0
+        with self.assertRaisesRegex(ValidationError, "top 10 customers bands"):
+            self.company.tiering_top10_high = 120.0
+        with self.assertRaisesRegex(ValidationError, "capacity per rep must be above zero"):
+            self.company.tiering_rep_capacity = 0
+
+
+@tagged("post_install", "-at_install")
+class TestPortfolioExport(PortfolioCase):
+    def test_xlsx_has_the_figures(self):
+        content, filename = self.dashboard.with_user(self.gm)._export_xlsx("last_quarter")
+        self.assertTrue(filename.endswith(".xlsx"))
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(book.sheetnames, ["Summary", "Concentration", "Grades", "Grade Migration", "Rep Workload"])
+        top = book["Concentration"]
+        self.assertEqual((top["B4"].value, top["F4"].value), ("Shanghai Timber Trading", 400_000.0))
+        self.assertEqual(top.max_row, 9, "a header, a title and the 6 customers with revenue")
+        rep_content, _name = self.dashboard.with_user(self.rep)._export_xlsx()
+        rep_top = openpyxl.load_workbook(io.BytesIO(rep_content))["Concentration"]
+        self.assertEqual(rep_top["B4"].value, "Lyon Bois SARL")
