@@ -7,7 +7,7 @@
     "author": "Trade CRM Tiering developers",
     "license": "LGPL-3",
     "depends": ["sale_management", "sale_margin", "crm", "mail"],
-    "external_dependencies": {"python": ["pandas"]},
+    "external_dependencies": {"python": ["pandas", "openpyxl", "xlsxwriter"]},
     "data": [
         "security/trade_crm_tiering_security.xml",
         "security/ir.model.access.csv",
@@ -16,6 +16,7 @@
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/trade_service_tier_data.xml",
+        "data/res_partner_category_data.xml",
         "views/trade_grade_history_views.xml",
         "views/trade_grade_request_views.xml",
         "views/trade_service_tier_views.xml",
@@ -23,6 +24,11 @@
         "views/sale_order_views.xml",
         "views/mail_activity_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_partner_category_views.xml",
+        "views/trade_handover_views.xml",
+        "views/trade_handover_wizard_views.xml",
+        "views/trade_customer_import_wizard_views.xml",
+        "views/trade_customer_export_wizard_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -1,5 +1,6 @@
 from . import trade_tiering_engine
 from . import trade_tiering_cadence
+from . import trade_lifecycle
 from . import trade_service_tier
 from . import trade_pool_log
 from . import mail_message
@@ -12,3 +13,10 @@ from . import trade_grade_request
 from . import res_config_settings
 from . import sale_order
 from . import sale_order_line
+from . import res_partner_category
+from . import crm_lead
+from . import trade_handover
+from . import trade_handover_line
+from . import trade_handover_report
+from . import trade_customer_sheet
+from . import trade_customer_classification

@@ -6,7 +6,7 @@ function returns the bytes of an xlsx file.
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import xlsxwriter
 
@@ -89,8 +89,9 @@ def _write_table(workbook, table, header):
                 )
     # One bound writer and format per column: this loop runs for every cell.
     writers = [_cell_writer(sheet, column.kind) for column in columns]
-    cell_formats = [workbook.add_format(KIND_FORMATS[column.kind]) if KIND_FORMATS[column.kind] else None
-                    for column in columns]
+    cell_formats = [
+        workbook.add_format(KIND_FORMATS[column.kind]) if KIND_FORMATS[column.kind] else None for column in columns
+    ]
     cells = list(zip(range(len(columns)), writers, cell_formats, strict=True))
     for number, values in enumerate(table.rows, start=1):
         for (index, write, cell_format), value in zip(cells, values, strict=True):

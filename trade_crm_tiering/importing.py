@@ -7,6 +7,7 @@ them into translated messages.
 """
 
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -191,7 +192,7 @@ def read_rows(data, headers):
 
 
 def _cell(value):
-    if value is None or (isinstance(value, float) and value != value):  # NaN
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).strip()
 
@@ -251,7 +252,7 @@ def _resolve(plan, lookups):
             continue
         try:
             plan.values[key] = readers[column.kind](key, text)
-        except _CellProblem as problem:
+        except _CellError as problem:
             plan.problems.append(problem.problem)
     if not plan.raw.get("name"):
         plan.problems.insert(0, Problem("missing_name", column="name"))
@@ -260,7 +261,7 @@ def _resolve(plan, lookups):
         plan.values["tags"] = sorted(set(plan.values.get("tags", ())) | set(plan.values.pop("region_tags", ())))
 
 
-class _CellProblem(Exception):
+class _CellError(Exception):
     def __init__(self, code, column, value):
         super().__init__(code)
         self.problem = Problem(code, column=column, value=value)
@@ -269,15 +270,15 @@ class _CellProblem(Exception):
 def _look_up(index, column, text, unknown, ambiguous=None):
     found = index.get(norm(text))
     if found is None:
-        raise _CellProblem(unknown, column, text)
+        raise _CellError(unknown, column, text)
     if isinstance(found, int) and found == AMBIGUOUS:
-        raise _CellProblem(ambiguous or unknown, column, text)
+        raise _CellError(ambiguous or unknown, column, text)
     return found
 
 
 def _read_email(column, text):
     if not _EMAIL.match(text):
-        raise _CellProblem("bad_email", column, text)
+        raise _CellError("bad_email", column, text)
     return text
 
 
@@ -290,24 +291,24 @@ def read_number(text):
         number = float(cleaned)  # 1e+16, as a sheet may store a big number
     except ValueError:
         return None
-    return number if number == number and abs(number) != float("inf") else None
+    return number if math.isfinite(number) else None
 
 
 def _read_amount(column, text):
     number = read_number(text)
     if number is None:
-        raise _CellProblem("not_a_number", column, text)
+        raise _CellError("not_a_number", column, text)
     if number < 0:
-        raise _CellProblem("negative_amount", column, text)
+        raise _CellError("negative_amount", column, text)
     return number
 
 
 def _read_grade(column, text):
     if not _GRADE.match(text.replace(" ", "")):
-        raise _CellProblem("grade_range", column, text)
+        raise _CellError("grade_range", column, text)
     grade = int(float(text))
     if not 0 <= grade <= 5:
-        raise _CellProblem("grade_range", column, text)
+        raise _CellError("grade_range", column, text)
     return grade
 
 
@@ -318,12 +319,13 @@ def _read_date(column, text):
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    raise _CellProblem("not_a_date", column, text)
+    raise _CellError("not_a_date", column, text)
 
 
 def _read_tags(index, column, text):
     ids = []
-    for name in re.split(r"[,;，；\n]", text):
+    # Commas or semicolons, Chinese ones too.
+    for name in re.split("[,;\uff0c\uff1b\n]", text):
         if name.strip():
             ids.append(_look_up(index, column, name.strip(), "unknown_tag", "ambiguous_tag"))
     return ids
