@@ -174,11 +174,16 @@ class TestHandover(HandoverCase):
             self._hand_over(receiver_id=portal)
 
     def test_opened_from_customers_or_from_a_user(self):
-        wizard = self._wizard(context={"active_model": "res.partner", "active_ids": (self.key | self.general).ids})
+        customers = self.key | self.general
+        wizard = self._wizard(
+            receiver_id=self.other_rep, context={"active_model": "res.partner", "active_ids": customers.ids}
+        )
         self.assertEqual(
             (wizard.scope, wizard.from_user_id, wizard.partner_ids), ("selected", self.rep, self.key | self.general)
         )
-        wizard = self._wizard(context={"active_model": "res.users", "active_id": self.rep.id})
+        wizard = self._wizard(
+            receiver_id=self.other_rep, context={"active_model": "res.users", "active_id": self.rep.id}
+        )
         self.assertEqual((wizard.scope, wizard.from_user_id), ("all", self.rep))
         action = (self.key | self.general).with_user(self.supervisor).action_trade_handover()
         self.assertEqual(action["res_model"], "trade.handover.wizard")

@@ -40,7 +40,7 @@ def xlsx(*rows, header=HEADER):
 GOOD_ROWS = (
     (
         "C001",
-        "Gulf Star Building Materials LLC",
+        "Gulf Pearl Trading LLC",
         "AE",
         "AE100200300",
         "buy@gulfstar.example.com",
@@ -53,8 +53,8 @@ GOOD_ROWS = (
         "Middle East, Plywood",
         "Pays by L/C",
     ),
-    ("C002", "Rheinland Moebelhandel GmbH", "Germany", "", "", "Olga Rep", 0, "", "Referral", "", "", "", ""),
-    ("", "Madrid Hogar SL", "ES", "", "", "", "", "", "", "", "", "Sample", ""),
+    ("C002", "Rheinhessen Holz GmbH", "Germany", "", "", "Olga Rep", 0, "", "Referral", "", "", "", ""),
+    ("", "Sevilla Casa SL", "ES", "", "", "", "", "", "", "", "", "Sample", ""),
 )
 
 
@@ -93,10 +93,10 @@ class TestCustomerImport(ImportCase):
         wizard = self._wizard(xlsx(*GOOD_ROWS))
         self.assertEqual((wizard.create_count, wizard.update_count, wizard.error_count), (3, 0, 0))
         self.assertEqual(wizard.line_ids.mapped("action"), ["create"] * 3, "a small file lists every row")
-        self.assertFalse(self._named("Gulf Star Building Materials LLC"), "the preview writes nothing")
+        self.assertFalse(self._named("Gulf Pearl Trading LLC"), "the preview writes nothing")
         wizard.action_import()
         self.assertEqual(wizard.state, "done")
-        gulf = self._named("Gulf Star Building Materials LLC")
+        gulf = self._named("Gulf Pearl Trading LLC")
         self.assertEqual(
             (gulf.ref, gulf.country_id.code, gulf.vat, gulf.email, gulf.user_id),
             ("C001", "AE", "AE100200300", "buy@gulfstar.example.com", self.rep),
@@ -118,7 +118,7 @@ class TestCustomerImport(ImportCase):
         history = self._import_history(gulf)
         self.assertEqual((history.old_star, history.new_star, history.user_id), ("0", "4", self.manager))
         self.assertIn("customers.xlsx", history.reason)
-        rhein = self._named("Rheinland Moebelhandel GmbH")
+        rhein = self._named("Rheinhessen Holz GmbH")
         self.assertEqual((rhein.country_id.code, rhein.user_id, rhein.star_grade), ("DE", self.other_rep, "0"))
         self.assertFalse(self._import_history(rhein), "0 stars is no move")
 
@@ -159,7 +159,7 @@ class TestCustomerImport(ImportCase):
     def test_reimporting_the_same_file_changes_nothing(self):
         data = xlsx(*GOOD_ROWS)
         self._import(data)
-        gulf = self._named("Gulf Star Building Materials LLC")
+        gulf = self._named("Gulf Pearl Trading LLC")
         count, history, written = self.partners.search_count([]), len(self._import_history(gulf)), gulf.write_date
         wizard = self._wizard(data)
         self.assertEqual((wizard.create_count, wizard.update_count, wizard.unchanged_count), (0, 0, 3))
@@ -171,10 +171,10 @@ class TestCustomerImport(ImportCase):
     def test_matching_updates_rather_than_duplicates(self):
         by_ref = self._customer("Old Name Ltd", ref="C001")
         by_vat = self._customer("Rhein Holz", vat="DE 811 222 333", country_id=self.env.ref("base.de").id)
-        by_name = self._customer("Madrid Hogar SL", country_id=self.env.ref("base.es").id)
+        by_name = self._customer("Sevilla Casa SL", country_id=self.env.ref("base.es").id)
         rows = (
             GOOD_ROWS[0],
-            ("", "Rheinland Moebelhandel GmbH", "DE", "DE811222333", "", "", "", "", "", "", "", "", ""),
+            ("", "Rheinhessen Holz GmbH", "DE", "DE811222333", "", "", "", "", "", "", "", "", ""),
             GOOD_ROWS[2],
         )
         wizard = self._wizard(xlsx(*rows))
@@ -183,13 +183,13 @@ class TestCustomerImport(ImportCase):
         self.assertEqual(changes[by_vat], "Customer Name")
         self.assertEqual(changes[by_name], "Tags")
         wizard.action_import()
-        self.assertEqual((by_ref.name, by_ref.star_grade), ("Gulf Star Building Materials LLC", "4"))
-        self.assertEqual(by_vat.name, "Rheinland Moebelhandel GmbH")
+        self.assertEqual((by_ref.name, by_ref.star_grade), ("Gulf Pearl Trading LLC", "4"))
+        self.assertEqual(by_vat.name, "Rheinhessen Holz GmbH")
         self.assertEqual(by_name.category_id, self.env.ref("trade_crm_tiering.partner_tag_stage_sample"))
 
     def test_a_changed_cell_updates_that_value_only(self):
         self._import(xlsx(*GOOD_ROWS))
-        gulf = self._named("Gulf Star Building Materials LLC")
+        gulf = self._named("Gulf Pearl Trading LLC")
         changed = list(GOOD_ROWS[0])
         changed[4], changed[6], changed[7] = "new@gulfstar.example.com", 5, "A"
         wizard = self._wizard(xlsx(changed, *GOOD_ROWS[1:]))

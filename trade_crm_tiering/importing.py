@@ -415,6 +415,10 @@ def diff(values, stored):
             missing = sorted(set(value) - set(old or ()))
             if missing:
                 changes[key] = missing
+        elif key == "vat":
+            # The tax id matched without spaces or dots: "DE 811 222 333" is "DE811222333".
+            if norm_vat(value) != norm_vat(old or ""):
+                changes[key] = value
         elif isinstance(value, float):
             if old is None or old is False or abs(float(old) - value) >= 0.005:
                 changes[key] = value

@@ -267,6 +267,11 @@ def test_grades_compare_with_how_the_customer_is_served():
     assert "grade" not in plans[4].changes, "0 stars is what a new customer has"
 
 
+def test_tax_ids_compare_without_spaces_and_dots():
+    assert importing.diff({"vat": "DE811222333"}, {"vat": "DE 811.222.333"}) == {}
+    assert importing.diff({"vat": "DE811222334"}, {"vat": "DE 811.222.333"}) == {"vat": "DE811222334"}
+
+
 def test_errors_have_no_changes():
     (plan,) = plans_of(("", "", "", "", ""), ("", "Atlantis", "", "", ""))[:1]
     importing.plan_changes([plan], {})
