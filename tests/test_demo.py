@@ -33,3 +33,18 @@ class TestDemoData(TransactionCase):
         self.assertTrue(customers.filtered("pool_released_date"), "idle developing customers went to the pool")
         self.assertTrue(customers.filtered("backup_missing"), "a VIP without a backup is flagged")
         self.assertTrue(customers.filtered("follow_up_overdue"))
+
+    def test_demo_customers_have_trade_profiles_and_tags(self):
+        customers = self.env["res.partner"].browse(
+            self.env.ref(f"trade_crm_tiering.demo_customer_{index:02d}").id for index in range(1, 41)
+        )
+        self.assertTrue(all(customers.mapped("trade_source")))
+        families = {"region", "product", "habit", "stage"}
+        for customer in customers:
+            self.assertEqual(set(customer.category_id.mapped("trade_family")), families, customer.name)
+        self.assertEqual(set(customers.mapped("trade_lifecycle")), {"potential", "intent", "deal", "lost"})
+        greeting = self.env.ref("trade_crm_tiering.mail_activity_type_anniversary_greeting")
+        greeted = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", customers.ids), ("activity_type_id", "=", greeting.id)]
+        )
+        self.assertTrue(greeted, "a key customer's founding anniversary is this week")
