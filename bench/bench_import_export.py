@@ -79,6 +79,7 @@ def parse_args(argv=None):
         "--export-customers", type=int, default=100_000, help="customers in the exported classification table"
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import and the export (slows them)")
     parser.add_argument("--db", required=True, help="database (the add-on installed)")
     parser.add_argument("--db-host", default="127.0.0.1")
     parser.add_argument("--db-port", type=int, default=5432)
@@ -196,7 +197,7 @@ class Bench:
         out("\n[b] import: upload and preview, import, commit")
         before = self._count_customers()
         wizard = self._wizard(self.data)
-        with Clock() as preview:
+        with Clock() as preview, grading_bench.maybe_profile(self.args.profile, "the preview", out):
             wizard.action_preview()
         out(
             f"    preview: {preview.seconds:.2f} s, {preview.queries} queries: {wizard.create_count:,} to create, "
@@ -206,7 +207,7 @@ class Bench:
             for line in wizard.line_ids.filtered(lambda line: line.action == "error")[:5]:
                 out(f"      row {line.row}: {line.problems}")
             raise SystemExit("the generated file has problems")
-        with Clock() as imported:
+        with Clock() as imported, grading_bench.maybe_profile(self.args.profile, "the import", out):
             wizard.action_import()
         with Clock() as commit:
             self.cr.commit()
@@ -247,7 +248,7 @@ class Bench:
         customers = self._count_customers()
         self.env.invalidate_all()
         domain = [("parent_id", "=", False), ("customer_rank", ">", 0)]
-        with Clock() as clock:
+        with Clock() as clock, grading_bench.maybe_profile(self.args.profile, "the export", out):
             data = self.env["trade.customer.classification"]._build(domain)
         out(
             f"    export: {clock.seconds:.2f} s, {clock.queries} queries, {customers:,} customers, "

@@ -127,10 +127,14 @@ class TradeCustomerSheet(models.AbstractModel):
         tiers = self.env["trade.service.tier"].search([("company_id", "=", company.id)])
         for lang in self._languages():
             sheet = self.with_context(lang=lang, active_test=False)
-            sheet._index_names(lookups.countries, sheet.env["res.country"].search([]), ("code", "name"))
-            industries = sheet.env["res.partner.industry"].search([])
+            sheet._index_names(
+                lookups.countries, sheet.env["res.country"].search_fetch([], ["code", "name"]), ("code", "name")
+            )
+            industries = sheet.env["res.partner.industry"].search_fetch([], ["name", "full_name"])
             sheet._index_names(lookups.industries, industries, ("name", "full_name"))
-            tags = sheet.env["res.partner.category"].with_context(active_test=True).search([])
+            tags = (
+                sheet.env["res.partner.category"].with_context(active_test=True).search_fetch([], ["name", "parent_id"])
+            )
             sheet._index_names(lookups.tags, tags, ("name", "display_name"))
             for tier in tiers.with_env(sheet.env):
                 for name in (tier.code, tier.name, tier.display_name):

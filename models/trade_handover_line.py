@@ -21,7 +21,7 @@ class TradeHandoverLine(models.Model):
 
     handover_id = fields.Many2one("trade.handover", required=True, index=True, ondelete="cascade", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
-    receiver_id = fields.Many2one("res.users", string="Receiver", required=True, index=True, readonly=True)
+    receiver_id = fields.Many2one("res.users", required=True, index=True, readonly=True)
     role = fields.Selection(
         [("salesperson", "Salesperson"), ("backup", "Backup Salesperson"), ("both", "Salesperson and Backup")],
         string="Leaver's Role",
@@ -29,7 +29,7 @@ class TradeHandoverLine(models.Model):
         readonly=True,
     )
     star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
-    tier_id = fields.Many2one("trade.service.tier", string="Tier", readonly=True)
+    tier_id = fields.Many2one("trade.service.tier", readonly=True)
     weight = fields.Integer(readonly=True, help="The tier's handover weight when the customers were spread.")
     needs_approval = fields.Boolean(readonly=True, help="The customer's tier needs approval for a handover.")
     moved_leads = fields.Integer(string="Opportunities Moved", readonly=True)

@@ -143,7 +143,7 @@ ensure_template() {
     key=$( { echo "$TEMPLATE_RECIPE $deps"; cat "$ODOO_SRC/PKG-INFO" "$ROOT/requirements.txt";
              "$PGBIN/postgres" --version; } | sha256sum | cut -c1-12)
     TEMPLATE_TAR="$TCT_CACHE/template-$key.tar"
-    [ -f "$TEMPLATE_TAR" ] && return 0
+    [ -f "$TEMPLATE_TAR" ] && touch "$TEMPLATE_TAR" && return 0
     log "building the template database (dependencies: $deps); this is done once"
     local build
     build=$(mktemp -d "${TMPDIR:-/tmp}/tct-template.XXXXXX")
@@ -170,8 +170,8 @@ ensure_template() {
     tar -C "$build" -cf "$TEMPLATE_TAR.part.$$" pgdata data
     mv "$TEMPLATE_TAR.part.$$" "$TEMPLATE_TAR"
     rm -rf "$build"
-    # Older templates are dead weight.
-    find "$TCT_CACHE" -maxdepth 1 -name 'template-*.tar' ! -name "template-$key.tar" -delete
+    # Templates unused for a week are dead weight (others may serve another checkout).
+    find "$TCT_CACHE" -maxdepth 1 -name 'template-*.tar' -mtime +7 -delete
 }
 
 # start_from_template DB: a throwaway cluster in $WORK copied from the template, with a fresh

@@ -6,6 +6,7 @@ row is, and what importing it would write. Problems are codes with parameters: t
 them into translated messages.
 """
 
+import contextlib
 import io
 import math
 import re
@@ -315,10 +316,8 @@ def _read_grade(column, text):
 def _read_date(column, text):
     match = _DATE.match(text)
     if match:
-        try:
+        with contextlib.suppress(ValueError):  # 2024-02-30: not a date either
             return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
     raise _CellError("not_a_date", column, text)
 
 

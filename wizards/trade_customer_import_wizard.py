@@ -4,6 +4,8 @@ import json
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
 
+from ..models.res_partner import LIFECYCLE_SYSTEM_FIELDS
+from ..models.trade_tiering_engine import SYSTEM_FIELDS
 from ..trade_crm_tiering import exporting, importing
 
 # Up to this many rows, the preview lists every row; beyond, the rows with a problem and those
@@ -237,13 +239,18 @@ class TradeCustomerImportWizard(models.TransientModel):
         creates = [plan for plan in plans if plan.action == "create"]
         updates = [plan for plan in plans if plan.action == "update"]
         teams = self._teams({plan.changes.get("salesperson") for plan in creates} - {None})
+        # Defaults once for all: per customer, default_get costs queries (some defaults count
+        # records) and gives the same values every time. Given in each customer's values, create
+        # does not compute them again (in the context, they would leak into other models' creates).
+        # The grading and lifecycle fields are left to their own defaults: only the engine writes them.
+        protected = set(SYSTEM_FIELDS).union(LIFECYCLE_SYSTEM_FIELDS)
+        defaults = partners.default_get([name for name in partners._fields if name not in protected]) if creates else {}
         grades = {}
         for start in range(0, len(creates), CREATE_BATCH):
             batch = creates[start : start + CREATE_BATCH]
             vals_list = []
             for plan in batch:
-                values = sheet._partner_values(plan)
-                values.update(is_company=True, customer_rank=1)
+                values = {**defaults, **sheet._partner_values(plan), "is_company": True, "customer_rank": 1}
                 if plan.changes.get("salesperson"):
                     # Given, the team is not computed one customer at a time.
                     values["team_id"] = teams.get(plan.changes["salesperson"], False)

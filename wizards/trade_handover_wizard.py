@@ -43,16 +43,16 @@ class TradeHandoverWizard(models.TransientModel):
         required=True,
         default="one",
     )
-    receiver_id = fields.Many2one("res.users", string="Receiver", domain="[('share', '=', False)]")
+    receiver_id = fields.Many2one("res.users", domain="[('share', '=', False)]")
     team_id = fields.Many2one("crm.team", string="Sales Team", help="Fills the receivers with the team's members.")
     receiver_ids = fields.Many2many("res.users", string="Receivers", domain="[('share', '=', False)]")
     cap = fields.Integer(
         string="At Most per Receiver", help="The most customers one receiver takes in this handover; 0 for no limit."
     )
     move_leads = fields.Boolean(string="Move Open Opportunities", default=True)
-    move_quotations = fields.Boolean(string="Move Quotations", default=True)
+    move_quotations = fields.Boolean(default=True)
     move_activities = fields.Boolean(string="Move Open Activities", default=True)
-    move_followers = fields.Boolean(string="Move Followers", default=True)
+    move_followers = fields.Boolean(default=True)
     note = fields.Text()
     line_ids = fields.One2many("trade.handover.wizard.line", "wizard_id", string="Plan")
     needs_approval = fields.Boolean(compute="_compute_needs_approval")

@@ -12,7 +12,7 @@ class TradeHandoverWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("trade.handover.wizard", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
-    receiver_id = fields.Many2one("res.users", string="Receiver", required=True, domain="[('share', '=', False)]")
+    receiver_id = fields.Many2one("res.users", required=True, domain="[('share', '=', False)]")
     role = fields.Selection(
         [("salesperson", "Salesperson"), ("backup", "Backup Salesperson"), ("both", "Salesperson and Backup")],
         string="Leaver's Role",
@@ -20,6 +20,6 @@ class TradeHandoverWizardLine(models.TransientModel):
         readonly=True,
     )
     star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
-    tier_id = fields.Many2one("trade.service.tier", string="Tier", readonly=True)
+    tier_id = fields.Many2one("trade.service.tier", readonly=True)
     weight = fields.Integer(readonly=True)
     needs_approval = fields.Boolean(readonly=True)
