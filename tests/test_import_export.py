@@ -201,6 +201,25 @@ class TestCustomerImport(ImportCase):
         )
         self.assertEqual(self._import_history(gulf).mapped("new_star"), ["5", "4"])
 
+    def test_rows_changed_alike_are_updated_together_each_with_its_values(self):
+        self._import(xlsx(*GOOD_ROWS))
+        gulf, rhein, sevilla = (self._named(row[1]) for row in GOOD_ROWS)
+        rows = [list(row) for row in GOOD_ROWS]
+        # Gulf and Rheinhessen change alike (source and a tag added); Sevilla gets a source of its own.
+        rows[0][8], rows[0][11] = "Outbound", "Middle East, Plywood, Sample"
+        rows[1][8], rows[1][11] = "Outbound", "Sample"
+        rows[2][8] = "Referral"
+        wizard = self._wizard(xlsx(*rows))
+        self.assertEqual((wizard.update_count, wizard.unchanged_count), (3, 0))
+        wizard.action_import()
+        sample = self.env.ref("trade_crm_tiering.partner_tag_stage_sample")
+        self.assertEqual(
+            [(partner.trade_source, sample in partner.category_id) for partner in (gulf, rhein, sevilla)],
+            [("outbound", True), ("outbound", True), ("referral", True)],
+        )
+        self.assertEqual(len(gulf.category_id), 3)
+        self.assertEqual(rhein.category_id, sample)
+
     def test_unreadable_files_are_refused_by_name(self):
         wizard = (
             self.env["trade.customer.import.wizard"]

@@ -258,12 +258,21 @@ class TradeCustomerImportWizard(models.TransientModel):
             for plan, partner in zip(batch, partners.create(vals_list), strict=True):
                 if "grade" in plan.changes:
                     grades[partner.id] = plan.values["grade"]
+        # Customers given the same values are written together, one write per distinct set of
+        # values rather than one per customer: a re-import often changes one column the same way
+        # on many rows (a new salesperson, a tag added).
+        writes = {}
         for plan in updates:
             values = sheet._partner_values(plan)
             if values:
-                partners.browse(plan.partner_id).write(values)
+                key = tuple(
+                    sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in values.items())
+                )
+                writes.setdefault(key, (values, []))[1].append(plan.partner_id)
             if "grade" in plan.changes:
                 grades[plan.partner_id] = plan.values["grade"]
+        for values, partner_ids in writes.values():
+            partners.browse(partner_ids).write(values)
         reason = self.env._("Imported from %(file)s", file=self.filename or self.env._("a spreadsheet"))
         self.env["trade.tiering.engine"]._store_imported(self.company_id, grades, reason)
         return len(creates), len(updates), len(grades)
