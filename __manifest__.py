@@ -7,7 +7,7 @@
     "author": "Trade CRM Tiering developers",
     "license": "LGPL-3",
     "depends": ["sale_management", "sale_margin", "crm", "mail"],
-    "external_dependencies": {"python": ["pandas"]},
+    "external_dependencies": {"python": ["pandas", "openpyxl", "xlsxwriter"]},
     "data": [
         "security/trade_crm_tiering_security.xml",
         "security/ir.model.access.csv",
@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "data/trade_service_tier_data.xml",
         "data/trade_portfolio_data.xml",
+        "data/res_partner_category_data.xml",
         "views/trade_grade_history_views.xml",
         "views/trade_grade_request_views.xml",
         "views/trade_service_tier_views.xml",
@@ -28,6 +29,11 @@
         "views/trade_portfolio_report_views.xml",
         "views/trade_concentration_alert_views.xml",
         "views/trade_portfolio_dashboard_views.xml",
+        "views/res_partner_category_views.xml",
+        "views/trade_handover_views.xml",
+        "views/trade_handover_wizard_views.xml",
+        "views/trade_customer_import_wizard_views.xml",
+        "views/trade_customer_export_wizard_views.xml",
         "views/menus.xml",
     ],
     "demo": [

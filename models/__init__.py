@@ -1,5 +1,6 @@
 from . import trade_tiering_engine
 from . import trade_tiering_cadence
+from . import trade_lifecycle
 from . import trade_service_tier
 from . import trade_pool_log
 from . import mail_message
@@ -20,3 +21,10 @@ from . import trade_portfolio_report
 from . import trade_portfolio_customer
 from . import trade_concentration_alert
 from . import trade_portfolio_dashboard
+from . import res_partner_category
+from . import crm_lead
+from . import trade_handover
+from . import trade_handover_line
+from . import trade_handover_report
+from . import trade_customer_sheet
+from . import trade_customer_classification

@@ -46,6 +46,9 @@ DEFAULT_TIERS = [
         "max_discount": 10.0,
         "pool_release_days": 0,
         "order_priority": True,
+        "handover_weight": 8,
+        "handover_approval": True,
+        "key_relationship": True,
     },
     {
         "code": "B",
@@ -61,6 +64,9 @@ DEFAULT_TIERS = [
         "max_discount": 5.0,
         "pool_release_days": 0,
         "order_priority": True,
+        "handover_weight": 4,
+        "handover_approval": False,
+        "key_relationship": True,
     },
     {
         "code": "C",
@@ -76,6 +82,9 @@ DEFAULT_TIERS = [
         "max_discount": 3.0,
         "pool_release_days": 90,
         "order_priority": False,
+        "handover_weight": 2,
+        "handover_approval": False,
+        "key_relationship": False,
     },
     {
         "code": "D",
@@ -91,6 +100,9 @@ DEFAULT_TIERS = [
         "max_discount": 0.0,
         "pool_release_days": 30,
         "order_priority": False,
+        "handover_weight": 1,
+        "handover_approval": False,
+        "key_relationship": False,
     },
 ]
 

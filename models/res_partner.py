@@ -1,13 +1,15 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import cadence
+from ..trade_crm_tiering import cadence, profile
 from ..trade_crm_tiering import scoring as maths
+from .trade_lifecycle import LIFECYCLE_STAGES
 from .trade_tiering_cadence import TIER_ACTIVITY_TYPES
 from .trade_tiering_engine import GRADE_FIELDS
 from .trade_tiering_engine import SYSTEM_FIELDS as ENGINE_FIELDS
@@ -76,6 +78,35 @@ RATING_CHAIN = [
 ]
 
 SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
+
+# Trade profile
+TRADE_SOURCES = [
+    ("trade_show", "Trade Show"),
+    ("b2b_platform", "B2B Platform"),
+    ("website_inquiry", "Website Inquiry"),
+    ("referral", "Referral"),
+    ("outbound", "Outbound"),
+    ("other", "Other"),
+]
+SIZE_BANDS = [
+    ("micro", "1-9 employees"),
+    ("small", "10-49 employees"),
+    ("medium", "50-249 employees"),
+    ("large", "250-999 employees"),
+    ("enterprise", "1,000+ employees"),
+]
+CREDIT_RATINGS = [(rating, rating) for rating in ("AAA", "AA", "A", "BBB", "BB", "B", "C")]
+CHANNELS = [
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("whatsapp", "WhatsApp"),
+    ("wechat", "WeChat"),
+    ("linkedin", "LinkedIn"),
+    ("video", "Video Call"),
+    ("visit", "Visit"),
+]
+# Lifecycle fields the system keeps; users set the override and its reason only.
+LIFECYCLE_SYSTEM_FIELDS = ("trade_lifecycle", "trade_lifecycle_auto")
 
 
 class ResPartner(models.Model):
@@ -401,6 +432,44 @@ class ResPartner(models.Model):
         RATING_CHAIN, string="Decision Chain", help="How many people and steps a purchase decision takes."
     )
 
+    # Trade profile: what reps know about the customer's business, the same in every company.
+    trade_source = fields.Selection(TRADE_SOURCES, string="Customer Source", help="Where the customer first came from.")
+    trade_size_band = fields.Selection(SIZE_BANDS, string="Company Size Band")
+    trade_main_products = fields.Char(string="Main Products Bought")
+    trade_declared_volume = fields.Monetary(
+        string="Declared Annual Volume",
+        currency_field="tiering_currency_id",
+        help="What the customer says it buys a year, all suppliers together: an argument for a potential grade.",
+    )
+    trade_target_price = fields.Monetary(
+        string="Target Price",
+        currency_field="tiering_currency_id",
+        help="The price the customer aims at for its main product.",
+    )
+    trade_credit_rating = fields.Selection(CREDIT_RATINGS, string="Credit Rating")
+    trade_credit_rated_on = fields.Date(string="Credit Rated On")
+    trade_founded_on = fields.Date(
+        string="Founded On", help="The customer's founding date: key customers get a greeting before its anniversary."
+    )
+    trade_preferred_channel = fields.Selection(CHANNELS, string="Preferred Channel")
+    # Lifecycle stage, per company: computed from leads, quotations, orders and dormancy (see
+    # trade.lifecycle); a rep may set it by hand, with a reason.
+    trade_lifecycle = fields.Selection(
+        LIFECYCLE_STAGES,
+        string="Lifecycle Stage",
+        company_dependent=True,
+        readonly=True,
+        help="Potential: nothing but leads yet. Intent: an open opportunity or quotation. Deal: ordered "
+        "within a year. Lost: no order for a year, or its leads were lost. Set by hand when that is wrong.",
+    )
+    trade_lifecycle_auto = fields.Selection(
+        LIFECYCLE_STAGES, string="Computed Stage", company_dependent=True, readonly=True
+    )
+    trade_lifecycle_override = fields.Selection(
+        LIFECYCLE_STAGES, string="Stage Set by Hand", company_dependent=True, tracking=True
+    )
+    trade_lifecycle_reason = fields.Char(string="Why Set by Hand", company_dependent=True)
+
     @api.depends_context("company")
     def _compute_tiering_currency_id(self):
         self.tiering_currency_id = self.env.company.tiering_currency_id
@@ -535,6 +604,8 @@ class ResPartner(models.Model):
         if "user_id" in vals:
             # The follow-up and review activities follow the salesperson.
             self.commercial_partner_id._tiering_schedule_cadence()
+        if "trade_lifecycle_override" in vals:
+            self.env["trade.lifecycle"]._apply_overrides(self.env.company, self.ids)
         return res
 
     def _tiering_check_grade_write(self, vals):
@@ -542,6 +613,13 @@ class ResPartner(models.Model):
 
         Those paths run as superuser; a user's write, from a form or over RPC, never does.
         """
+        if set(LIFECYCLE_SYSTEM_FIELDS).intersection(vals) and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "The lifecycle stage is computed from leads, quotations and orders; set the stage by "
+                    "hand, with a reason, to correct it."
+                )
+            )
         touched = set(SYSTEM_FIELDS).intersection(vals)
         if touched and not self.env.su:
             raise AccessError(
@@ -912,3 +990,118 @@ class ResPartner(models.Model):
                     days=company.tiering_claim_cooldown_days,
                 )
             )
+
+    # ------------------------------------------------------------------
+    # Trade profile: lifecycle stage and anniversary greetings
+    # ------------------------------------------------------------------
+
+    @api.constrains("trade_lifecycle_override", "trade_lifecycle_reason")
+    def _check_trade_lifecycle_reason(self):
+        for partner in self:
+            if partner.trade_lifecycle_override and not (partner.trade_lifecycle_reason or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s: say why its lifecycle stage is set by hand.", customer=partner.display_name
+                    )
+                )
+
+    @api.model
+    def _cron_trade_profile(self):
+        """Nightly: every customer's lifecycle stage, and greetings before founding anniversaries."""
+        # Every company, as the grading job: there are few companies.
+        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
+            self.env["trade.lifecycle"]._refresh(company)
+            self.with_company(company)._trade_schedule_greetings()
+
+    @api.model
+    def _trade_schedule_greetings(self):
+        """A greeting activity for the salesperson of each key-relationship customer (current company)
+        whose founding anniversary comes within a week: one per anniversary."""
+        today = fields.Date.context_today(self)
+        tiers = self.env["trade.service.tier"].search(
+            [("company_id", "=", self.env.company.id), ("key_relationship", "=", True)]
+        )
+        customers = self.search(
+            [
+                ("parent_id", "=", False),
+                ("trade_founded_on", "!=", False),
+                ("user_id", "!=", False),
+                ("service_tier_id", "in", tiers.ids),
+            ]
+        )
+        due = {}
+        for customer in customers:
+            deadline = profile.greeting_due(customer.trade_founded_on, today)
+            if deadline:
+                due[customer.id] = deadline
+        greeting = self.env.ref("trade_crm_tiering.mail_activity_type_anniversary_greeting")
+        due = self._trade_without_recent(greeting, due, today)
+        values = []
+        for customer in self.browse(list(due)):
+            anniversary = profile.next_anniversary(customer.trade_founded_on, today)
+            values.append(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": customer.id,
+                    "activity_type_id": greeting.id,
+                    "automated": True,
+                    "user_id": customer.user_id.id,
+                    "date_deadline": due[customer.id],
+                    "note": Markup("<p>%s</p>")
+                    % self.env._(
+                        "%(customer)s turns %(years)s on %(date)s: send the team's greetings.",
+                        customer=customer.name,
+                        years=anniversary.year - customer.trade_founded_on.year,
+                        date=anniversary,
+                    ),
+                }
+            )
+        self.env["mail.activity"].create(values)
+
+    def _trade_without_recent(self, activity_type, due, today):
+        """``due`` without the customers that have this activity open or done in the last month."""
+        if not due:
+            return due
+        open_ids = set(
+            self.env["mail.activity"]
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", list(due)),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            .mapped("res_id")
+        )
+        done_ids = {
+            res_id
+            for [res_id] in self.env["mail.message"]._read_group(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "in", list(due)),
+                    ("mail_activity_type_id", "=", activity_type.id),
+                    ("date", ">=", fields.Datetime.to_datetime(today) - timedelta(days=30)),
+                ],
+                ["res_id"],
+            )
+        }
+        return {pid: day for pid, day in due.items() if pid not in open_ids | done_ids}
+
+    # ------------------------------------------------------------------
+    # Handover and the classification table
+    # ------------------------------------------------------------------
+
+    def action_trade_handover(self):
+        """The handover wizard for these customers."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_handover_wizard")
+        action["context"] = {"active_model": "res.partner", "active_ids": self.ids}
+        return action
+
+    def action_trade_export_classification(self):
+        """The classification table (xlsx) of these customers."""
+        return self.env["trade.customer.export.wizard"]._download(self.commercial_partner_id)
+
+    def _trade_lifecycle_refresh_later(self):
+        """Refresh these partners' customers' lifecycle stages when the transaction commits."""
+        # sudo: whoever changed a lead or an order, the stage is the system's to keep.
+        self.env["trade.lifecycle"]._schedule(self.sudo().exists().commercial_partner_id.ids)

@@ -8,6 +8,8 @@ from .res_partner import CATEGORY_SELECTION, STAR_SELECTION, SUPERVISOR_GROUP
 
 # Changes to a confirmed order that can move its customer's annual amount.
 REGRADE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "currency_id", "pricelist_id", "company_id"})
+# Changes that can move the customer's lifecycle stage (quotation, order, its date).
+LIFECYCLE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "company_id"})
 # Discount approval fields: set by the approval workflow only.
 DISCOUNT_WORKFLOW_FIELDS = frozenset(
     {"discount_approval_state", "discount_approved", "discount_requester_id", "approval_user_id"}
@@ -119,15 +121,27 @@ class SaleOrder(models.Model):
         orders._tiering_schedule_regrade()
         # sudo: a quotation is an interaction with the customer, whoever can see the customer.
         orders.sudo().partner_id.commercial_partner_id._tiering_schedule_cadence()
+        orders.partner_id._trade_lifecycle_refresh_later()
         return orders
 
     def write(self, vals):
         self._tiering_check_workflow_write(vals)
+        if LIFECYCLE_TRIGGERS.intersection(vals):
+            self.partner_id._trade_lifecycle_refresh_later()
         if not REGRADE_TRIGGERS.intersection(vals):
-            return super().write(vals)
-        before = self._tiering_grading_keys()
-        res = super().write(vals)
-        self.env["res.partner"]._tiering_schedule_regrade(before | self._tiering_grading_keys())
+            res = super().write(vals)
+        else:
+            before = self._tiering_grading_keys()
+            res = super().write(vals)
+            self.env["res.partner"]._tiering_schedule_regrade(before | self._tiering_grading_keys())
+        if "partner_id" in vals:
+            self.partner_id._trade_lifecycle_refresh_later()
+        return res
+
+    def unlink(self):
+        partners = self.partner_id
+        res = super().unlink()
+        partners._trade_lifecycle_refresh_later()
         return res
 
     def _tiering_grading_keys(self):

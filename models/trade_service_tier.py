@@ -53,6 +53,19 @@ class TradeServiceTier(models.Model):
         help="Without any interaction for this many days, the customer goes back to the team pool; 0: never.",
     )
     order_priority = fields.Boolean(string="Priority Orders", help="Orders of these customers are flagged as priority.")
+    handover_weight = fields.Integer(
+        default=1,
+        help="How much a customer of this tier weighs when a leaving salesperson's customers are spread "
+        "over a team: each receiver's load (the weights of the customers it serves) is evened out.",
+    )
+    handover_approval = fields.Boolean(
+        string="Handover Needs Approval",
+        help="Handing these customers over to another salesperson needs a sales supervisor's approval.",
+    )
+    key_relationship = fields.Boolean(
+        help="Customers of this tier get a handover review for their new salesperson, and a greeting "
+        "before their founding anniversary.",
+    )
     customer_count = fields.Integer(compute="_compute_customer_count", string="Customers")
 
     _sql_constraints = [
@@ -72,7 +85,9 @@ class TradeServiceTier(models.Model):
                     )
                 )
 
-    @api.constrains("follow_up_days", "review_months", "response_hours", "max_discount", "pool_release_days")
+    @api.constrains(
+        "follow_up_days", "review_months", "response_hours", "max_discount", "pool_release_days", "handover_weight"
+    )
     def _check_policy_values(self):
         for tier in self:
             if min(tier.follow_up_days, tier.review_months, tier.response_hours, tier.pool_release_days) < 0:
@@ -82,6 +97,10 @@ class TradeServiceTier(models.Model):
             if tier.follow_up_days == 0:
                 raise ValidationError(
                     self.env._("Tier %(tier)s: the follow-up cadence needs at least one day.", tier=tier.display_name)
+                )
+            if tier.handover_weight < 1:
+                raise ValidationError(
+                    self.env._("Tier %(tier)s: the handover weight is at least 1.", tier=tier.display_name)
                 )
             if not 0 <= tier.max_discount <= 100:
                 raise ValidationError(

@@ -161,6 +161,36 @@ class TradeTieringEngine(models.AbstractModel):
         engine._store_approved(company, partner, policy.withdrawn, "manual", self.env._("Potential grade withdrawn."))
         partner.sudo().activity_unlink(["trade_crm_tiering.mail_activity_type_potential_review"])
 
+    @api.model
+    def _store_imported(self, company, grades, reason):
+        """Serve customers at the grades of a spreadsheet (``{partner id: stars}``), in one batch.
+
+        See ``policy.imported``: a customer already served at its grade is left alone; a grade
+        above its purchases becomes its potential grade. The moves land in the grade history
+        with the source ``import``. Returns the ids of the customers whose grading changed.
+        """
+        engine = self.sudo().with_company(company)
+        today = fields.Date.context_today(self)
+        states = engine._read_states(company, list(grades), today)
+        updates = {}
+        for partner_id, stars in grades.items():
+            state = states.get(partner_id, StoredState())
+            outcome = policy.imported(state.grade, stars)
+            if outcome is None:
+                continue
+            effective, potential = outcome
+            updates[partner_id] = Update(
+                state.amount,
+                replace(state.grade, potential=potential),
+                policy.Decision(effective=effective),
+                state,
+                potential_reason=reason if potential else False,
+                potential_review_date=False,
+            )
+        engine._store(company, updates, source="import", reason=reason)
+        engine._cancel_open_auto_requests(company, list(updates), keep=None)
+        return list(updates)
+
     def _store_approved(self, company, partner, outcome, source, reason, review_date=False):
         """Store ``outcome(state)`` (``(effective, potential)``) for ``partner``."""
         today = fields.Date.context_today(self)

@@ -4,7 +4,10 @@ from . import test_grading
 from . import test_scoring
 from . import test_portfolio
 from . import test_portfolio_tour
+from . import test_handover
+from . import test_import_export
 from . import test_security
 from . import test_service_tiers
 from . import test_tour
+from . import test_trade_profile
 from . import test_translation

@@ -44,3 +44,18 @@ class TestDemoData(TransactionCase):
         self.assertEqual(spiking.tiering_rating_wallet, "5")
         graded = self.env.ref("trade_crm_tiering.demo_customer_01")
         self.assertTrue(graded.tiering_score and graded.value_class and graded.rfm_segment and graded.health_band)
+
+    def test_demo_customers_have_trade_profiles_and_tags(self):
+        customers = self.env["res.partner"].browse(
+            self.env.ref(f"trade_crm_tiering.demo_customer_{index:02d}").id for index in range(1, 41)
+        )
+        self.assertTrue(all(customers.mapped("trade_source")))
+        families = {"region", "product", "habit", "stage"}
+        for customer in customers:
+            self.assertEqual(set(customer.category_id.mapped("trade_family")), families, customer.name)
+        self.assertEqual(set(customers.mapped("trade_lifecycle")), {"potential", "intent", "deal", "lost"})
+        greeting = self.env.ref("trade_crm_tiering.mail_activity_type_anniversary_greeting")
+        greeted = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", customers.ids), ("activity_type_id", "=", greeting.id)]
+        )
+        self.assertTrue(greeted, "a key customer's founding anniversary is this week")

@@ -2,7 +2,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import TranslationModuleReader
 
 # Terms written the same in Chinese: Odoo stores no translation equal to its source.
-SAME_IN_CHINESE = {"ID"}
+SAME_IN_CHINESE = {"ID", "AAA", "AA", "BBB", "BB", "WhatsApp"}
 
 
 @tagged("post_install", "-at_install")
@@ -42,3 +42,31 @@ class TestChineseTranslation(TransactionCase):
         self.assertEqual((states["approved"], states["rejected"]), ("已通过", "已驳回"))
         group = self.env.ref("trade_crm_tiering.group_tiering_supervisor").with_context(lang="zh_CN")
         self.assertEqual(group.name, "销售主管")
+
+    def test_glossary_of_handover_profile_and_tags(self):
+        partner = self.env["res.partner"].with_context(lang="zh_CN")
+        labels = partner.fields_get(["trade_lifecycle", "trade_source", "trade_credit_rating", "category_id"])
+        self.assertEqual(labels["trade_lifecycle"]["string"], "客户状态")
+        self.assertEqual(
+            dict(labels["trade_lifecycle"]["selection"]),
+            {"potential": "潜在", "intent": "意向", "deal": "成交", "lost": "流失"},
+        )
+        self.assertEqual(labels["trade_source"]["string"], "客户来源")
+        sources = dict(labels["trade_source"]["selection"])
+        self.assertEqual(
+            (sources["trade_show"], sources["b2b_platform"], sources["website_inquiry"]),
+            ("展会", "B2B平台", "官网询盘"),
+        )
+        self.assertEqual(labels["trade_credit_rating"]["string"], "信用评级")
+        handover = self.env["ir.model"]._get("trade.handover").with_context(lang="zh_CN")
+        self.assertEqual(handover.name, "客户交接")
+        families = {
+            "partner_tag_product": "产品偏好",
+            "partner_tag_region": "市场区域",
+            "partner_tag_habit": "采购习惯",
+            "partner_tag_stage": "合作状态",
+        }
+        for xmlid, name in families.items():
+            self.assertEqual(self.env.ref(f"trade_crm_tiering.{xmlid}").with_context(lang="zh_CN").name, name)
+        report = self.env["trade.handover"].with_context(lang="zh_CN").fields_get(["report_file"])
+        self.assertEqual(report["report_file"]["string"], "交接报告")

@@ -87,6 +87,34 @@ RATINGS = {
     40: (5, 3, 5, 2),
 }
 RATING_FIELDS = ("tiering_rating_industry", "tiering_rating_size", "tiering_rating_wallet", "tiering_rating_chain")
+# Trade profile: market region by country, the product each customer mostly buys, and how it buys.
+REGIONS = {
+    "middle_east": ("ae", "sa", "qa", "tr"),
+    "europe": ("de", "fr", "pl", "es", "it", "nl", "at", "pt", "uk"),
+    "north_america": ("us", "ca"),
+    "latin_america": ("br", "mx", "pe", "co", "cl"),
+    "africa": ("ng", "za", "ke", "eg", "gh", "ma", "rw"),
+    "east_asia": ("jp", "kr"),
+    "southeast_asia": ("vn", "my", "sg", "th", "id"),
+    "south_asia": ("in", "bd", "pk"),
+    "oceania": ("au", "nz"),
+}
+PRODUCT_TAGS = {
+    "demo_product_plywood": "plywood",
+    "demo_product_veneer": "veneer",
+    "demo_product_table": "furniture",
+    "demo_product_chair": "upholstery",
+    "demo_product_kitchen": "kitchen",
+    "demo_product_bamboo": "flooring",
+}
+HABITS = ("price_sensitive", "quality_first", "custom_orders", "small_frequent", "seasonal", "fast_delivery")
+SOURCES = ("trade_show", "b2b_platform", "website_inquiry", "referral", "outbound", "other")
+CHANNELS = ("email", "whatsapp", "wechat", "phone", "linkedin", "video", "visit")
+CREDIT_RATINGS = ("AAA", "AA", "A", "BBB", "BB", "B", "C")
+# Customers whose founding anniversary falls within the week the demo is installed (key customers:
+# the nightly job plans a greeting), and customers with an open opportunity.
+ANNIVERSARY_SOON = (1, 6)
+OPPORTUNITIES = {37: "Jakarta showroom fit-out", 21: "Nairobi flooring tender"}
 
 SALESPEOPLE = ("base.user_admin", "base.user_demo")
 # Backup salespeople of two of the three VIPs (the third shows the missing-backup flag).
@@ -98,7 +126,54 @@ def slug(name):
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_")[:40].rstrip("_")
 
 
+def region_of(country):
+    return next(region for region, countries in REGIONS.items() if country in countries)
+
+
+def size_band(recent):
+    for limit, band in ((2_000_000, "enterprise"), (1_000_000, "large"), (300_000, "medium"), (50_000, "small")):
+        if recent >= limit:
+            return band
+    return "micro"
+
+
+def stage_tag(recent, older):
+    if recent and older:
+        return "long_term" if recent >= 300_000 else "repeat"
+    if recent or older:
+        return "trial"
+    return "sample"
+
+
+def profile_fields(index, country, recent, older, rng):
+    """Trade profile and tags of customer ``index`` (0-based)."""
+    product_ref, product_name, _price = rng.choice(PRODUCTS)
+    habits = rng.sample(HABITS, 2 if index % 3 else 1)
+    tags = [f"partner_tag_region_{region_of(country)}", f"partner_tag_product_{PRODUCT_TAGS[product_ref]}"]
+    tags += [f"partner_tag_habit_{habit}" for habit in habits]
+    tags.append(f"partner_tag_stage_{stage_tag(recent, older)}")
+    founded = (
+        "(DateTime.today() + relativedelta(days=4, years=-25)).strftime('%Y-%m-%d')"
+        if index in ANNIVERSARY_SOON
+        else f"'{1975 + (index * 7) % 45}-{1 + (index * 5) % 12:02d}-{1 + (index * 11) % 28:02d}'"
+    )
+    declared = round(max(recent, older, 20_000) * rng.uniform(1.5, 3.0), -4)
+    refs = ", ".join(f"ref('{tag}')" for tag in tags)
+    rated = f"(DateTime.today() - relativedelta(months={1 + index % 10})).strftime('%Y-%m-%d')"
+    return [
+        f'        <field name="trade_source">{SOURCES[index % len(SOURCES)]}</field>',
+        f'        <field name="trade_size_band">{size_band(recent)}</field>',
+        f'        <field name="trade_main_products">{escape(product_name)}</field>',
+        f'        <field name="trade_declared_volume">{declared:.0f}</field>',
+        f'        <field name="trade_credit_rating">{CREDIT_RATINGS[min(index // 6, len(CREDIT_RATINGS) - 1)]}</field>',
+        f'        <field name="trade_credit_rated_on" eval="{rated}"/>',
+        f'        <field name="trade_founded_on" eval="{founded}"/>',
+        f'        <field name="category_id" eval="[Command.set([{refs}])]"/>',
+    ]
+
+
 def partner_records():
+    rng = random.Random(7)
     lines = []
     for ref, name, price in PRODUCTS:
         lines += [
@@ -110,7 +185,7 @@ def partner_records():
             '        <field name="taxes_id" eval="[Command.clear()]"/>',
             "    </record>",
         ]
-    for index, (name, country, currency, *_rest, buyer) in enumerate(CUSTOMERS):
+    for index, (name, country, currency, recent, older, _per_year, buyer) in enumerate(CUSTOMERS):
         ref = f"demo_customer_{index + 1:02d}"
         lines += [
             f'    <record id="{ref}" model="res.partner">',
@@ -124,11 +199,24 @@ def partner_records():
             *([f'        <field name="backup_user_id" ref="{BACKUPS[index]}"/>'] if index in BACKUPS else []),
             f'        <field name="property_product_pricelist" ref="{PRICELIST_REF[currency]}"/>',
             *rating_fields(index),
+            *profile_fields(index, country, recent, older, rng),
             "    </record>",
             f'    <record id="{ref}_buyer" model="res.partner">',
             f'        <field name="name">{escape(buyer)}</field>',
             f'        <field name="parent_id" ref="{ref}"/>',
             '        <field name="function">Purchasing Manager</field>',
+            f'        <field name="trade_preferred_channel">{CHANNELS[index % len(CHANNELS)]}</field>',
+            "    </record>",
+        ]
+    for index, title in OPPORTUNITIES.items():
+        lines += [
+            f'    <record id="demo_opportunity_{index + 1:02d}" model="crm.lead">',
+            f'        <field name="name">{escape(title)}</field>',
+            '        <field name="type">opportunity</field>',
+            f'        <field name="partner_id" ref="demo_customer_{index + 1:02d}"/>',
+            f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
+            '        <field name="team_id" ref="demo_team_export"/>',
+            '        <field name="expected_revenue">60000</field>',
             "    </record>",
         ]
     return lines
@@ -209,6 +297,8 @@ def main():
         "         (dormant customers and a growth spike raise warnings), tier follow-ups, reviews and the",
         "         team pool. -->",
         '    <function model="res.partner" name="_cron_tiering_regrade"/>',
+        "    <!-- Lifecycle stages and anniversary greetings, as the nightly job does them. -->",
+        '    <function model="res.partner" name="_cron_trade_profile"/>',
         "",
         "    <!-- A rep asks for a potential grade: it waits for the team's supervisor. -->",
         '    <record id="demo_grade_request_1" model="trade.grade.request">',

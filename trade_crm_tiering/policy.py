@@ -95,3 +95,17 @@ def changes_anything(state, requested):
     """Whether approving ``requested`` stars would change how the customer is graded."""
     effective, potential = approved(state, requested)
     return (effective, potential) != (state.effective, state.potential) or state.downgrade_due is not None
+
+
+def imported(state, stars):
+    """``(effective, potential)`` for a grade read from a spreadsheet, or None when nothing changes.
+
+    A customer already served at ``stars`` keeps how it is graded (a potential grade or a
+    downgrade grace period included): re-importing a file, or an exported one, changes nothing.
+    Otherwise the grade applies as if approved: above what the customer's purchases give, it
+    becomes the potential grade; below it, the next regrade raises the customer again (asking
+    for approval where the company wants it).
+    """
+    if stars == state.effective:
+        return None
+    return approved(state, stars)

@@ -8,6 +8,7 @@ from trade_crm_tiering.policy import (
     approved,
     changes_anything,
     decide,
+    imported,
     leaves_category,
     withdrawn,
 )
@@ -115,3 +116,13 @@ def test_changes_anything():
     assert changes_anything(GradeState(actual=2, effective=4, potential=4), 2)
     # served at 3 during a downgrade grace period: approving 3 keeps it there for good
     assert changes_anything(GradeState(actual=2, effective=3, downgrade_due=TODAY), 3)
+
+
+def test_imported_grade_applies_like_an_approval_unless_already_served():
+    state = GradeState(actual=2, effective=2)
+    assert imported(state, 2) is None
+    assert imported(state, 4) == (4, 4)
+    assert imported(GradeState(actual=3, effective=3), 1) == (1, 0)
+    in_grace = GradeState(actual=2, effective=3, downgrade_due=date(2026, 12, 1))
+    assert imported(in_grace, 3) is None, "an exported grade read back changes nothing"
+    assert imported(GradeState(actual=2, effective=4, potential=4), 2) == (2, 0)

@@ -1,0 +1,238 @@
+from odoo import Command, api, fields, models
+from odoo.tools import SQL, html2plaintext, plaintext2html
+
+from ..trade_crm_tiering import importing, policy
+from ..trade_crm_tiering.importing import add_name
+
+# Spreadsheet column -> res.partner field, for the columns an import writes.
+PARTNER_FIELDS = {
+    "ref": "ref",
+    "name": "name",
+    "country": "country_id",
+    "vat": "vat",
+    "industry": "industry_id",
+    "email": "email",
+    "phone": "phone",
+    "website": "website",
+    "street": "street",
+    "city": "city",
+    "salesperson": "user_id",
+    "backup": "backup_user_id",
+    "source": "trade_source",
+    "size_band": "trade_size_band",
+    "main_products": "trade_main_products",
+    "declared_volume": "trade_declared_volume",
+    "target_price": "trade_target_price",
+    "credit_rating": "trade_credit_rating",
+    "credit_rated_on": "trade_credit_rated_on",
+    "founded_on": "trade_founded_on",
+    "preferred_channel": "trade_preferred_channel",
+    "tags": "category_id",
+    "notes": "comment",
+}
+# Columns read as one of a selection field's values.
+CHOICE_FIELDS = {
+    "source": "trade_source",
+    "size_band": "trade_size_band",
+    "credit_rating": "trade_credit_rating",
+    "preferred_channel": "trade_preferred_channel",
+}
+# Scores the customer scoring adds to customers; exported where present.
+SCORE_FIELDS = ("tiering_score", "score_current", "score_potential", "health_score")
+
+
+class TradeCustomerSheet(models.AbstractModel):
+    """The columns of customer spreadsheets (import template, classification export) and what
+    an import needs from the database: names a sheet may use, stored customers, stored values."""
+
+    _name = "trade.customer.sheet"
+    _description = "Customer Spreadsheet"
+
+    @api.model
+    def _labels(self):
+        """``{column key: label}`` in the environment's language."""
+        return {
+            "ref": self.env._("Customer Code"),
+            "name": self.env._("Customer Name"),
+            "main_contact": self.env._("Main Contact"),
+            "country": self.env._("Country"),
+            "region_tags": self.env._("Market Region"),
+            "vat": self.env._("Tax ID"),
+            "industry": self.env._("Industry"),
+            "email": self.env._("Email"),
+            "phone": self.env._("Phone"),
+            "website": self.env._("Website"),
+            "street": self.env._("Street"),
+            "city": self.env._("City"),
+            "years": self.env._("Years of Cooperation"),
+            "annual_amount": self.env._("Annual Purchase Amount"),
+            "grade": self.env._("Star Grade"),
+            "tier": self.env._("Service Tier"),
+            "score": self.env._("Score"),
+            "credit_rating": self.env._("Credit Rating"),
+            "credit_rated_on": self.env._("Credit Rated On"),
+            "salesperson": self.env._("Salesperson"),
+            "backup": self.env._("Backup Salesperson"),
+            "source": self.env._("Customer Source"),
+            "size_band": self.env._("Company Size Band"),
+            "main_products": self.env._("Main Products Bought"),
+            "declared_volume": self.env._("Declared Annual Volume"),
+            "target_price": self.env._("Target Price"),
+            "founded_on": self.env._("Founded On"),
+            "preferred_channel": self.env._("Preferred Channel"),
+            "tags": self.env._("Tags"),
+            "notes": self.env._("Notes"),
+        }
+
+    @api.model
+    def _languages(self):
+        return sorted(
+            {"en_US", self.env.lang or "en_US", *(code for code, _name in self.env["res.lang"].get_installed())}
+        )
+
+    @api.model
+    def _header_map(self):
+        """``{normalised label: column key}``: a sheet's headers may be in any installed language."""
+        headers = {}
+        for lang in self._languages():
+            sheet = self.with_context(lang=lang)
+            for key, label in sheet._labels().items():
+                headers.setdefault(importing.norm(label), key)
+            partners = self.env["res.partner"].with_context(lang=lang)
+            for name in self._score_fields():
+                headers.setdefault(importing.norm(partners._fields[name]._description_string(partners.env)), "score")
+        return headers
+
+    @api.model
+    def _score_fields(self):
+        return [name for name in SCORE_FIELDS if name in self.env["res.partner"]._fields]
+
+    @api.model
+    def _choices(self, key, lang=None):
+        """``[(value, label)]`` of a choice column, labels in ``lang``."""
+        partners = self.env["res.partner"].with_context(lang=lang or self.env.lang)
+        return partners._fields[CHOICE_FIELDS[key]]._description_selection(partners.env)
+
+    # ------------------------------------------------------------------
+    # What an import looks up
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _lookups(self, company):
+        """The names each column may use, in every installed language (see importing.Lookups)."""
+        lookups = importing.Lookups()
+        for user in self.env["res.users"].search([("share", "=", False)]):
+            for name in (user.login, user.name, user.email):
+                add_name(lookups.users, name, user.id)
+        tiers = self.env["trade.service.tier"].search([("company_id", "=", company.id)])
+        for lang in self._languages():
+            sheet = self.with_context(lang=lang, active_test=False)
+            sheet._index_names(
+                lookups.countries, sheet.env["res.country"].search_fetch([], ["code", "name"]), ("code", "name")
+            )
+            industries = sheet.env["res.partner.industry"].search_fetch([], ["name", "full_name"])
+            sheet._index_names(lookups.industries, industries, ("name", "full_name"))
+            tags = (
+                sheet.env["res.partner.category"].with_context(active_test=True).search_fetch([], ["name", "parent_id"])
+            )
+            sheet._index_names(lookups.tags, tags, ("name", "display_name"))
+            for tier in tiers.with_env(sheet.env):
+                for name in (tier.code, tier.name, tier.display_name):
+                    lookups.tiers.setdefault(
+                        importing.norm(name), importing.Tier(tier.id, tier.min_star, tier.max_star)
+                    )
+            for key in CHOICE_FIELDS:
+                index = lookups.choices.setdefault(key, {})
+                for value, label in sheet._choices(key, lang):
+                    index.setdefault(importing.norm(value), value)
+                    index.setdefault(importing.norm(label), value)
+        return lookups
+
+    def _index_names(self, index, records, names):
+        for record in records:
+            for name in names:
+                add_name(index, record[name], record.id)
+
+    @api.model
+    def _existing(self, company):
+        """Stored customers by reference, tax id, and name and country, archived ones included.
+
+        One query over the company's commercial partners: reading them through the ORM would
+        cost seconds per ten thousand. Imports are run by sales administrators, who see them all.
+        """
+        self.env["res.partner"].flush_model(["ref", "vat", "name", "country_id", "company_id", "commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id, ref, vat, name, country_id FROM res_partner
+                    WHERE id = commercial_partner_id AND (company_id IS NULL OR company_id = %s)""",
+                company.id,
+            )
+        )
+        existing = importing.Existing()
+        for partner_id, ref, vat, name, country_id in rows:
+            if ref:
+                add_name(existing.refs, ref, partner_id)
+            if vat:
+                key = importing.norm_vat(vat)
+                existing.vats[key] = (
+                    partner_id if existing.vats.get(key, partner_id) == partner_id else importing.AMBIGUOUS
+                )
+            if name:
+                key = (importing.norm(name), country_id)
+                existing.names[key] = (
+                    partner_id if existing.names.get(key, partner_id) == partner_id else importing.AMBIGUOUS
+                )
+        return existing
+
+    @api.model
+    def _current(self, company, partner_ids):
+        """``{partner id: {column key: stored value}}``, comparable with the resolved cells."""
+        if not partner_ids:
+            return {}
+        partners = self.env["res.partner"].with_company(company).with_context(active_test=False).browse(partner_ids)
+        records = partners.read(list(PARTNER_FIELDS.values()), load=None)
+        today = fields.Date.context_today(self)
+        states = self.env["trade.tiering.engine"]._read_states(company, partner_ids, today)
+        current = {}
+        for record in records:
+            values = {key: record[fname] for key, fname in PARTNER_FIELDS.items()}
+            values["tags"] = set(record["category_id"])
+            values["notes"] = self._plain_notes(record["comment"])
+            values["grade"] = states[record["id"]].grade if record["id"] in states else policy.GradeState()
+            current[record["id"]] = values
+        return current
+
+    # ------------------------------------------------------------------
+    # Cells as Odoo stores them
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _plain_notes(self, html):
+        return " ".join(html2plaintext(html).split()) if html else False
+
+    @api.model
+    def _normalise(self, plans):
+        """Read website and notes cells as they will be stored, so a re-import compares equal."""
+        partners = self.env["res.partner"]
+        for plan in plans:
+            values = plan.values
+            if values.get("website"):
+                values["website"] = partners._clean_website(values["website"])
+            if values.get("notes"):
+                values["notes"] = self._plain_notes(plaintext2html(values["notes"]))
+
+    @api.model
+    def _partner_values(self, plan):
+        """res.partner values writing ``plan.changes`` (grades left out: the engine stores them)."""
+        values = {}
+        for key, value in plan.changes.items():
+            if key == "grade":
+                continue
+            if key == "tags":
+                values["category_id"] = [Command.link(tag_id) for tag_id in value]
+            elif key == "notes":
+                # The cell as typed, line breaks kept; compared without them (see _normalise).
+                values["comment"] = plaintext2html(plan.raw["notes"])
+            else:
+                values[PARTNER_FIELDS[key]] = value
+        return values

@@ -1,0 +1,70 @@
+import pytest
+
+from trade_crm_tiering.handover import Customer, SpreadError, check_cap, loads_after, spread
+
+WEIGHTS = {"A": 8, "B": 4, "C": 2, "D": 1}
+
+
+def customers(*tiers):
+    return [Customer(index, WEIGHTS[tier]) for index, tier in enumerate(tiers, start=1)]
+
+
+def test_one_receiver_takes_everything():
+    batch = customers("A", "C", "D")
+    assert spread(batch, ["ann"]) == {1: "ann", 2: "ann", 3: "ann"}
+
+
+def test_heaviest_first_to_the_lightest_receiver():
+    batch = customers("A", "A", "B", "B", "C", "C", "D", "D")
+    assignment = spread(batch, ["ann", "bob"])
+    loads = loads_after(assignment, batch)
+    assert loads == {"ann": 15, "bob": 15}
+    assert assignment[1] == "ann" and assignment[2] == "bob", "the two core customers are split"
+
+
+def test_existing_load_is_evened_out():
+    batch = customers("B", "B", "C")
+    assignment = spread(batch, ["busy", "free"], existing_loads={"busy": 20, "free": 0})
+    assert set(assignment.values()) == {"free"}
+    assert loads_after(assignment, batch, {"busy": 20, "free": 0}) == {"busy": 20, "free": 10}
+
+
+def test_load_spread_stays_within_the_heaviest_weight():
+    batch = customers(*("ABCDDCCBDA" * 7))
+    assignment = spread(batch, ["r1", "r2", "r3"])
+    loads = loads_after(assignment, batch)
+    assert max(loads.values()) - min(loads.values()) <= max(WEIGHTS.values())
+
+
+def test_cap_limits_each_receiver():
+    batch = customers("D", "D", "D", "D", "A")
+    assignment = spread(batch, ["ann", "bob"], existing_loads={"ann": 0, "bob": 100}, cap=3)
+    counts = {receiver: list(assignment.values()).count(receiver) for receiver in ("ann", "bob")}
+    assert counts == {"ann": 3, "bob": 2}, "bob is heavily loaded, but ann is full at 3"
+    check_cap(assignment, 3)
+
+
+def test_cap_too_low_is_refused_before_anything_is_assigned():
+    with pytest.raises(SpreadError) as caught:
+        spread(customers("A", "B", "C", "D", "D"), ["ann", "bob"], cap=2)
+    assert caught.value.code == "cap"
+    assert caught.value.params == {"customers": 5, "receivers": 2, "cap": 2}
+
+
+def test_nobody_to_receive():
+    with pytest.raises(SpreadError) as caught:
+        spread(customers("A"), [])
+    assert caught.value.code == "no_receiver"
+
+
+def test_same_inputs_same_result():
+    batch = customers("C", "C", "C", "C")
+    assert spread(batch, ["ann", "bob"]) == spread(list(reversed(batch)), ["ann", "bob"])
+    assert spread(batch, ["ann", "bob"]) == {1: "ann", 2: "bob", 3: "ann", 4: "bob"}
+
+
+def test_check_cap_names_the_receiver_over_it():
+    with pytest.raises(SpreadError) as caught:
+        check_cap({1: "ann", 2: "ann", 3: "bob"}, 1)
+    assert (caught.value.code, caught.value.params["receiver"], caught.value.params["count"]) == ("over_cap", "ann", 2)
+    check_cap({1: "ann", 2: "ann"}, 0)

@@ -1,0 +1,361 @@
+import base64
+import json
+
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+
+from ..models.res_partner import LIFECYCLE_SYSTEM_FIELDS
+from ..models.trade_tiering_engine import SYSTEM_FIELDS
+from ..trade_crm_tiering import exporting, importing
+
+# Up to this many rows, the preview lists every row; beyond, the rows with a problem and those
+# that update a customer (the others are counted).
+PREVIEW_ALL_ROWS = 2000
+CREATE_BATCH = 1000
+
+
+class TradeCustomerImportWizard(models.TransientModel):
+    """Import customers from a spreadsheet: preview every row's problems, then import all or nothing.
+
+    Customers are matched by internal reference, then tax ID, then name and country: a matched
+    row updates what differs (empty cells leave values alone, tags are added), the others create
+    customers. Grades go through the grading engine and land in the grade history as imports.
+    """
+
+    _name = "trade.customer.import.wizard"
+    _description = "Import Customers"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    file = fields.Binary(string="Spreadsheet", attachment=False)
+    filename = fields.Char()
+    state = fields.Selection(
+        [("upload", "Upload"), ("preview", "Preview"), ("done", "Done")], default="upload", required=True
+    )
+    rows_json = fields.Text(help="The cells read at the preview, imported without reading the file again.")
+    line_ids = fields.One2many("trade.customer.import.line", "wizard_id", string="Rows")
+    create_count = fields.Integer(string="To Create")
+    update_count = fields.Integer(string="To Update")
+    unchanged_count = fields.Integer(string="Unchanged")
+    error_count = fields.Integer(string="With Problems")
+    ignored_columns = fields.Char(help="Columns of the file that are not customer columns.")
+    preview_note = fields.Char()
+    template_file = fields.Binary(string="Template", attachment=False, readonly=True)
+    template_filename = fields.Char()
+
+    # ------------------------------------------------------------------
+    # Template
+    # ------------------------------------------------------------------
+
+    def action_download_template(self):
+        self.ensure_one()
+        self.write(
+            {
+                "template_file": base64.b64encode(self._template()),
+                "template_filename": self.env._("Customer Import Template.xlsx"),
+            }
+        )
+        return self._download("template_file", "template_filename")
+
+    def _template(self):
+        """The import template in the user's language: columns, drop-downs and instructions."""
+        sheet = self.env["trade.customer.sheet"]
+        labels = sheet._labels()
+        tiers = self.env["trade.service.tier"].search([("company_id", "=", self.company_id.id)])
+        users = self.env["res.users"].search(
+            [("share", "=", False), ("groups_id", "in", self.env.ref("trade_crm_tiering.group_tiering_user").id)]
+        )
+        helps, examples = self._template_help(), self._template_examples()
+        choices = {
+            "grade": tuple(str(star) for star in range(6)),
+            "tier": tuple(tiers.mapped("code")),
+            "salesperson": tuple(users.mapped("login")),
+            "backup": tuple(users.mapped("login")),
+            **{key: tuple(label for _value, label in sheet._choices(key)) for key in ("source", "size_band")},
+            "credit_rating": tuple(value for value, _label in sheet._choices("credit_rating")),
+            "preferred_channel": tuple(label for _value, label in sheet._choices("preferred_channel")),
+        }
+        columns = [
+            exporting.TemplateColumn(
+                labels[column.key],
+                required=column.required,
+                choices=choices.get(column.key, ()),
+                width=max(14, len(labels[column.key]) + 4),
+                help=helps.get(column.key, ""),
+                example=examples.get(column.key, ""),
+            )
+            for column in importing.TEMPLATE_COLUMNS
+        ]
+        return exporting.write_template(
+            self.env._("Customers"),
+            columns,
+            self.env._("Instructions"),
+            (self.env._("Column"), self.env._("Required"), self.env._("What to enter"), self.env._("Example")),
+            notes=(
+                self.env._("How to fill in the customer sheet"),
+                self.env._(
+                    "One customer per row, on the first sheet. Customers are matched by customer code, then tax "
+                    "ID, then name and country: a match is updated, other rows create customers."
+                ),
+                self.env._(
+                    "Empty cells leave what is stored alone; tags are added to the customer's tags. Rows with a "
+                    "problem are listed in the preview, and nothing is imported until there are none."
+                ),
+            ),
+        )
+
+    def _template_help(self):
+        return {
+            "ref": self.env._("Your code for the customer; matches existing customers first."),
+            "name": self.env._("The customer's company name."),
+            "country": self.env._("Country name or two-letter code (DE, AE...)."),
+            "vat": self.env._("Tax or VAT number; matches existing customers when there is no code."),
+            "industry": self.env._("An industry of Odoo's list."),
+            "salesperson": self.env._("Login, name or email of a user."),
+            "backup": self.env._("Login, name or email of a user: the backup salesperson."),
+            "grade": self.env._("Star grade, 0 to 5: the customer is served at it, as if approved."),
+            "tier": self.env._("Optional check: the service tier the grade gives."),
+            "source": self.env._("Where the customer came from."),
+            "declared_volume": self.env._("What the customer says it buys a year, a number."),
+            "target_price": self.env._("A number."),
+            "credit_rated_on": self.env._("A date, YYYY-MM-DD."),
+            "founded_on": self.env._("A date, YYYY-MM-DD."),
+            "tags": self.env._("Tag names separated by commas, e.g. Middle East, Plywood."),
+            "notes": self.env._("Free text."),
+        }
+
+    def _template_examples(self):
+        return {
+            "ref": "C00042",
+            "name": "Gulf Star Building Materials LLC",
+            "country": "AE",
+            "email": "purchasing@gulfstar.example.com",
+            "grade": "4",
+            "declared_volume": "1500000",
+            "founded_on": "1998-06-15",
+        }
+
+    # ------------------------------------------------------------------
+    # Preview
+    # ------------------------------------------------------------------
+
+    def action_preview(self):
+        self.ensure_one()
+        if not self.file:
+            raise UserError(self.env._("Choose the spreadsheet to import."))
+        try:
+            rows, ignored = importing.read_rows(base64.b64decode(self.file), self._sheet()._header_map())
+        except importing.ImportFileError as error:
+            raise UserError(self._file_message(error)) from None
+        plans = self._plan(rows)
+        self._show(plans, ignored)
+        self.rows_json = json.dumps(rows)
+        return self._reopen()
+
+    def _sheet(self):
+        return self.env["trade.customer.sheet"].with_company(self.company_id)
+
+    def _plan(self, rows):
+        sheet = self._sheet()
+        plans = importing.check_rows(rows, sheet._lookups(self.company_id))
+        sheet._normalise(plans)
+        importing.match_rows(plans, sheet._existing(self.company_id))
+        matched = [plan.partner_id for plan in plans if plan.partner_id]
+        return importing.plan_changes(plans, sheet._current(self.company_id, matched))
+
+    def _show(self, plans, ignored):
+        counts = importing.counts(plans)
+        listed = [plan for plan in plans if len(plans) <= PREVIEW_ALL_ROWS or plan.action in ("error", "update")]
+        labels = self._sheet()._labels()
+        messages = self._problem_messages()
+        self.line_ids = [Command.clear()] + [
+            Command.create(
+                {
+                    "row": plan.row,
+                    "name": plan.name,
+                    "action": plan.action,
+                    "partner_id": plan.partner_id,
+                    "problems": "\n".join(self._problem_text(problem, labels, messages) for problem in plan.problems),
+                    "changes": ", ".join(labels[key] for key in plan.changes) if plan.action == "update" else False,
+                }
+            )
+            for plan in listed
+        ]
+        self.write(
+            {
+                "state": "preview",
+                "create_count": counts["create"],
+                "update_count": counts["update"],
+                "unchanged_count": counts["unchanged"],
+                "error_count": counts["error"],
+                "ignored_columns": ", ".join(ignored) or False,
+                "preview_note": (
+                    self.env._("%(count)s rows: the rows with a problem and the updates are listed.", count=len(plans))
+                    if len(listed) < len(plans)
+                    else False
+                ),
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Import
+    # ------------------------------------------------------------------
+
+    def action_import(self):
+        """Import every row, or nothing: all in this transaction."""
+        self.ensure_one()
+        if self.state != "preview" or not self.rows_json:
+            raise UserError(self.env._("Preview the file before importing it."))
+        rows = [(number, raw) for number, raw in json.loads(self.rows_json)]
+        # The rows are checked again: the database may have changed since the preview.
+        plans = self._plan(rows)
+        errors = importing.counts(plans)["error"]
+        if errors:
+            raise UserError(
+                self.env._(
+                    "%(count)s rows have problems: correct them in the file and preview it again. Nothing was "
+                    "imported.",
+                    count=errors,
+                )
+            )
+        created, updated, graded = self._apply(plans)
+        self.write({"state": "done", "create_count": created, "update_count": updated, "line_ids": [Command.clear()]})
+        self.preview_note = self.env._(
+            "%(created)s customers created, %(updated)s updated, %(graded)s grades set.",
+            created=created,
+            updated=updated,
+            graded=graded,
+        )
+        return self._reopen()
+
+    def _apply(self, plans):
+        sheet = self._sheet()
+        partners = (
+            self.env["res.partner"]
+            .with_company(self.company_id)
+            # No "created" message nor tracking per imported customer: the grade history and the
+            # import itself say where they came from.
+            .with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True)
+        )
+        creates = [plan for plan in plans if plan.action == "create"]
+        updates = [plan for plan in plans if plan.action == "update"]
+        teams = self._teams({plan.changes.get("salesperson") for plan in creates} - {None})
+        # Defaults once for all: per customer, default_get costs queries (some defaults count
+        # records) and gives the same values every time. Given in each customer's values, create
+        # does not compute them again (in the context, they would leak into other models' creates).
+        # The grading and lifecycle fields are left to their own defaults: only the engine writes them.
+        protected = set(SYSTEM_FIELDS).union(LIFECYCLE_SYSTEM_FIELDS)
+        defaults = partners.default_get([name for name in partners._fields if name not in protected]) if creates else {}
+        grades = {}
+        for start in range(0, len(creates), CREATE_BATCH):
+            batch = creates[start : start + CREATE_BATCH]
+            vals_list = []
+            for plan in batch:
+                values = {**defaults, **sheet._partner_values(plan), "is_company": True, "customer_rank": 1}
+                if plan.changes.get("salesperson"):
+                    # Given, the team is not computed one customer at a time.
+                    values["team_id"] = teams.get(plan.changes["salesperson"], False)
+                vals_list.append(values)
+            for plan, partner in zip(batch, partners.create(vals_list), strict=True):
+                if "grade" in plan.changes:
+                    grades[partner.id] = plan.values["grade"]
+        # Customers given the same values are written together, one write per distinct set of
+        # values rather than one per customer: a re-import often changes one column the same way
+        # on many rows (a new salesperson, a tag added).
+        writes = {}
+        for plan in updates:
+            values = sheet._partner_values(plan)
+            if values:
+                key = tuple(
+                    sorted((name, tuple(value) if isinstance(value, list) else value) for name, value in values.items())
+                )
+                writes.setdefault(key, (values, []))[1].append(plan.partner_id)
+            if "grade" in plan.changes:
+                grades[plan.partner_id] = plan.values["grade"]
+        for values, partner_ids in writes.values():
+            partners.browse(partner_ids).write(values)
+        reason = self.env._("Imported from %(file)s", file=self.filename or self.env._("a spreadsheet"))
+        self.env["trade.tiering.engine"]._store_imported(self.company_id, grades, reason)
+        return len(creates), len(updates), len(grades)
+
+    def _teams(self, user_ids):
+        teams = self.env["crm.team"]
+        domain = teams._check_company_domain(self.company_id)
+        return {user_id: teams._get_default_team_id(user_id=user_id, domain=domain).id for user_id in user_ids}
+
+    # ------------------------------------------------------------------
+    # Messages
+    # ------------------------------------------------------------------
+
+    def _file_message(self, error):
+        labels = self._sheet()._labels()
+        if error.code == "unreadable":
+            return self.env._(
+                "The file cannot be read as an Excel workbook (.xlsx): %(error)s", error=error.params["error"]
+            )
+        if error.code == "no_name_column":
+            return self.env._(
+                "The first sheet has no “%(column)s” column: download the template to see the columns.",
+                column=labels["name"],
+            )
+        if error.code == "duplicate_column":
+            return self.env._("Two columns are “%(column)s”.", column=labels[error.params["column"]])
+        return self.env._("The file has no customer rows.")
+
+    def _problem_messages(self):
+        """Problem code -> translated message, its %(column)s, %(value)s and %(row)s filled later."""
+        return {
+            "missing_name": self.env._("Customer name missing."),
+            "unknown_user": self.env._("%(column)s: no user is called “%(value)s”."),
+            "ambiguous_user": self.env._("%(column)s: several users are called “%(value)s”; use the login."),
+            "unknown_country": self.env._("Unknown country “%(value)s”."),
+            "unknown_industry": self.env._("Unknown industry “%(value)s”."),
+            "unknown_tier": self.env._("Unknown service tier “%(value)s”."),
+            "tier_grade_mismatch": self.env._("Service tier “%(value)s” does not serve this star grade."),
+            "tier_without_grade": self.env._(
+                "Service tier “%(value)s” without a star grade: give the grade, the tier follows from it."
+            ),
+            "unknown_choice": self.env._("%(column)s: “%(value)s” is not one of the choices."),
+            "unknown_tag": self.env._("Unknown tag “%(value)s”."),
+            "ambiguous_tag": self.env._("Several tags are called “%(value)s”: write it as Family / Tag."),
+            "not_a_number": self.env._("%(column)s: “%(value)s” is not a number."),
+            "negative_amount": self.env._("%(column)s: “%(value)s” cannot be negative."),
+            "not_a_date": self.env._("%(column)s: “%(value)s” is not a date; write it as YYYY-MM-DD."),
+            "grade_range": self.env._("Star grade “%(value)s” is out of range: 0 to 5."),
+            "bad_email": self.env._("“%(value)s” is not an email address."),
+            "duplicate_row": self.env._("Duplicate row: the same customer as row %(row)s."),
+            "ambiguous_match": self.env._(
+                "Several stored customers have this code, tax ID, or name and country: it is unclear which to update."
+            ),
+        }
+
+    def _problem_text(self, problem, labels, messages):
+        return messages[problem.code] % {
+            "column": labels.get(problem.column, ""),
+            "value": problem.value or "",
+            "row": problem.row or "",
+        }
+
+    # ------------------------------------------------------------------
+
+    def action_back(self):
+        self.ensure_one()
+        self.write({"state": "upload", "line_ids": [Command.clear()], "rows_json": False})
+        return self._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Import Customers"),
+        }
+
+    def _download(self, field, filename_field):
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content?model={self._name}&id={self.id}&field={field}"
+            f"&filename_field={filename_field}&download=true",
+            "target": "self",
+        }
