@@ -105,7 +105,7 @@ class TradeCustomerSheet(models.AbstractModel):
 
     @api.model
     def _score_fields(self):
-        return [name for name in SCORE_FIELDS if name in self.env["res.partner"]._fields]
+        return list(SCORE_FIELDS)
 
     @api.model
     def _choices(self, key, lang=None):
