@@ -110,16 +110,38 @@ def parse_args(argv=None):
         action="store_true",
         help="after the data and the first grading, time only the scoring pass (skip steps c to g)",
     )
-    parser.add_argument("--db", required=True, help="database (the add-on installed, no bench data yet)")
+    add_database_arguments(parser, "database (the add-on installed, no bench data yet)")
+    args = parser.parse_args(argv)
+    if args.customers < 10 or args.orders < args.customers:
+        parser.error("need at least 10 customers and at least as many orders as customers")
+    return args
+
+
+def add_database_arguments(parser, db_help):
+    """The flags tools/bench sets for every benchmark: the database and Odoo's paths."""
+    parser.add_argument("--db", required=True, help=db_help)
     parser.add_argument("--db-host", default="127.0.0.1")
     parser.add_argument("--db-port", type=int, default=5432)
     parser.add_argument("--db-user", default="odoo")
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("--data-dir", required=True)
-    args = parser.parse_args(argv)
-    if args.customers < 10 or args.orders < args.customers:
-        parser.error("need at least 10 customers and at least as many orders as customers")
-    return args
+
+
+def open_registry(args):
+    """Odoo configured from the database flags, without cron threads; the registry of ``--db``."""
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={args.addons_path}",
+            f"--data-dir={args.data_dir}",
+            f"--db_host={args.db_host}",
+            f"--db_port={args.db_port}",
+            f"--db_user={args.db_user}",
+            f"--database={args.db}",
+            "--log-level=warn",
+            "--max-cron-threads=0",
+        ]
+    )
+    return odoo.modules.registry.Registry(args.db)
 
 
 # ----------------------------------------------------------------------
@@ -1142,19 +1164,7 @@ def activity_count(cr):
 
 def main(argv=None):
     args = parse_args(argv)
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            f"--db_host={args.db_host}",
-            f"--db_port={args.db_port}",
-            f"--db_user={args.db_user}",
-            f"--database={args.db}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-        ]
-    )
-    registry = odoo.modules.registry.Registry(args.db)
+    registry = open_registry(args)
     probe = Probe()
     probe.install(registry)
     with registry.cursor() as cr:

@@ -15,24 +15,19 @@ through `tools/bench --only import_export`, which prepares the database.
 
 import argparse
 import base64
-import importlib.util
 import io
 import os
 import random
 import sys
-import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo")
-sys.path.insert(0, ODOO_SRC)  # Odoo is not installed in the virtualenv: it is imported from its source
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_grading  # next to this file; it puts Odoo on the path, so it comes first
+import openpyxl
+import xlsxwriter
 
-import openpyxl  # noqa: E402
-import xlsxwriter  # noqa: E402
-
-import odoo  # noqa: E402
-from odoo import sql_db  # noqa: E402
-from odoo.tools import SQL  # noqa: E402
+import odoo
+from odoo.tools import SQL
 
 MODULE = "trade_crm_tiering"
 TARGET_IMPORT_S = 60.0
@@ -61,17 +56,6 @@ TAGS = ("Middle East", "Europe", "Plywood", "Flooring", "Price-Sensitive", "Qual
 GRADE_SHARES = ((0, 0.35), (1, 0.2), (2, 0.25), (3, 0.12), (4, 0.05), (5, 0.03))
 
 
-def _load_grading_bench():
-    """bench_grading.py, for its machine description and its SQL data generator."""
-    spec = importlib.util.spec_from_file_location("bench_grading", Path(__file__).with_name("bench_grading.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-grading_bench = _load_grading_bench()
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=50_000, help="rows of the imported spreadsheet")
@@ -80,12 +64,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed")
     parser.add_argument("--profile", action="store_true", help="cProfile the import and the export (slows them)")
-    parser.add_argument("--db", required=True, help="database (the add-on installed)")
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-port", type=int, default=5432)
-    parser.add_argument("--db-user", default="odoo")
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", required=True)
+    bench_grading.add_database_arguments(parser, "database (the add-on installed)")
     args = parser.parse_args(argv)
     if args.rows < 10:
         parser.error("import at least 10 rows")
@@ -94,20 +73,6 @@ def parse_args(argv=None):
 
 def out(text=""):
     print(text, flush=True)
-
-
-class Clock:
-    def __init__(self):
-        self.seconds = 0.0
-        self.queries = 0
-
-    def __enter__(self):
-        self._q0, self._t0 = sql_db.sql_counter, time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self._t0
-        self.queries = sql_db.sql_counter - self._q0
 
 
 # ----------------------------------------------------------------------
@@ -169,7 +134,7 @@ class Bench:
 
     def run(self):
         self.cr.execute("SHOW server_version")
-        out(f"machine: {grading_bench.machine()}, PostgreSQL {self.cr.fetchone()[0]}")
+        out(f"machine: {bench_grading.machine()}, PostgreSQL {self.cr.fetchone()[0]}")
         out(f"sizes: import {self.args.rows:,} rows, export {self.args.export_customers:,} customers")
         self.step_file()
         self.step_import()
@@ -184,7 +149,7 @@ class Bench:
     def step_file(self):
         out("\n[a] writing the spreadsheet (not timed against a target)")
         logins = self.env["res.users"].search([("share", "=", False)]).mapped("login")
-        with Clock() as clock:
+        with bench_grading.Clock().run() as clock:
             self.data = spreadsheet(self.args.rows, logins, self.args.seed)
         out(f"    {self.args.rows:,} rows, {len(self.data) / 1e6:.1f} MB, written in {clock.seconds:.1f} s")
 
@@ -197,7 +162,7 @@ class Bench:
         out("\n[b] import: upload and preview, import, commit")
         before = self._count_customers()
         wizard = self._wizard(self.data)
-        with Clock() as preview, grading_bench.maybe_profile(self.args.profile, "the preview", out):
+        with bench_grading.Clock().run() as preview, bench_grading.maybe_profile(self.args.profile, "the preview", out):
             wizard.action_preview()
         out(
             f"    preview: {preview.seconds:.2f} s, {preview.queries} queries: {wizard.create_count:,} to create, "
@@ -207,9 +172,9 @@ class Bench:
             for line in wizard.line_ids.filtered(lambda line: line.action == "error")[:5]:
                 out(f"      row {line.row}: {line.problems}")
             raise SystemExit("the generated file has problems")
-        with Clock() as imported, grading_bench.maybe_profile(self.args.profile, "the import", out):
+        with bench_grading.Clock().run() as imported, bench_grading.maybe_profile(self.args.profile, "the import", out):
             wizard.action_import()
-        with Clock() as commit:
+        with bench_grading.Clock().run() as commit:
             self.cr.commit()
         total = preview.seconds + imported.seconds + commit.seconds
         created = self._count_customers() - before
@@ -230,7 +195,7 @@ class Bench:
     def step_reimport(self):
         out("\n[c] the same file again: preview and import change nothing")
         wizard = self._wizard(self.data)
-        with Clock() as clock:
+        with bench_grading.Clock().run() as clock:
             wizard.action_preview()
             counts = (wizard.create_count, wizard.update_count, wizard.unchanged_count)
             wizard.action_import()
@@ -242,13 +207,13 @@ class Bench:
         out("\n[d] classification table of every customer")
         missing = self.args.export_customers - self._count_customers()
         if missing > 0:
-            with Clock() as clock:
+            with bench_grading.Clock().run() as clock:
                 self._generate(missing)
             out(f"    generated {missing:,} more customers with contacts, orders and grades in {clock.seconds:.1f} s")
         customers = self._count_customers()
         self.env.invalidate_all()
         domain = [("parent_id", "=", False), ("customer_rank", ">", 0)]
-        with Clock() as clock, grading_bench.maybe_profile(self.args.profile, "the export", out):
+        with bench_grading.Clock().run() as clock, bench_grading.maybe_profile(self.args.profile, "the export", out):
             data = self.env["trade.customer.classification"]._build(domain)
         out(
             f"    export: {clock.seconds:.2f} s, {clock.queries} queries, {customers:,} customers, "
@@ -263,7 +228,7 @@ class Bench:
         """``count`` customers (a contact each 4), 4 orders each, and stored grades, all with SQL."""
         now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
         args = argparse.Namespace(customers=count, orders=count * 4, seed=self.args.seed)
-        grading_bench.generate(self.env, self.company, args, now, lambda text: out(f"  {text}"))
+        bench_grading.generate(self.env, self.company, args, now, lambda text: out(f"  {text}"))
         tiers = self.company._tiering_tier_map()
         cid = str(self.company.id)
         stars = [star for star, _share in GRADE_SHARES]
@@ -325,7 +290,7 @@ def summary(args, figures):
         ),
     ]
     out(f"\nSUMMARY (import {args.rows:,} rows, export {export['customers']:,} customers)")
-    out(f"  machine: {grading_bench.machine()}")
+    out(f"  machine: {bench_grading.machine()}")
     if args.rows < 50_000 or export["customers"] < 100_000:
         out("  (targets are set for 50,000 imported rows and 100,000 exported customers)")
     width = max(len(row[0]) for row in rows)
@@ -336,19 +301,7 @@ def summary(args, figures):
 
 def main(argv=None):
     args = parse_args(argv)
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            f"--db_host={args.db_host}",
-            f"--db_port={args.db_port}",
-            f"--db_user={args.db_user}",
-            f"--database={args.db}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-        ]
-    )
-    registry = odoo.modules.registry.Registry(args.db)
+    registry = bench_grading.open_registry(args)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         Bench(args, env).run()

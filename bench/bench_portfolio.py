@@ -40,12 +40,7 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=42, help="random seed of the data")
     parser.add_argument("--reps", type=int, default=REPS, help="salespeople to spread the customers over")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the report's grouped reads")
-    parser.add_argument("--db", required=True, help="database (the add-on installed, no bench data yet)")
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-port", type=int, default=5432)
-    parser.add_argument("--db-user", default="odoo")
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", required=True)
+    bench_grading.add_database_arguments(parser, "database (the add-on installed, no bench data yet)")
     args = parser.parse_args(argv)
     if args.customers < 10 or args.orders < args.customers or args.reps < 1:
         parser.error("need at least 10 customers, as many orders as customers and one rep")
@@ -308,19 +303,7 @@ class PortfolioBench:
 
 def main(argv=None):
     args = parse_args(argv)
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            f"--db_host={args.db_host}",
-            f"--db_port={args.db_port}",
-            f"--db_user={args.db_user}",
-            f"--database={args.db}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-        ]
-    )
-    registry = odoo.modules.registry.Registry(args.db)
+    registry = bench_grading.open_registry(args)
     with registry.cursor() as cr:
         PortfolioBench(args, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})).run()
 
