@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 from .res_partner import STAR_SELECTION
 from .trade_tiering_cadence import FOLLOW_UP_TYPE, REVIEW_TYPE
 
+# What the leaving salesperson was for a customer; shared with the wizard's planned lines.
+HANDOVER_ROLES = [("salesperson", "Salesperson"), ("backup", "Backup Salesperson"), ("both", "Salesperson and Backup")]
 REVIEW_ACTIVITY_TYPE = "trade_crm_tiering.mail_activity_type_handover_review"
 REP_GROUP = "trade_crm_tiering.group_tiering_user"
 
@@ -23,7 +25,7 @@ class TradeHandoverLine(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
     receiver_id = fields.Many2one("res.users", required=True, index=True, readonly=True)
     role = fields.Selection(
-        [("salesperson", "Salesperson"), ("backup", "Backup Salesperson"), ("both", "Salesperson and Backup")],
+        HANDOVER_ROLES,
         string="Leaver's Role",
         required=True,
         readonly=True,

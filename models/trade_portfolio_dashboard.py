@@ -341,16 +341,15 @@ class TradePortfolioDashboard(models.AbstractModel):
             "missing_backups": tally.missing_backups,
             "overloaded": sum(1 for rep in workload["reps"] if rep["status"] == "overloaded"),
             "alerts": 0,
-            "early_warnings": 0,
+            # Record rules keep a rep's count to the warnings of the customers they serve.
+            "early_warnings": self.env["trade.customer.warning"].search_count(
+                [("company_id", "=", company.id), ("state", "=", "open")]
+            ),
         }
         alerts = self.env["trade.concentration.alert"]
         if alerts.has_access("read"):
             warnings["alerts"] = alerts.search_count([("company_id", "=", company.id), ("state", "=", "open")])
-        # Record rules keep a rep's count to the warnings of the customers they serve.
-        warnings["early_warnings"] = self.env["trade.customer.warning"].search_count(
-            [("company_id", "=", company.id), ("state", "=", "open")]
-        )
-        warnings["total"] = sum(value or 0 for value in warnings.values())
+        warnings["total"] = sum(warnings.values())
         return warnings
 
     def _open_alerts(self, company):

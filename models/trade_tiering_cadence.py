@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import cadence
-from .trade_tiering_engine import _unnest
 
 FOLLOW_UP_TYPE = "trade_crm_tiering.mail_activity_type_tier_follow_up"
 REVIEW_TYPE = "trade_crm_tiering.mail_activity_type_business_review"
@@ -146,28 +145,10 @@ class TradeTieringCadence(models.AbstractModel):
     def _write_plan(self, company, updates):
         if not updates:
             return
-        cid = str(company.id)
-        columns = {
-            "id": ("int4", [row[0] for row in updates]),
-            "next_follow_up_date": ("date", [row[1] for row in updates]),
-            "next_review_date": ("date", [row[2] for row in updates]),
-        }
-        assignments = SQL(", ").join(
-            SQL(
-                """%(column)s = CASE WHEN %(new)s IS NULL THEN COALESCE(%(old)s, '{}'::jsonb) - %(cid)s
-                                     ELSE COALESCE(%(old)s, '{}'::jsonb) || jsonb_build_object(%(cid)s, %(new)s) END""",
-                column=SQL.identifier(name),
-                new=SQL.identifier("v", name),
-                old=SQL.identifier("p", name),
-                cid=cid,
-            )
-            for name in ("next_follow_up_date", "next_review_date")
-        )
-        self.env.execute_query(
-            SQL("UPDATE res_partner p SET %s FROM %s WHERE p.id = v.id", assignments, _unnest(columns))
-        )
-        self.env["res.partner"].browse(columns["id"][1]).invalidate_recordset(
-            ["next_follow_up_date", "next_review_date"]
+        self.env["trade.tiering.engine"]._write_company_fields(
+            company,
+            [row[0] for row in updates],
+            {"next_follow_up_date": [row[1] for row in updates], "next_review_date": [row[2] for row in updates]},
         )
 
     # ------------------------------------------------------------------

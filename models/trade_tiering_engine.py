@@ -489,7 +489,7 @@ class TradeTieringEngine(models.AbstractModel):
         """One UPDATE of company-dependent res.partner fields for ``company``.
 
         ``values``: ``{field: [value of each of partner_ids, by position]}``. Shared by the grading
-        engine and the scoring pass (trade.tiering.scoring).
+        engine, the scoring pass (trade.tiering.scoring) and the cadence plan (trade.tiering.cadence).
         """
         partners = self.env["res.partner"]
         names = sorted(values)

@@ -1,6 +1,7 @@
 from odoo import fields, models
 
 from ..models.res_partner import STAR_SELECTION
+from ..models.trade_handover_line import HANDOVER_ROLES
 
 
 class TradeHandoverWizardLine(models.TransientModel):
@@ -14,7 +15,7 @@ class TradeHandoverWizardLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
     receiver_id = fields.Many2one("res.users", required=True, domain="[('share', '=', False)]")
     role = fields.Selection(
-        [("salesperson", "Salesperson"), ("backup", "Backup Salesperson"), ("both", "Salesperson and Backup")],
+        HANDOVER_ROLES,
         string="Leaver's Role",
         required=True,
         readonly=True,
