@@ -51,6 +51,7 @@ WORST = RATINGS[-1]
 WINDOW_DAYS = 365
 BASES = ("amount", "count")
 UNRATED_DEFAULT = "default"
+DEFAULT_GRACE_DAYS = 7
 
 # Ceilings for export trade on 30-90 day terms: (average days late, overdue share in %).
 DEFAULT_BANDS = (
@@ -81,7 +82,7 @@ class RatingBands:
     """
 
     bands: tuple = DEFAULT_BANDS
-    grace_days: int = 7
+    grace_days: int = DEFAULT_GRACE_DAYS
     basis: str = "amount"
     min_invoices: int = 3
 
@@ -170,15 +171,15 @@ class CreditMatrix:
         return pd.Series(list(entries.values()), index=index, dtype="float64")
 
 
-def payment_figures(invoices, today, grace_days=7):
+def payment_figures(invoices, today, grace_days=DEFAULT_GRACE_DAYS):
     """Each customer's payment record from its invoices (one row per invoice).
 
     ``invoices`` columns: ``partner_id``, ``amount`` (the invoice total in one currency, the
     company's), ``due`` (due date) and ``paid`` (the date it was paid in full; NaT while open).
-    ``today``: a date. Returns a DataFrame indexed by ``partner_id`` with ``FIGURE_COLUMNS``:
-    the invoices counted and their amount, those overdue and their amount, the average days late
-    and the overdue share by amount (%; NaN when the amount counted is 0). Customers without an
-    invoice counted have no row.
+    ``today``: a date; ``grace_days``: the company's ``RatingBands.grace_days``. Returns a
+    DataFrame indexed by ``partner_id`` with ``FIGURE_COLUMNS``: the invoices counted and their
+    amount, those overdue and their amount, the average days late and the overdue share by amount
+    (%; NaN when the amount counted is 0). Customers without an invoice counted have no row.
     """
     today = pd.Timestamp(today)
     due = pd.to_datetime(invoices["due"])
