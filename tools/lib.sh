@@ -192,3 +192,52 @@ setup_all() {
     ensure_system_packages
     ensure_venv
 }
+
+# odoo_options DB: the odoo-bin options of this run for database DB (for the Python tools).
+odoo_options() {
+    odoo_command
+    printf '%s\n' "${ODOO_CMD[@]:2}" -d "$1" --http-port="$(free_port)" --workers=0 --max-cron-threads=0
+}
+
+# run_host_suite DB: Odoo's own tests of the modules the add-on extends, on a copy of the template
+# (baseline, no add-on) and on DB (add-on installed); writes $WORK/host-summary.json.
+run_host_suite() {
+    local db=$1 t0 opts
+    "$PGBIN/createdb" -T "$TEMPLATE_DB" tct_host_base
+    [ ! -d "$WORK/data/filestore/$TEMPLATE_DB" ] ||
+        cp -a "$WORK/data/filestore/$TEMPLATE_DB" "$WORK/data/filestore/tct_host_base"
+    for target in tct_host_base:baseline "$db:addon"; do
+        t0=$SECONDS
+        log "host compatibility suite on ${target%%:*} (${target##*:})"
+        mapfile -t opts < <(odoo_options "${target%%:*}")
+        ODOO_TEST_MAX_FAILED_TESTS=100000 "$PYTHON" "$ROOT/tools/host_suite.py" run \
+            --out "$WORK/host-${target##*:}.json" -- "${opts[@]}" --log-level=info \
+            >"$WORK/host-${target##*:}.log" 2>&1 || log "host suite run ${target##*:} exited with $?"
+        log "host suite ${target##*:}: $((SECONDS - t0)) s"
+    done
+    "$PYTHON" "$ROOT/tools/host_suite.py" compare --baseline "$WORK/host-baseline.json" \
+        --addon "$WORK/host-addon.json" --out "$WORK/host-summary.json" || true
+}
+
+# run_lifecycle_checks DB: upgrade then uninstall the add-on on DB (the last use of DB);
+# writes $WORK/lifecycle.json.
+run_lifecycle_checks() {
+    local db=$1 t0=$SECONDS opts
+    mapfile -t opts < <(odoo_options "$db")
+    log "lifecycle: prepare (scheduled actions, snapshot)"
+    "$PYTHON" "$ROOT/tools/lifecycle_check.py" prepare --snapshot "$WORK/snapshot.json" \
+        --results "$WORK/lifecycle.json" -- "${opts[@]}" --log-level=warn >"$WORK/lifecycle.log" 2>&1 || true
+    log "lifecycle: -u $MODULE"
+    if odoo_bin -d "$db" -u "$MODULE" --stop-after-init --http-port="$(free_port)" --workers=0 \
+            --max-cron-threads=0 --log-level=warn >>"$WORK/lifecycle.log" 2>&1; then
+        "$PYTHON" "$ROOT/tools/lifecycle_check.py" upgraded --snapshot "$WORK/snapshot.json" \
+            --results "$WORK/lifecycle.json" -- "${opts[@]}" --log-level=warn >>"$WORK/lifecycle.log" 2>&1 || true
+    else
+        "$PYTHON" -c 'import json, sys, pathlib; p = pathlib.Path(sys.argv[1]); r = json.loads(p.read_text()) if p.exists() else []; r.append({"check": "upgrade: -u succeeds", "ok": False, "detail": "see lifecycle.log"}); p.write_text(json.dumps(r))' "$WORK/lifecycle.json"
+    fi
+    log "lifecycle: uninstall"
+    "$PYTHON" "$ROOT/tools/lifecycle_check.py" uninstall --results "$WORK/lifecycle.json" \
+        -- "${opts[@]}" --log-level=warn >>"$WORK/lifecycle.log" 2>&1 || true
+    grep -E " (ERROR|CRITICAL) " "$WORK/lifecycle.log" | head -20 >&2 || true
+    log "lifecycle checks: $((SECONDS - t0)) s"
+}

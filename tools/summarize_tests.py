@@ -2,7 +2,16 @@
 
 Exit status is non-zero when any test failed, errored or was skipped, when Odoo logged an ERROR
 or CRITICAL line, when Odoo never reported its test totals, or when no test ran at all.
+
+With --host (tools/host_suite.py compare's summary) the host compatibility suite is counted too:
+each of Odoo's own tests that passes with the add-on is one passed test, each regression (passes
+without the add-on, not with it) one failed test. Tests that fail without the add-on as well are
+Odoo's, not ours: they are listed and counted apart, not in "N failed". ERROR lines that Odoo's own
+tests log on purpose are not read (that suite has its own log). With --lifecycle
+(tools/lifecycle_check.py's results) each upgrade/uninstall check counts as one test.
 """
+
+import json
 
 import argparse
 import re
@@ -61,10 +70,54 @@ def odoo_counts(log_path):
     return run, failed, skipped, problems
 
 
+def host_counts(path):
+    """Return (passed, failed, lines) of the host compatibility suite's summary."""
+    path = Path(path)
+    if not path.is_file():
+        return 0, 1, [f"host compatibility suite: no summary at {path} (the suite broke off)"]
+    summary = json.loads(path.read_text())
+    base, addon, regressions = summary["baseline"], summary["addon"], summary["regressions"]
+    durations = summary.get("durations", {})
+
+    def line(name, counts):
+        took = sum(durations.get(name, {}).values())
+        return (
+            f"  {name}: {counts['run']} run, {counts['pass']} passed, {counts['fail'] + counts['error']} failed, "
+            f"{counts['skip']} skipped, {counts['excluded']} excluded (HttpCase), {counts['not_run']} not run"
+            f" ({took:.0f} s)"
+        )
+
+    lines = [
+        f"host suite: {addon['run']} run, {addon['pass']} passed, "
+        f"{addon['fail'] + addon['error']} failed, {len(regressions)} regressions",
+        line("baseline", base),
+        line("addon", addon),
+    ]
+    for known in summary["known_failures"]:
+        lines.append(f"  fails without the add-on too (not counted): {known['test']}: {known['detail'][:200]}")
+    for reg in regressions:
+        lines.append(f"  REGRESSION {reg['test']} -> {reg['outcome']}: {reg['detail'][:300]}")
+    return addon["pass"], len(regressions), lines
+
+
+def lifecycle_counts(path):
+    """Return (passed, failed, lines) of the upgrade/uninstall checks."""
+    path = Path(path)
+    results = json.loads(path.read_text()) if path.is_file() else []
+    if not results:
+        return 0, 1, ["lifecycle checks: no results (the checks broke off)"]
+    failed = [r for r in results if not r["ok"]]
+    lines = [f"lifecycle checks: {len(results)} run, {len(results) - len(failed)} passed, {len(failed)} failed"]
+    lines += [f"  FAILED {r['check']}: {r['detail'][:300]}" for r in failed]
+    return len(results) - len(failed), len(failed), lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--junit", required=True)
     parser.add_argument("--odoo-log", required=True)
+    parser.add_argument("--host", help="summary JSON of tools/host_suite.py compare")
+    parser.add_argument("--lifecycle", help="results JSON of tools/lifecycle_check.py")
     args = parser.parse_args()
 
     py_run, py_failed, py_skipped = pytest_counts(args.junit)
@@ -84,6 +137,14 @@ def main():
         print(f"{len(problems)} log line(s) that fail the run:")
         for line in problems[:50]:
             print(f"  {line[:400]}")
+    extra_failed = 0
+    for path, counter in ((args.host, host_counts), (args.lifecycle, lifecycle_counts)):
+        if path:
+            more_passed, more_failed, lines = counter(path)
+            passed += more_passed
+            extra_failed += more_failed
+            print("\n".join(lines))
+    failed += extra_failed
     print(f"{passed} passed, {failed} failed")
     ok = failed == 0 and not problems and (py_run + odoo_run) > 0
     return 0 if ok else 1
