@@ -109,6 +109,11 @@ def lifecycle_counts(path):
     failed = [r for r in results if not r["ok"]]
     lines = [f"lifecycle checks: {len(results)} run, {len(results) - len(failed)} passed, {len(failed)} failed"]
     lines += [f"  FAILED {r['check']}: {r['detail'][:300]}" for r in failed]
+    errors = path.with_name("lifecycle-errors.txt")
+    logged = errors.read_text(errors="replace").splitlines() if errors.is_file() else []
+    if logged:
+        lines.append(f"  note: {len(logged)} ERROR line(s) logged by Odoo during upgrade/uninstall (caught by Odoo):")
+        lines += [f"    {line[:300]}" for line in logged[:10]]
     return len(results) - len(failed), len(failed), lines
 
 
