@@ -96,19 +96,19 @@ def _recorder_class(result_base, case_module):
                 if err is not None and test_id not in self.details:
                     self.details[test_id] = f"{err[0].__name__}: {str(err[1]).strip()[:300]}"
 
-        def startTest(self, test):
+        def startTest(self, test):  # noqa: N802 - unittest's API
             super().startTest(test)
             self._mark(test, PASS)
 
-        def addError(self, test, err):
+        def addError(self, test, err):  # noqa: N802 - unittest's API
             super().addError(test, err)
             self._mark(test, ERROR, err)
 
-        def addFailure(self, test, err):
+        def addFailure(self, test, err):  # noqa: N802 - unittest's API
             super().addFailure(test, err)
             self._mark(test, FAIL, err)
 
-        def addSkip(self, test, reason):
+        def addSkip(self, test, reason):  # noqa: N802 - unittest's API
             super().addSkip(test, reason)
             self._mark(test, SKIP)
             self.details.setdefault(test.id(), f"skipped: {reason}")
@@ -116,8 +116,7 @@ def _recorder_class(result_base, case_module):
     return Recorder
 
 
-def run(args, odoo_args):
-    odoo = _import_odoo()
+def _load_registry(odoo, odoo_args):
     from odoo.tools import config  # noqa: PLC0415
 
     config.parse_config(odoo_args)
@@ -125,56 +124,72 @@ def run(args, odoo_args):
     db = config["db_name"]
     if not db or "," in db:
         raise SystemExit("give exactly one database with -d")
-    logger = logging.getLogger("host_suite")
     # Load the registry first with tests off: with test_enable set, loading would run each
     # module's at_install tests while the registry is half built, which is what we avoid.
     config["test_enable"] = False
     threading.current_thread().dbname = db
     registry = odoo.modules.registry.Registry.new(db)
     config["test_enable"] = True
+    return db, registry
 
+
+def _run_tests(tests, result):
+    """Run the tests into result, as odoo.tests.loader.run_suite does (with our result object)."""
     from odoo.modules import module as odoo_module  # noqa: PLC0415
+    from odoo.tests.suite import OdooSuite  # noqa: PLC0415
+
+    odoo_module.current_test = True
+    threading.current_thread().testing = True
+    try:
+        OdooSuite(tests)(result)
+    finally:
+        threading.current_thread().testing = False
+        odoo_module.current_test = False
+
+
+def _record(report, tests, result):
+    for test in tests:
+        test_id = test.id()
+        if test_id in result.outcomes:
+            report["tests"][test_id] = result.outcomes[test_id]
+        elif getattr(type(test), "_classSetupFailed", False):
+            report["tests"][test_id] = ERROR
+            report["details"][test_id] = "setUpClass failed"
+        else:
+            report["tests"][test_id] = NOT_RUN
+    # Class-level errors (setUpClass / tearDownClass) are kept apart, under their own ids.
+    known = {test.id() for test in tests}
+    for test_id, outcome in result.outcomes.items():
+        if test_id not in known:
+            report["class_errors"][test_id] = outcome
+    report["details"].update(result.details)
+
+
+def run(args, odoo_args):
+    odoo = _import_odoo()
+    db, registry = _load_registry(odoo, odoo_args)
+    logger = logging.getLogger("host_suite")
+
     from odoo.tests import case as case_module  # noqa: PLC0415
     from odoo.tests import loader  # noqa: PLC0415
     from odoo.tests.common import HttpCase  # noqa: PLC0415
     from odoo.tests.result import OdooTestResult  # noqa: PLC0415
-    from odoo.tests.suite import OdooSuite  # noqa: PLC0415
     from odoo.tests.tag_selector import TagsSelector  # noqa: PLC0415
 
     recorder = _recorder_class(OdooTestResult, case_module)
-    report = {"database": db, "suite": list(SUITE), "tests": {}, "details": {}, "durations": {}}
-    for position, tests in _selected_tests(loader, TagsSelector):
-        excluded = [t for t in tests if isinstance(t, HttpCase)]
-        tests = [t for t in tests if not isinstance(t, HttpCase)]
+    report = {"database": db, "suite": list(SUITE), "tests": {}, "class_errors": {}, "details": {}, "durations": {}}
+    for position, selected in _selected_tests(loader, TagsSelector):
+        excluded = [t for t in selected if isinstance(t, HttpCase)]
+        tests = [t for t in selected if not isinstance(t, HttpCase)]
         for test in excluded:
             report["tests"][test.id()] = EXCLUDED
             report["details"][test.id()] = "HttpCase: needs Odoo's HTTP server, run by Odoo's own runner"
         logger.info("host suite: %d %s tests (%d HttpCase excluded)", len(tests), position, len(excluded))
         t0 = time.time()
         result = recorder(global_report=registry._assertion_report)
-        suite = OdooSuite(tests)
-        # As odoo.tests.loader.run_suite does, with our result object.
-        odoo_module.current_test = True
-        threading.current_thread().testing = True
-        try:
-            suite(result)
-        finally:
-            threading.current_thread().testing = False
-            odoo_module.current_test = False
+        _run_tests(tests, result)
         report["durations"][position] = round(time.time() - t0, 1)
-        for test in tests:
-            test_id = test.id()
-            if test_id in result.outcomes:
-                report["tests"][test_id] = result.outcomes[test_id]
-            elif getattr(type(test), "_classSetupFailed", False):
-                report["tests"][test_id] = ERROR
-                report["details"][test_id] = "setUpClass failed"
-            else:
-                report["tests"][test_id] = NOT_RUN
-        # Class-level errors (setUpClass / tearDownClass) are kept under their own ids.
-        for test_id, outcome in result.outcomes.items():
-            report["tests"].setdefault(test_id, outcome)
-        report["details"].update(result.details)
+        _record(report, tests, result)
     counts = _counts(report["tests"])
     report["counts"] = counts
     Path(args.out).write_text(json.dumps(report, indent=1, sort_keys=True))
@@ -183,7 +198,7 @@ def run(args, odoo_args):
 
 
 def _counts(tests):
-    counts = {k: 0 for k in (PASS, FAIL, ERROR, SKIP, EXCLUDED, NOT_RUN)}
+    counts = dict.fromkeys((PASS, FAIL, ERROR, SKIP, EXCLUDED, NOT_RUN), 0)
     for outcome in tests.values():
         counts[outcome] += 1
     counts["run"] = counts[PASS] + counts[FAIL] + counts[ERROR]
@@ -199,6 +214,10 @@ def compare(args):
         if outcome == PASS and new != PASS:
             detail = addon["details"].get(test_id, "")
             regressions.append({"test": test_id, "outcome": new, "detail": detail})
+    # A tearDownClass (or setUpClass) error that the baseline does not have is one too.
+    for test_id, outcome in sorted(addon.get("class_errors", {}).items()):
+        if test_id not in base.get("class_errors", {}):
+            regressions.append({"test": test_id, "outcome": outcome, "detail": addon["details"].get(test_id, "")})
     known = sorted(t for t, o in base["tests"].items() if o in (FAIL, ERROR))
     summary = {
         "baseline": base["counts"],
@@ -206,8 +225,7 @@ def compare(args):
         "durations": {"baseline": base["durations"], "addon": addon["durations"]},
         "regressions": regressions,
         "known_failures": [
-            {"test": t, "detail": base["details"].get(t, ""), "addon": addon["tests"].get(t, "missing")}
-            for t in known
+            {"test": t, "detail": base["details"].get(t, ""), "addon": addon["tests"].get(t, "missing")} for t in known
         ],
         "excluded": sorted(t for t, o in addon["tests"].items() if o == EXCLUDED),
         "skipped": sorted(t for t, o in addon["tests"].items() if o == SKIP),

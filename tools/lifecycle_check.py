@@ -67,7 +67,7 @@ class Checks:
         try:
             with cr.savepoint():
                 detail = func()
-        except Exception as exc:  # noqa: BLE001 - any error is the check's failure, recorded
+        except Exception as exc:
             lines = traceback.format_exception_only(exc)
             self.record(name, False, "".join(lines).strip())
             return False
@@ -99,14 +99,14 @@ def _table_rows(cr, table):
     if not columns:
         return {}
     select = ", ".join(f'"{c}"::text' for c in columns)
-    cr.execute(f'SELECT id, ARRAY[{select}] FROM "{table}" ORDER BY id')  # noqa: S608 - catalog names
+    cr.execute(f'SELECT id, ARRAY[{select}] FROM "{table}" ORDER BY id')
     return {str(row_id): hashlib.sha1(json.dumps(values).encode()).hexdigest() for row_id, values in cr.fetchall()}
 
 
 def _snapshot(cr):
     columns = _addon_partner_columns(cr)
     select = ", ".join(f'"{c}"::text' for c in columns)
-    cr.execute(f"SELECT id, ARRAY[{select}] FROM res_partner ORDER BY id")  # noqa: S608 - catalog names
+    cr.execute(f"SELECT id, ARRAY[{select}] FROM res_partner ORDER BY id")
     partners = {str(pid): dict(zip(columns, values, strict=True)) for pid, values in cr.fetchall()}
     return {"partner_columns": columns, "partners": partners, "tables": {t: _table_rows(cr, t) for t in KEPT_TABLES}}
 
@@ -123,7 +123,9 @@ def prepare(args, odoo_args):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         crons = env["ir.cron"].search([("id", "in", _module_record_ids(env, "ir.cron"))])
         for cron in crons:
-            checks.run(f"prepare: scheduled action '{cron.name}' runs", cr, lambda c=cron: c.method_direct_trigger() and "")
+            checks.run(
+                f"prepare: scheduled action '{cron.name}' runs", cr, lambda c=cron: c.method_direct_trigger() and ""
+            )
         cr.commit()
         snapshot = _snapshot(cr)
     Path(args.snapshot).write_text(json.dumps(snapshot))
@@ -155,8 +157,7 @@ def upgraded(args, odoo_args):
         if after["partners"].get(pid, {}).get(col) != old
     ]
     checks.record(
-        f"upgrade: grade fields of {len(before['partners'])} partners kept "
-        f"({len(before['partner_columns'])} columns)",
+        f"upgrade: grade fields of {len(before['partners'])} partners kept ({len(before['partner_columns'])} columns)",
         not changed,
         "; ".join(changed[:10]),
     )
@@ -186,7 +187,7 @@ def uninstall(args, odoo_args):
             # Commits and reloads the registry itself, as the Apps menu does.
             module.button_immediate_uninstall()
             checks.record("uninstall: button_immediate_uninstall succeeds", True)
-        except Exception as exc:  # noqa: BLE001 - recorded as the check's failure
+        except Exception as exc:
             checks.record("uninstall: button_immediate_uninstall succeeds", False, repr(exc))
             return 1
     registry = odoo.modules.registry.Registry(db)

@@ -11,9 +11,8 @@ tests log on purpose are not read (that suite has its own log). With --lifecycle
 (tools/lifecycle_check.py's results) each upgrade/uninstall check counts as one test.
 """
 
-import json
-
 import argparse
+import json
 import re
 import sys
 import xml.etree.ElementTree as ET
