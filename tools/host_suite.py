@@ -190,9 +190,9 @@ def run(args, odoo_args):
         _run_tests(tests, result)
         report["durations"][position] = round(time.time() - t0, 1)
         _record(report, tests, result)
-    counts = _counts(report["tests"])
-    report["counts"] = counts
-    Path(args.out).write_text(json.dumps(report, indent=1, sort_keys=True))
+        # Written after each position, so that a run cut off still shows what it had done.
+        report["counts"] = counts = _counts(report["tests"])
+        Path(args.out).write_text(json.dumps(report, indent=1, sort_keys=True))
     logger.info("host suite on %s: %s", db, ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
