@@ -233,7 +233,7 @@ class ResPartner(models.Model):
 
     def _search_tiering_served(self, operator, value):
         subquery = SQL(
-            "SELECT tiering_p.id FROM res_partner AS tiering_p WHERE %s", self._tiering_served_sql("tiering_p")
+            "(SELECT tiering_p.id FROM res_partner AS tiering_p WHERE %s)", self._tiering_served_sql("tiering_p")
         )
         served = (operator == "=") == bool(value)
         return [("id", "in" if served else "not in", subquery)]

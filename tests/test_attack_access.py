@@ -2,12 +2,12 @@
 
 import base64
 import io
+import json
 
 import openpyxl
 
 from odoo import Command, http
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tests.common import JsonRpcException
 
 from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
 
@@ -47,10 +47,12 @@ class TestAttackAccess(HttpCase):
                 cls.env, login=login, groups=groups, company_id=cls.company.id, company_ids=cls.company.ids
             )
 
-        cls.rep = user("acc_rep", REP_GROUPS)
+        # Users with the right to export (base.group_allow_export), as a company would give it.
+        exporting = ",base.group_allow_export"
+        cls.rep = user("acc_rep", REP_GROUPS + exporting)
         cls.mate = user("acc_mate", REP_GROUPS)
         cls.other = user("acc_other", REP_GROUPS)
-        cls.supervisor = user("acc_sup", SUPERVISOR_GROUPS)
+        cls.supervisor = user("acc_sup", SUPERVISOR_GROUPS + exporting)
         cls.gm = user("acc_gm", GM_GROUPS)
         cls.team = cls.env["crm.team"].create(
             {
@@ -85,10 +87,24 @@ class TestAttackAccess(HttpCase):
         )
 
     def _refused(self, model, method, *args, error="AccessError", **kwargs):
-        with self.assertRaises(JsonRpcException) as caught:
-            self._rpc(model, method, *args, **kwargs)
-        self.assertIn(error, str(caught.exception))
-        return caught.exception
+        """Call over JSON-RPC, assert the call is refused and ``error`` is in the error's name or message."""
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        data = response.json().get("error", {}).get("data")
+        self.assertTrue(data, f"{model}.{method}{args} was not refused")
+        self.assertIn(error, f"{data['name']}: {data['message']}")
+        self.assertNotIn("Traceback", data["message"])
+        return data
 
     # ------------------------------------------------------------------
     # Portal users read no grading field, not even their own
@@ -101,10 +117,12 @@ class TestAttackAccess(HttpCase):
             self._refused("res.partner", "read", [partner_id], [name])
             self._refused("res.partner", "web_read", [partner_id], specification={name: {}})
             self._refused("res.partner", "search_read", [(name, "!=", False)], ["name"])
-        # Reading the partner without naming fields leaves every grading field out.
-        values = self._rpc("res.partner", "read", [partner_id])[0]
+        # The fields offered to a portal user leave every grading field out.
+        offered = self._rpc("res.partner", "fields_get", attributes=["type"])
+        self.assertIn("name", offered)
+        self.assertFalse(set(offered) & {*FIGURES, "star_grade", "tiering_served", "service_tier_id"})
+        values = self._rpc("res.partner", "read", [partner_id], ["name", "email"])[0]
         self.assertEqual(values["name"], self.portal.partner_id.name)
-        self.assertFalse(set(values) & {*FIGURES, "star_grade", "tiering_served"})
         # The portal's own account page still works.
         response = self.url_open("/my/account")
         self.assertEqual(response.status_code, 200)
