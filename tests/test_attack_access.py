@@ -7,7 +7,7 @@ import json
 import openpyxl
 
 from odoo import Command, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
 
@@ -349,3 +349,30 @@ class TestAttackAccess(HttpCase):
             self._refused("trade.portfolio.dashboard", "action_open", kind, params, error=message)
         action = self._rpc("trade.portfolio.dashboard", "action_open", "customer", {"partner_id": str(self.own.id)})
         self.assertEqual(action["res_id"], self.own.id)
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMaskingCost(TransactionCase):
+    """Masking is set-based: reading, searching and exporting 4 or 60 customers costs as many queries."""
+
+    def test_masking_costs_the_same_for_few_and_many_customers(self):
+        rep = new_test_user(self.env, login="acc_cost_rep", groups=REP_GROUPS + ",base.group_allow_export")
+        customers = self.env["res.partner"].create(
+            [{"name": f"Cost {i}", "is_company": True, "user_id": rep.id if i % 2 else False} for i in range(60)]
+        )
+        customers.sudo().write(FIGURES)
+
+        def queries(records, call):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            call(records.with_user(rep))
+            return self.env.cr.sql_log_count - before
+
+        for call in (
+            lambda records: records.read(MASKED),
+            lambda records: records.search_read([("id", "in", records.ids)], MASKED),
+            lambda records: records.export_data(["name", *MASKED]),
+        ):
+            self.assertEqual(queries(customers[:4], call), queries(customers, call))
+        rows = customers.with_user(rep).read(["tiering_annual_amount"])
+        self.assertEqual(sum(1 for row in rows if row["tiering_annual_amount"]), 30)
