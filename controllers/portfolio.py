@@ -1,4 +1,5 @@
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.http import content_disposition, request
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -11,7 +12,7 @@ class PortfolioController(http.Controller):
         env = request.env
         if company_id:
             # env.company refuses a company the user is not allowed in.
-            env = env(context=dict(env.context, allowed_company_ids=[int(company_id)]))
+            env = env(context=dict(env.context, allowed_company_ids=[self._company_id(env, company_id)]))
         content, filename = env["trade.portfolio.dashboard"]._export_xlsx(period or None)
         return request.make_response(
             content,
@@ -21,3 +22,11 @@ class PortfolioController(http.Controller):
                 ("Content-Length", len(content)),
             ],
         )
+
+    @staticmethod
+    def _company_id(env, company_id):
+        """The company id of the request; a clear error when it is not one (HTTP 400)."""
+        try:
+            return int(company_id)
+        except (TypeError, ValueError):
+            raise UserError(env._("Unknown company: %(company)s.", company=company_id)) from None

@@ -8,7 +8,9 @@ from . import trade_tiering_scoring
 from . import trade_customer_warning
 from . import res_company
 from . import res_partner
+from . import res_partner_access
 from . import trade_approval_step
+from . import trade_approval_step_access
 from . import trade_approval_mixin
 from . import trade_grade_history
 from . import trade_grade_request

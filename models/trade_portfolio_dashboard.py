@@ -389,13 +389,17 @@ class TradePortfolioDashboard(models.AbstractModel):
     def action_open(self, kind, params=None):
         """The window action behind a dashboard figure: ``kind`` names it, ``params`` narrow it."""
         params = params or {}
+        if not isinstance(params, dict):
+            raise UserError(self.env._("The dashboard link's parameters must be a dictionary."))
         company = self.env.company
         if kind == "alerts":
             return self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_concentration_alert")
         if kind == "report":
             return self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_portfolio_report")
         if kind == "customer":
-            return self._partner_action(self.env._("Customer"), [("id", "=", int(params["partner_id"]))], form=True)
+            return self._partner_action(
+                self.env._("Customer"), [("id", "=", self._int_param(params, "partner_id"))], form=True
+            )
         domain, name = self._link_domain(company, kind, params)
         return self._partner_action(name, domain)
 
@@ -404,18 +408,21 @@ class TradePortfolioDashboard(models.AbstractModel):
         if not self._sees_company():
             base.append(("user_id", "=", self.env.uid))
         if kind == "grade":
-            star = str(int(params["star"]))
-            label = dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env))[star]
+            star = str(self._int_param(params, "star"))
+            labels = dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env))
+            if star not in labels:
+                raise UserError(self.env._("Unknown grade: %(star)s.", star=star))
+            label = labels[star]
             return [*base, ("star_grade", "=", star)], label
         if kind == "customers":
-            ids = [int(pid) for pid in params.get("partner_ids", [])]
+            ids = self._int_list_param(params, "partner_ids")
             return [*base, ("id", "in", ids)], self.env._("Largest Customers")
         if kind == "overdue":
             return [*base, ("follow_up_overdue", "=", True)], self.env._("Overdue Follow-ups")
         if kind == "missing_backups":
             return [*base, ("backup_missing", "=", True)], self.env._("Missing Backups")
         if kind == "rep":
-            domain = [*base, ("user_id", "=", params.get("user_id") or False)]
+            domain = [*base, ("user_id", "=", self._int_param(params, "user_id", required=False))]
             if params.get("filter") == "overdue":
                 domain.append(("follow_up_overdue", "=", True))
             elif params.get("filter") == "missing_backups":
@@ -423,11 +430,31 @@ class TradePortfolioDashboard(models.AbstractModel):
             return domain, self.env._("Customers of the Salesperson")
         if kind == "migration":
             start, end = self._period_bounds(params.get("period") or portfolio.DEFAULT_PERIOD)
-            first, last = int(params["start_star"]), int(params["end_star"])
+            first, last = self._int_param(params, "start_star"), self._int_param(params, "end_star")
             moves = self._migration_moves(company, start, end)
             ids = [pid for pid, old, new in moves if (old, new) == (first, last)]
             return [("id", "in", ids)], self.env._("Grade Migration")
         raise UserError(self.env._("Unknown dashboard link: %(kind)s.", kind=kind))
+
+    def _int_param(self, params, key, required=True):
+        """``params[key]`` as an integer; a clear error when it is missing or not a number."""
+        value = params.get(key)
+        if value in (None, False, "") and not required:
+            return False
+        if isinstance(value, bool) or value is None:
+            raise UserError(self.env._("The dashboard link lacks its %(param)s.", param=key))
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise UserError(
+                self.env._("The dashboard link's %(param)s is not a number: %(value)s.", param=key, value=value)
+            ) from None
+
+    def _int_list_param(self, params, key):
+        values = params.get(key) or []
+        if not isinstance(values, list | tuple):
+            raise UserError(self.env._("The dashboard link's %(param)s must be a list.", param=key))
+        return [self._int_param({key: value}, key) for value in values]
 
     def _partner_action(self, name, domain, form=False):
         action = {

@@ -1,6 +1,8 @@
 import base64
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools.safe_eval import safe_eval
 
 DEFAULT_DOMAIN = "[('parent_id', '=', False), ('customer_rank', '>', 0)]"
@@ -18,14 +20,31 @@ class TradeCustomerExportWizard(models.TransientModel):
 
     def action_export(self):
         self.ensure_one()
-        domain = safe_eval(self.domain or "[]", {"uid": self.env.uid})
-        return self._store(self.env["trade.customer.classification"]._build(domain))
+        try:
+            domain = safe_eval(self.domain or "[]", {"uid": self.env.uid})
+            expression.expression(domain, self.env["res.partner"])
+        except (ValueError, SyntaxError, NameError, TypeError, KeyError, AssertionError):
+            raise UserError(
+                self.env._("The customer filter is not a valid domain: %(domain)s", domain=self.domain)
+            ) from None
+        return self._store(self.env["trade.customer.classification"]._build(self._scope(domain)))
 
     @api.model
     def _download(self, partners):
         """The classification table of ``partners`` (from the customer list)."""
-        data = self.env["trade.customer.classification"]._build([("id", "in", partners.ids)])
+        data = self.env["trade.customer.classification"]._build(self._scope([("id", "in", partners.ids)]))
         return self.create({"domain": str([("id", "in", partners.ids)])})._store(data)
+
+    @api.model
+    def _scope(self, domain):
+        """``domain`` narrowed to the customers the user serves, unless they see every customer.
+
+        The table lists amounts and scores: a rep exports the customers they or their team serve,
+        as they read them (#12.11); supervisors and the general manager export all.
+        """
+        if self.env["res.partner"]._tiering_sees_all():
+            return domain
+        return expression.AND([domain, [("tiering_served", "=", True)]])
 
     def _store(self, data):
         self.write(
