@@ -1,5 +1,5 @@
 from odoo import Command, api, fields, models
-from odoo.tools import SQL, html2plaintext, plaintext2html
+from odoo.tools import SQL, clean_context, html2plaintext, plaintext2html, split_every
 
 from ..trade_crm_tiering import importing, policy
 from ..trade_crm_tiering.importing import add_name
@@ -37,6 +37,8 @@ CHOICE_FIELDS = {
     "credit_rating": "trade_credit_rating",
     "preferred_channel": "trade_preferred_channel",
 }
+# Rows of one INSERT of new customers (a statement of a few megabytes).
+INSERT_BATCH = 5000
 # Scores the customer scoring adds to customers; exported where present.
 SCORE_FIELDS = ("tiering_score", "score_current", "score_potential", "health_score")
 
@@ -236,3 +238,116 @@ class TradeCustomerSheet(models.AbstractModel):
             else:
                 values[PARTNER_FIELDS[key]] = value
         return values
+
+    # ------------------------------------------------------------------
+    # Creating customers in bulk
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _create_customers(self, vals_list):
+        """Create company customers from ``vals_list``, as ``res.partner.create`` would, set-based.
+
+        ``create`` costs 2 to 3 ms per partner in Python (defaults, a pass over every field to
+        fill the cache, conversions), too much for 50,000 rows in a web request. Here the
+        defaults are read once, the rows go in with one INSERT per batch, tags with one INSERT,
+        and the ORM then computes the stored computed fields for all of them at once and checks
+        constraints and access, as after its own insert. This is only for what imports create:
+        companies without parent, contacts or images, with no chatter message or follower
+        (``res.partner.create`` has nothing else to do for them).
+        """
+        partners = self.env["res.partner"].with_context(clean_context(self.env.context))
+        partners.check_access("create")
+        for vals in vals_list:
+            # The same guard as create: a sheet never writes the grading or lifecycle fields.
+            partners._tiering_check_grade_write(vals)
+        # Defaults once: they are the same for every row (context defaults left out above).
+        defaults = partners.default_get([name for name, field in partners._fields.items() if field.store])
+        rows = [{**defaults, **vals} for vals in vals_list]
+        ids = []
+        for batch in split_every(INSERT_BATCH, rows):
+            ids.extend(self._insert_customer_rows(partners, batch))
+        records = partners.browse(ids)
+        self._link_tags(records, rows)
+        # What the ORM does after its INSERT: compute the stored computed fields not given
+        # (commercial partner, complete name, normalised email and phone...), and whatever
+        # depends on the new records, keeping the computed fields a row gives.
+        given = self._given_computed(partners, records, rows)
+        with self.env.protecting(given):
+            records.modified(list(partners._fields), create=True)
+        records._validate_fields({name for vals in rows for name in vals})
+        records.check_access("create")
+        return records
+
+    @api.model
+    def _insert_customer_rows(self, partners, rows):
+        columns = sorted(
+            {
+                name
+                for vals in rows
+                for name in vals
+                if partners._fields[name].store and partners._fields[name].column_type
+            }
+        )
+        now, uid = self.env.cr.now(), self.env.uid
+        arrays = []
+        for name in columns:
+            field = partners._fields[name]
+            values = [
+                field.convert_to_column_insert(vals[name], partners, vals) if name in vals else None for vals in rows
+            ]
+            arrays.append(SQL("%s::%s[]", values, SQL(field.column_type[1])))
+        for name, value, kind in (
+            ("create_uid", uid, "int4"),
+            ("write_uid", uid, "int4"),
+            ("create_date", now, "timestamp"),
+            ("write_date", now, "timestamp"),
+        ):
+            columns.append(name)
+            arrays.append(SQL("%s::%s[]", [value] * len(rows), SQL(kind)))
+        return [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "INSERT INTO res_partner (%s) SELECT * FROM unnest(%s) RETURNING id",
+                    SQL(", ").join(SQL.identifier(name) for name in columns),
+                    SQL(", ").join(arrays),
+                )
+            )
+        ]
+
+    @api.model
+    def _link_tags(self, records, rows):
+        pairs = [
+            (record_id, command[1])
+            for record_id, vals in zip(records.ids, rows, strict=True)
+            for command in vals.get("category_id") or ()
+            if command[0] == Command.LINK
+        ]
+        if pairs:
+            self.env.execute_query(
+                SQL(
+                    """INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+                       SELECT * FROM unnest(%s::int4[], %s::int4[]) ON CONFLICT DO NOTHING""",
+                    [pair[0] for pair in pairs],
+                    [pair[1] for pair in pairs],
+                )
+            )
+            records.invalidate_recordset(["category_id"])
+            self.env["res.partner.category"].invalidate_model(["partner_ids"])
+
+    @api.model
+    def _given_computed(self, partners, records, rows):
+        """``[(fields, records)]``: the computed fields each row gives, kept from recomputation."""
+        groups = {}
+        for record_id, vals in zip(records.ids, rows, strict=True):
+            key = frozenset(
+                protected
+                for name in vals
+                if (field := partners._fields[name]).compute
+                and field.store
+                and (not field.readonly or field.precompute)
+                for protected in partners.pool.field_computed.get(field, [field])
+            )
+            if key:
+                groups.setdefault(key, []).append(record_id)
+        return [(fields_, partners.browse(ids)) for fields_, ids in groups.items()]

@@ -13,7 +13,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
-
 from xml.etree.ElementTree import ParseError
 
 import openpyxl
@@ -234,7 +233,7 @@ def check_package(data):
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
         raise ImportFileError("unreadable", error=str(error) or type(error).__name__) from None
     if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError("file_too_big", size=unpacked, limit=MAX_UNPACKED_BYTES)
+        raise ImportFileError("unpacked_too_big", size=unpacked, limit=MAX_UNPACKED_BYTES)
 
 
 def check_dimension(rows, columns):

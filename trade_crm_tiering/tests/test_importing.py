@@ -387,7 +387,7 @@ def test_too_big_files_are_refused_before_unpacking(monkeypatch):
     monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 100)
     with pytest.raises(ImportFileError) as caught:
         importing.read_rows(data, HEADERS)
-    assert caught.value.code == "file_too_big"
+    assert caught.value.code == "unpacked_too_big"
 
 
 @pytest.mark.parametrize(
