@@ -284,6 +284,9 @@ class TradeCustomerSheet(models.AbstractModel):
         ]
         with self.env.protecting(given):
             records.modified(list(partners._fields), create=True)
+        # Computed now, in this context: computed later, at a flush from another environment,
+        # mail.thread would track the computed fields and post a message per customer.
+        records.with_context(tracking_disable=True)._recompute_recordset()
         records._validate_fields(set(defaults).union(*vals_list))
         records.check_access("create")
         return records

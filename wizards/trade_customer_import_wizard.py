@@ -317,6 +317,9 @@ class TradeCustomerImportWizard(models.TransientModel):
                 grades[plan.partner_id] = plan.values["grade"]
         for values, partner_ids in writes.values():
             partners.browse(partner_ids).write(values)
+        # What the writes make to compute (sales team, normalised email...) is computed here,
+        # untracked: at a later flush, mail.thread would track it customer by customer.
+        partners.flush_model()
         reason = self.env._("Imported from %(file)s", file=self.filename or self.env._("a spreadsheet"))
         requests = self.env["trade.grade.request"]
         if not self._may_grade():
