@@ -174,7 +174,7 @@ class Bench:
             raise SystemExit("the generated file has problems")
         with bench_grading.Clock().run() as imported, bench_grading.maybe_profile(self.args.profile, "the import", out):
             wizard.action_import()
-        with bench_grading.Clock().run() as commit:
+        with bench_grading.Clock().run() as commit, bench_grading.maybe_profile(self.args.profile, "the commit", out):
             self.cr.commit()
         total = preview.seconds + imported.seconds + commit.seconds
         created = self._count_customers() - before

@@ -1,5 +1,7 @@
+from psycopg2.extras import Json as PsycopgJson
+
 from odoo import Command, api, fields, models
-from odoo.tools import SQL, html2plaintext, plaintext2html
+from odoo.tools import SQL, clean_context, html2plaintext, plaintext2html
 
 from ..trade_crm_tiering import importing, policy
 from ..trade_crm_tiering.importing import add_name
@@ -37,6 +39,8 @@ CHOICE_FIELDS = {
     "credit_rating": "trade_credit_rating",
     "preferred_channel": "trade_preferred_channel",
 }
+# Rows of one INSERT of new customers (a statement of a few megabytes).
+INSERT_BATCH = 5000
 # Scores the customer scoring adds to customers; exported where present.
 SCORE_FIELDS = ("tiering_score", "score_current", "score_potential", "health_score")
 
@@ -236,3 +240,148 @@ class TradeCustomerSheet(models.AbstractModel):
             else:
                 values[PARTNER_FIELDS[key]] = value
         return values
+
+    # ------------------------------------------------------------------
+    # Creating customers in bulk
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _create_customers(self, vals_list):
+        """Create company customers from ``vals_list``, as ``res.partner.create`` would, set-based.
+
+        ``create`` costs 2 to 3 ms per partner in Python (defaults, a pass over every field to
+        fill the cache, conversions), too much for 50,000 rows in a web request. Here the
+        defaults are read once, the rows go in with one INSERT per batch, tags with one INSERT,
+        and the ORM then computes the stored computed fields for all of them at once and checks
+        constraints and access, as after its own insert. This is only for what imports create:
+        companies without parent, contacts or images, with no chatter message or follower
+        (``res.partner.create`` has nothing else to do for them).
+        """
+        partners = self.env["res.partner"].with_context(clean_context(self.env.context))
+        partners.check_access("create")
+        for vals in vals_list:
+            if not vals.get("is_company") or vals.get("parent_id"):
+                raise ValueError("_create_customers creates companies without parent only")
+            # The same guard as create: a sheet never writes the grading or lifecycle fields.
+            partners._tiering_check_grade_write(vals)
+        # Defaults once: they are the same for every row (context defaults left out above).
+        defaults = partners.default_get([name for name, field in partners._fields.items() if field.store])
+        columns = self._insert_columns(partners, defaults, vals_list)
+        ids = []
+        for start in range(0, len(vals_list), INSERT_BATCH):
+            ids.extend(self._insert_customer_rows(partners, columns, vals_list[start : start + INSERT_BATCH]))
+        records = partners.browse(ids)
+        # A company without parent is its own commercial partner: set here, as one UPDATE, since
+        # the ORM computes this recursive field one record at a time.
+        self.env.execute_query(SQL("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", records.ids))
+        self._link_tags(records, vals_list)
+        # What the ORM does after its INSERT: compute the stored computed fields not given
+        # (complete name, normalised email and phone...), and whatever depends on the new
+        # records, keeping the computed fields a row gives.
+        given = [
+            *self._given_computed(partners, records, vals_list),
+            ([partners._fields["commercial_partner_id"]], records),
+        ]
+        with self.env.protecting(given):
+            records.modified(list(partners._fields), create=True)
+        # Computed now, in this context: computed later, at a flush from another environment,
+        # mail.thread would track the computed fields and post a message per customer.
+        records.with_context(tracking_disable=True)._recompute_recordset()
+        records._validate_fields(set(defaults).union(*vals_list))
+        records.check_access("create")
+        return records
+
+    @api.model
+    def _insert_columns(self, partners, defaults, vals_list):
+        """``{column: (field, default as an SQL parameter)}`` of the INSERT.
+
+        The defaults are converted once: a company-dependent field's conversion looks up its
+        fallback (ir.default) each time, the better part of a millisecond.
+        """
+        names = {name for vals in vals_list for name in vals} | set(defaults)
+        fallbacks = self.env["ir.default"]._get_model_defaults("res.partner")
+        columns = {}
+        for name in sorted(names):
+            field = partners._fields[name]
+            if not (field.store and field.column_type):
+                continue
+            default = field.convert_to_column_insert(defaults[name], partners, defaults) if name in defaults else None
+            fallback = field.convert_to_column(fallbacks.get(name), partners) if field.company_dependent else None
+            columns[name] = (field, default, fallback)
+        return columns
+
+    @api.model
+    def _insert_customer_rows(self, partners, columns, vals_list):
+        cid = self.env.company.id
+        arrays = []
+        for name, (field, default, fallback) in columns.items():
+            values = []
+            for vals in vals_list:
+                if name not in vals:
+                    values.append(default)
+                    continue
+                value = field.convert_to_column(vals[name], partners, vals)
+                if field.company_dependent:
+                    # As convert_to_column_insert: nothing stored where the value is the fallback.
+                    value = None if value == fallback else PsycopgJson({cid: value})
+                elif field.type == "monetary" or field.translate:
+                    value = field.convert_to_column_insert(vals[name], partners, vals)
+                values.append(value)
+            arrays.append(SQL("%s::%s[]", values, SQL(field.column_type[1])))
+        now, uid = self.env.cr.now(), self.env.uid
+        names = list(columns)
+        for name, value, kind in (
+            ("create_uid", uid, "int4"),
+            ("write_uid", uid, "int4"),
+            ("create_date", now, "timestamp"),
+            ("write_date", now, "timestamp"),
+        ):
+            names.append(name)
+            arrays.append(SQL("%s::%s[]", [value] * len(vals_list), SQL(kind)))
+        return [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "INSERT INTO res_partner (%s) SELECT * FROM unnest(%s) RETURNING id",
+                    SQL(", ").join(SQL.identifier(name) for name in names),
+                    SQL(", ").join(arrays),
+                )
+            )
+        ]
+
+    @api.model
+    def _link_tags(self, records, rows):
+        pairs = [
+            (record_id, command[1])
+            for record_id, vals in zip(records.ids, rows, strict=True)
+            for command in vals.get("category_id") or ()
+            if command[0] == Command.LINK
+        ]
+        if pairs:
+            self.env.execute_query(
+                SQL(
+                    """INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
+                       SELECT * FROM unnest(%s::int4[], %s::int4[]) ON CONFLICT DO NOTHING""",
+                    [pair[0] for pair in pairs],
+                    [pair[1] for pair in pairs],
+                )
+            )
+            records.invalidate_recordset(["category_id"])
+            self.env["res.partner.category"].invalidate_model(["partner_ids"])
+
+    @api.model
+    def _given_computed(self, partners, records, rows):
+        """``[(fields, records)]``: the computed fields each row gives, kept from recomputation."""
+        groups = {}
+        for record_id, vals in zip(records.ids, rows, strict=True):
+            key = frozenset(
+                protected
+                for name in vals
+                if (field := partners._fields[name]).compute
+                and field.store
+                and (not field.readonly or field.precompute)
+                for protected in partners.pool.field_computed.get(field, [field])
+            )
+            if key:
+                groups.setdefault(key, []).append(record_id)
+        return [(fields_, partners.browse(ids)) for fields_, ids in groups.items()]

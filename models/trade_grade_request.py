@@ -35,7 +35,9 @@ class TradeGradeRequest(models.Model):
         "res.users", string="Requested By", required=True, index=True, default=lambda self: self.env.user
     )
     source = fields.Selection(
-        [("manual", "Requested by a rep"), ("auto", "From sales data")], required=True, default="manual"
+        [("manual", "Requested by a rep"), ("auto", "From sales data"), ("import", "From an import")],
+        required=True,
+        default="manual",
     )
     state = fields.Selection(
         [

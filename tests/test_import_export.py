@@ -62,7 +62,11 @@ class ImportCase(ApprovalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = cls._user("tier_sales_admin", "sales_team.group_sale_manager", "Mia Manager")
+        # A sales administrator who is also the general manager: grades in a sheet apply at once
+        # only for the general manager (test_attack_import covers everyone else).
+        cls.manager = cls._user(
+            "tier_sales_admin", "sales_team.group_sale_manager,trade_crm_tiering.group_tiering_gm", "Mia Manager"
+        )
         cls.partners = cls.env["res.partner"].with_context(active_test=False)
 
     def _wizard(self, data, filename="customers.xlsx", user=None):

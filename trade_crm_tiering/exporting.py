@@ -58,8 +58,12 @@ class Table:
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
+# Cells are data, never formulas nor links: a customer named "=HYPERLINK(...)" stays that text.
+SAFE_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+
+
 def _workbook(buffer, **options):
-    return xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, **options})
+    return xlsxwriter.Workbook(buffer, {"in_memory": True, **SAFE_OPTIONS, **options})
 
 
 def _tint(workbook, color):

@@ -13,12 +13,34 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
+from xml.etree.ElementTree import ParseError
 
-import pandas as pd
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
 from . import policy
 
 AMBIGUOUS = -1  # a name that several records answer to
+
+# Limits of an imported spreadsheet, checked before its cells are read.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the xlsx file
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # its XML once unpacked (a zip may pack a lot into little)
+MAX_ROWS = 100_000  # customer rows, the header aside
+MAX_COLUMNS = 200
+# What openpyxl raises on a workbook it cannot read: malformed XML, missing parts, bad values.
+_UNREADABLE = (
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    ParseError,
+    SyntaxError,
+    InvalidFileException,
+)
 
 
 @dataclass(frozen=True)
@@ -162,17 +184,35 @@ def read_rows(data, headers):
     ``headers``: ``{normalised label: column key}``, the labels of every language accepted.
     ``rows``: ``[(row number, {column key: stripped text})]``, export-only columns and empty rows
     left out; ``ignored``: headers that are no column. Raises ImportFileError.
+
+    The file's size, its unpacked size and its first sheet's declared dimension are checked
+    before any cell is read, and the rows are streamed with the limits checked as they come: a
+    few kilobytes may declare a sheet of a million cells, which a table in memory would hold.
     """
-    try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl", na_filter=False)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:
-        raise ImportFileError("unreadable", error=str(error)) from None
+    lines = iter_sheet(data)
+    header = next(lines, None)
+    if header is None:
+        raise ImportFileError("no_name_column")
+    keys, ignored = _header_keys(header[1], headers)
+    wanted = [(index, key) for index, key in enumerate(keys) if key and not BY_KEY[key].export_only]
+    rows = []
+    for number, cells in lines:
+        raw = {key: _cell(cells[index] if index < len(cells) else None) for index, key in wanted}
+        if any(raw.values()):
+            rows.append((number, raw))
+    if not rows:
+        raise ImportFileError("empty")
+    return rows, ignored
+
+
+def _header_keys(header, headers):
     keys, ignored = [], []
-    for label in frame.columns:
-        key = headers.get(norm(label)) if not str(label).startswith("Unnamed:") else None
+    for value in header:
+        label = _cell(value)
+        key = headers.get(norm(label)) if label else None
         if key is None:
-            if not str(label).startswith("Unnamed:"):
-                ignored.append(str(label))
+            if label:
+                ignored.append(label)
             keys.append(None)
             continue
         if key in keys and not BY_KEY[key].export_only:
@@ -180,21 +220,66 @@ def read_rows(data, headers):
         keys.append(key)
     if "name" not in keys:
         raise ImportFileError("no_name_column")
-    wanted = [(index, key) for index, key in enumerate(keys) if key and not BY_KEY[key].export_only]
-    columns = [frame.iloc[:, index].tolist() for index, _key in wanted]
-    rows = []
-    for position, cells in enumerate(zip(*columns, strict=True)):
-        raw = {key: _cell(cell) for (_index, key), cell in zip(wanted, cells, strict=True)}
-        if any(raw.values()):
-            rows.append((position + 2, raw))
-    if not rows:
-        raise ImportFileError("empty")
-    return rows, ignored
+    return keys, ignored
+
+
+def check_package(data):
+    """Refuse, before unpacking, a file too big, not a zip, or that unpacks to too much."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError("file_too_big", size=len(data), limit=MAX_FILE_BYTES)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
+        raise ImportFileError("unreadable", error=str(error) or type(error).__name__) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError("unpacked_too_big", size=unpacked, limit=MAX_UNPACKED_BYTES)
+
+
+def check_dimension(rows, columns):
+    """Refuse a sheet of more than MAX_ROWS rows (the header aside) or MAX_COLUMNS columns."""
+    if rows is not None and rows > MAX_ROWS + 1:
+        raise ImportFileError("too_many_rows", rows=rows - 1, limit=MAX_ROWS)
+    if columns is not None and columns > MAX_COLUMNS:
+        raise ImportFileError("too_many_columns", columns=columns, limit=MAX_COLUMNS)
+
+
+def iter_sheet(data):
+    """``(row number, cell values)`` of the first sheet of the xlsx ``data``, streamed.
+
+    The sheet's ``<dimension ref=...>`` is checked first; the rows are then read without it
+    (a sheet may understate it), each checked against the limits as it comes. Raises
+    ImportFileError, for a malformed workbook too.
+    """
+    check_package(data)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except _UNREADABLE as error:
+        raise ImportFileError("unreadable", error=str(error) or type(error).__name__) from None
+    try:
+        if not book.worksheets:
+            raise ImportFileError("unreadable", error="no sheet")
+        sheet = book.worksheets[0]
+        check_dimension(sheet.max_row, sheet.max_column)
+        sheet.reset_dimensions()
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                check_dimension(number, len(cells))
+                yield number, cells
+        except ImportFileError:
+            raise
+        except _UNREADABLE as error:
+            raise ImportFileError("unreadable", error=str(error) or type(error).__name__) from None
+    finally:
+        book.close()
 
 
 def _cell(value):
+    """A cell as the text it shows: whole numbers without ".0", dates as ISO."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return str(value).strip()
 
 

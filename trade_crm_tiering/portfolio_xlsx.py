@@ -79,7 +79,11 @@ class _Writer:
         self.report = report
         self.labels = labels
         self.buffer = io.BytesIO()
-        self.book = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        self.book = xlsxwriter.Workbook(
+            # Names are data, never formulas nor links: "=HYPERLINK(...)" stays that text.
+            self.buffer,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         digits = report["currency"].get("digits", 2)
         amount_format = "#,##0" + ("." + "0" * digits if digits else "")
         self.formats = {

