@@ -110,9 +110,7 @@ class TestAttackDiscountDefaults(AttackCase):
         return {
             "partner_id": self.customer.id,
             "order_line": [
-                Command.create(
-                    {"product_id": self.product.id, "price_unit": 1_000, "discount": discount, "tax_id": []}
-                )
+                Command.create({"product_id": self.product.id, "price_unit": 1_000, "discount": discount, "tax_id": []})
             ],
         }
 
@@ -202,9 +200,7 @@ class TestAttackForgedGradeRequest(AttackCase):
         self._approve_potential(5)
         self.assertEqual(self._state(self.customer), ("5", "5"))
         request_id = self._vip_request(self.rep, 2, customer=self.customer)
-        self.assertRefused(
-            "only a sales supervisor", self.rep, "trade.grade.request", "action_submit", [request_id]
-        )
+        self.assertRefused("only a sales supervisor", self.rep, "trade.grade.request", "action_submit", [request_id])
         self.assertEqual(self._state(self.customer), ("5", "5"))
         self.assertEqual(self.env["trade.grade.request"].browse(request_id).state, "draft")
         # A supervisor may.
@@ -361,9 +357,7 @@ class TestAttackDiscounts(AttackCase):
         order = self._order(0)
         order.with_user(self.rep).action_confirm()
         line = order.order_line
-        self.assertRefused(
-            "confirmed.*60% discount", self.rep, "sale.order.line", "write", line.ids, {"discount": 60}
-        )
+        self.assertRefused("confirmed.*60% discount", self.rep, "sale.order.line", "write", line.ids, {"discount": 60})
         self.assertEqual(line.discount, 0.0)
         self.assertRefused(
             "confirmed.*50% discount",
@@ -543,4 +537,3 @@ class TestAttackDuplicateRequests(AttackCase):
         )
         requests = self.env["trade.grade.request"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(requests.mapped("state"), ["draft", "to_approve"])
-
