@@ -299,7 +299,7 @@ class TestAttackVipTwoSteps(AttackCase):
 class TestAttackDiscounts(AttackCase):
     """#12.7 and #12.8: an approval covers the order the approver saw; confirmed orders are checked too."""
 
-    def _order(self, discount, user=None):
+    def _discount_order(self, discount, user=None):
         return (
             self.env["sale.order"]
             .with_user(user or self.rep)
@@ -316,7 +316,7 @@ class TestAttackDiscounts(AttackCase):
         )
 
     def test_127_raising_the_discount_while_waiting_voids_the_request(self):
-        order = self._order(15)
+        order = self._discount_order(15)
         self._rpc(self.rep, "sale.order", "action_request_discount_approval", order.ids)
         self.assertEqual(order.discount_approval_state, "pending")
         self._rpc(self.rep, "sale.order.line", "write", order.order_line.ids, {"discount": 60})
@@ -331,7 +331,7 @@ class TestAttackDiscounts(AttackCase):
         self.assertEqual(order.state, "draft")
 
     def test_127_changing_lines_after_approval_voids_it(self):
-        order = self._order(15)
+        order = self._discount_order(15)
         self._rpc(self.rep, "sale.order", "action_request_discount_approval", order.ids)
         self._rpc(self.supervisor, "sale.order", "action_approve_discount", order.ids)
         self.assertEqual((order.discount_approval_state, order.discount_approved), ("approved", 15.0))
@@ -354,7 +354,7 @@ class TestAttackDiscounts(AttackCase):
         self.assertEqual(order.state, "draft")
 
     def test_128_discount_on_a_confirmed_order_is_checked(self):
-        order = self._order(0)
+        order = self._discount_order(0)
         order.with_user(self.rep).action_confirm()
         line = order.order_line
         self.assertRefused("confirmed.*60% discount", self.rep, "sale.order.line", "write", line.ids, {"discount": 60})
@@ -378,7 +378,7 @@ class TestAttackDiscounts(AttackCase):
         self.assertEqual(line.discount, 20.0)
 
     def test_128_approved_discount_survives_confirmation(self):
-        order = self._order(15)
+        order = self._discount_order(15)
         self._rpc(self.rep, "sale.order", "action_request_discount_approval", order.ids)
         self._rpc(self.supervisor, "sale.order", "action_approve_discount", order.ids)
         self._rpc(self.rep, "sale.order", "action_confirm", order.ids)
