@@ -243,7 +243,7 @@ class TradeHandover(models.Model):
         # sudo: a handover moves the leaving salesperson's records, which record rules keep from the
         # supervisor carrying it out; who may hand over was checked, and approved where needed.
         handover = self.sudo().with_company(self.company_id).with_context(mail_activity_quick_update=True)
-        by_receiver = defaultdict(lambda: self.env["trade.handover.line"])
+        by_receiver = defaultdict(lambda: handover.env["trade.handover.line"])
         for line in handover.line_ids:
             by_receiver[line.receiver_id] |= line
         for receiver, lines in by_receiver.items():

@@ -14,9 +14,11 @@ class TradeApprovalReject(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._check_res_model(vals.get("res_model"))
-        return super().create(vals_list)
+        wizards = super().create(vals_list)
+        # After create: the model may come from a context default.
+        for wizard in wizards:
+            wizard._check_res_model(wizard.res_model)
+        return wizards
 
     def write(self, vals):
         if "res_model" in vals:
