@@ -703,17 +703,21 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _tiering_supervisor(self, exclude=None):
-        """The supervisor who approves this customer's key grades, other than ``exclude``.
+        """The supervisor who approves this customer's key grades, other than ``exclude`` (users).
 
         The leader of the customer's sales team when a supervisor, else the company's default
         approver, else the general manager.
         """
         self.ensure_one()
         company = self.env.company
+        exclude = exclude or self.env["res.users"]
         leader = self.commercial_partner_id.team_id.user_id
         candidates = [leader] if leader and leader.has_group(SUPERVISOR_GROUP) else []
         candidates += [company.tiering_approver_id, company.tiering_gm_id]
-        return next((user for user in candidates if user and user != exclude), self.env["res.users"])
+        # Archived users are never asked: nobody would ever sign.
+        return next(
+            (user for user in candidates if user and user.active and user not in exclude), self.env["res.users"]
+        )
 
     def _tiering_schedule_retention(self):
         """A retention activity for the salesperson and the supervisor of each customer (current company)."""

@@ -1,3 +1,5 @@
+import hashlib
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -12,8 +14,19 @@ REGRADE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "currency_id"
 LIFECYCLE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "company_id"})
 # Discount approval fields: set by the approval workflow only.
 DISCOUNT_WORKFLOW_FIELDS = frozenset(
-    {"discount_approval_state", "discount_approved", "discount_requester_id", "approval_user_id"}
+    {
+        "discount_approval_state",
+        "discount_approved",
+        "discount_requester_id",
+        "discount_approval_signature",
+        "approval_user_id",
+        "approval_step_ids",
+    }
 )
+# Fields only the system sets: the approval workflow, and the snapshot taken at confirmation.
+SYSTEM_FIELDS = DISCOUNT_WORKFLOW_FIELDS | {"tier_star_grade", "tier_id"}
+# Order changes that make a discount approval cover something the approver did not see.
+APPROVAL_TRIGGERS = frozenset({"order_line", "partner_id", "pricelist_id", "currency_id", "company_id"})
 
 
 def _percent(value):
@@ -63,6 +76,9 @@ class SaleOrder(models.Model):
         string="Approved Discount (%)", readonly=True, copy=False, help="The highest line discount approved."
     )
     discount_requester_id = fields.Many2one("res.users", string="Discount Asked By", readonly=True, copy=False)
+    discount_approval_signature = fields.Char(
+        readonly=True, copy=False, groups="base.group_system", help="The order's lines when the approval was asked."
+    )
 
     @api.depends("partner_id", "company_id")
     def _compute_partner_grade(self):
@@ -115,14 +131,26 @@ class SaleOrder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Context defaults never set what only the system sets, whoever calls.
+        context = {
+            key: value for key, value in self.env.context.items() if key.removeprefix("default_") not in SYSTEM_FIELDS
+        }
         for vals in vals_list:
             self._tiering_check_workflow_write(vals)
-        orders = super().create(vals_list)
+        # pylint: disable-next=context-overridden
+        orders = super(SaleOrder, self.with_context(context)).create(vals_list)
         orders._tiering_schedule_regrade()
         # sudo: a quotation is an interaction with the customer, whoever can see the customer.
         orders.sudo().partner_id.commercial_partner_id._tiering_schedule_cadence()
         orders.partner_id._trade_lifecycle_refresh_later()
         return orders
+
+    def copy_data(self, default=None):
+        if default and SYSTEM_FIELDS.intersection(default):
+            self._tiering_check_workflow_write(default)
+            # A copy is a new order: no approval or snapshot comes with it, even the system's.
+            default = {key: value for key, value in default.items() if key not in SYSTEM_FIELDS}
+        return super().copy_data(default=default)
 
     def write(self, vals):
         self._tiering_check_workflow_write(vals)
@@ -136,6 +164,8 @@ class SaleOrder(models.Model):
             self.env["res.partner"]._tiering_schedule_regrade(before | self._tiering_grading_keys())
         if "partner_id" in vals:
             self.partner_id._trade_lifecycle_refresh_later()
+        if APPROVAL_TRIGGERS.intersection(vals):
+            self._tiering_void_changed_approvals()
         return res
 
     def unlink(self):
@@ -197,7 +227,14 @@ class SaleOrder(models.Model):
                 )
             order.approval_step_ids.sudo().unlink()
             # sudo: the workflow fields are written by the approval workflow only.
-            order.sudo().write({"discount_approval_state": "pending", "discount_requester_id": self.env.uid})
+            order.sudo().write(
+                {
+                    "discount_approval_state": "pending",
+                    "discount_approved": 0.0,
+                    "discount_requester_id": self.env.uid,
+                    "discount_approval_signature": order._tiering_discount_signature(),
+                }
+            )
             order._approval_start([("supervisor", supervisor)])
         return True
 
@@ -205,6 +242,13 @@ class SaleOrder(models.Model):
         for order in self:
             if order.discount_approval_state != "pending":
                 raise UserError(self.env._("%(order)s is not waiting for discount approval.", order=order.name))
+            if order.sudo().discount_approval_signature != order._tiering_discount_signature():
+                raise UserError(
+                    self.env._(
+                        "%(order)s changed since its discount approval was asked for: it must be asked again.",
+                        order=order.name,
+                    )
+                )
             if order._approval_approve():
                 order.sudo().write(
                     {"discount_approval_state": "approved", "discount_approved": order.max_line_discount}
@@ -239,8 +283,73 @@ class SaleOrder(models.Model):
         )
 
     def _tiering_check_workflow_write(self, vals):
-        if DISCOUNT_WORKFLOW_FIELDS.intersection(vals) and not self.env.su:
+        if SYSTEM_FIELDS.intersection(vals) and not self.env.su:
             raise AccessError(self.env._("Discount approvals move on through their buttons only."))
+
+    # ------------------------------------------------------------------
+    # An approval covers the order the approver saw
+    # ------------------------------------------------------------------
+
+    def _tiering_discount_signature(self):
+        """A digest of what a discount approval covers: customer, currency, lines, prices and discounts."""
+        self.ensure_one()
+        lines = self.order_line.filtered(lambda line: not line.display_type and not line.is_downpayment)
+        content = [
+            self.partner_id.commercial_partner_id.id,
+            self.currency_id.id,
+            self.company_id.id,
+            *(
+                (
+                    line.id,
+                    line.product_id.id,
+                    line.product_uom.id,
+                    line.product_uom_qty,
+                    line.price_unit,
+                    line.discount,
+                    tuple(sorted(line.tax_id.ids)),
+                )
+                for line in lines.sorted("id")
+            ),
+        ]
+        return hashlib.sha256(repr(content).encode()).hexdigest()
+
+    def _tiering_void_changed_approvals(self):
+        """Void the discount approvals (asked or given) of the orders changed since they were asked."""
+        for order in self.sudo().filtered(lambda o: o.discount_approval_state in ("pending", "approved")):
+            if order.discount_approval_signature == order._tiering_discount_signature():
+                continue
+            order._approval_cancel()
+            # sudo (above): the workflow fields are the approval workflow's.
+            order.write(
+                {"discount_approval_state": False, "discount_approved": 0.0, "discount_approval_signature": False}
+            )
+            order.message_post(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "The discount approval is void: the lines, prices or discounts changed after it was asked for."
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _tiering_check_confirmed_discounts(self, lines):
+        """A discount raised on a confirmed order past the tier's authority (and any approval) is refused."""
+        if self.env.su or self.env.user.has_group(SUPERVISOR_GROUP):
+            return
+        for order in self.filtered(lambda o: o.state == "sale"):
+            approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
+            limit = max(order.tier_max_discount, approved)
+            raised = (lines & order.order_line).filtered(lambda line, limit=limit: line.discount > limit)
+            if raised:
+                raise UserError(
+                    self.env._(
+                        "%(order)s is confirmed: a %(discount)s%% discount is more than the %(allowed)s%% a "
+                        "salesperson may give %(tier)s customers. Ask a sales supervisor to change it.",
+                        order=order.name,
+                        discount=_percent(max(raised.mapped("discount"))),
+                        allowed=_percent(limit),
+                        tier=order.partner_service_tier_id.display_name,
+                    )
+                )
 
     # approval mixin
 

@@ -68,14 +68,51 @@ class TradeApprovalMixin(models.AbstractModel):
         return self.approval_step_ids.filtered(lambda step: step.state == "pending")[:1]
 
     def _approval_may_sign(self, step, user):
-        """The assigned approver, or anyone holding the step's role; never the requester."""
-        if user == self._approval_requester():
+        """The assigned approver, or anyone holding the step's role; never the requester, and never
+        someone who signs another step of the document (the general manager holds the supervisor
+        role too: one person must not sign both steps of a VIP grade)."""
+        if user == self._approval_requester() or user in self._approval_other_signers(step):
             return False
         return user == step.user_id or user.has_group(ROLE_GROUPS[step.role])
+
+    def _approval_other_signers(self, step):
+        """Who signed, or is asked to sign, the document's other steps still standing."""
+        others = self.approval_step_ids.filtered(lambda s: s != step and s.state in ("waiting", "pending", "approved"))
+        return others.signed_by_id | others.filtered(lambda s: s.state != "approved").user_id
+
+    def _approval_candidates(self, step):
+        """Active users who may sign ``step``: named in the error of someone who may not."""
+        group = self.env.ref(ROLE_GROUPS[step.role])
+        company = self["company_id"] if "company_id" in self._fields else self.env["res.company"]
+        excluded = self._approval_requester() | self._approval_other_signers(step)
+        # sudo: the names are shown to the refused signer; the users themselves stay unread.
+        users = self.env["res.users"].sudo().search([("groups_id", "in", group.ids), ("share", "=", False)])
+        users = (step.user_id.sudo() | users).filtered(
+            lambda user: user.active and user not in excluded and (not company or company in user.company_ids)
+        )
+        return users
 
     def _approval_start(self, chain):
         """Ask ``chain`` (``[(role, user)]``) in turn, starting with its first step."""
         self.ensure_one()
+        users = [user for _role, user in chain]
+        if len({user.id for user in users}) < len(users):
+            raise UserError(
+                self.env._(
+                    "The steps of %(document)s must be signed by two different people; %(user)s cannot sign them all.",
+                    document=self.display_name,
+                    user=users[0].name,
+                )
+            )
+        archived = [user.name for user in users if not user.active]
+        if archived:
+            raise UserError(
+                self.env._(
+                    "%(users)s cannot approve %(document)s: archived users are never approvers.",
+                    users=", ".join(archived),
+                    document=self.display_name,
+                )
+            )
         # sudo: steps are only written by the workflow, never directly by users.
         steps = (
             self.env["trade.approval.step"]
@@ -104,6 +141,21 @@ class TradeApprovalMixin(models.AbstractModel):
         if self.env.user == self._approval_requester():
             raise AccessError(
                 self.env._("Nobody approves their own request (%(document)s).", document=self.display_name)
+            )
+        if self.env.user in self._approval_other_signers(step):
+            names = ", ".join(self._approval_candidates(step).mapped("name"))
+            others = (
+                self.env._("This step can be signed by: %(users)s.", users=names)
+                if names
+                else self.env._("Nobody else can sign this step: give another user the approver's role.")
+            )
+            raise AccessError(
+                self.env._(
+                    "The steps of %(document)s are signed by two different people, and you sign another of them. "
+                    "%(others)s",
+                    document=self.display_name,
+                    others=others,
+                )
             )
         if not self._approval_may_sign(step, self.env.user):
             raise AccessError(

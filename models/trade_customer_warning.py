@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.addons.base.models.res_lang import intersperse
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, get_lang
 
 from ..trade_crm_tiering import early_warnings
@@ -64,6 +64,51 @@ class TradeCustomerWarning(models.Model):
             SQL(
                 """CREATE UNIQUE INDEX IF NOT EXISTS trade_customer_warning_episode_uniq
                    ON trade_customer_warning (partner_id, company_id, warning_type) WHERE state != 'closed'"""
+            )
+        )
+
+    def write(self, vals):
+        if vals.get("state") in ("open", "dismissed"):
+            self._check_one_episode(vals)
+        return super().write(vals)
+
+    def _check_one_episode(self, vals):
+        """One open or dismissed warning per customer, company and type: say so before the database does."""
+        keys = {}
+        for warning in self:
+            key = (
+                vals.get("partner_id", warning.partner_id.id),
+                vals.get("company_id", warning.company_id.id),
+                vals.get("warning_type", warning.warning_type),
+            )
+            if key in keys:
+                self._raise_duplicate(warning)
+            keys[key] = warning
+        # sudo: warnings of other companies or customers hidden by record rules count as well.
+        others = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("partner_id", "in", [key[0] for key in keys]),
+                    ("state", "!=", "closed"),
+                    ("id", "not in", self.ids),
+                ]
+            )
+        )
+        for other in others:
+            if (other.partner_id.id, other.company_id.id, other.warning_type) in keys:
+                self._raise_duplicate(other)
+
+    def _raise_duplicate(self, warning):
+        labels = dict(self._fields["warning_type"]._description_selection(self.env))
+        raise UserError(
+            self.env._(
+                "%(customer)s already has an open or dismissed %(warning)s warning in %(company)s: there is one "
+                "per episode. Nothing was changed.",
+                customer=warning.partner_id.sudo().display_name,
+                warning=labels.get(warning.warning_type, warning.warning_type),
+                company=warning.company_id.sudo().name,
             )
         )
 

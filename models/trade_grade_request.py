@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..trade_crm_tiering import grading, policy
@@ -11,7 +12,10 @@ from .res_partner import CATEGORY_SELECTION, STAR_SELECTION
 WORKFLOW_FIELDS = frozenset(
     {"state", "requester_id", "source", "rejection_reason", "approval_user_id", "name", "company_id"}
 )
+# The customer's figures when the request is made: computed, never written by anyone but the system.
+SNAPSHOT_FIELDS = frozenset({"current_star", "actual_star", "annual_amount", "requested_category"})
 OPEN_STATES = ("draft", "to_approve")
+SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 
 
 class TradeGradeRequest(models.Model):
@@ -99,7 +103,12 @@ class TradeGradeRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Neither context defaults nor sent values set what the system computes or the workflow sets.
+        system = (WORKFLOW_FIELDS - {"company_id"}) | SNAPSHOT_FIELDS
+        context = {key: value for key, value in self.env.context.items() if key.removeprefix("default_") not in system}
         for vals in vals_list:
+            for name in SNAPSHOT_FIELDS:
+                vals.pop(name, None)
             if not self.env.su:
                 # A user's request starts as a draft of their own, whatever the values sent.
                 for name in WORKFLOW_FIELDS - {"company_id"}:
@@ -107,15 +116,47 @@ class TradeGradeRequest(models.Model):
                 vals.update(requester_id=self.env.uid, state="draft", source="manual")
             if vals.get("partner_id"):
                 vals["partner_id"] = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id
-        return super().create(vals_list)
+        # pylint: disable-next=context-overridden
+        requests = super(TradeGradeRequest, self.with_context(context)).create(vals_list)
+        if not self.env.su:
+            requests._check_served()
+        return requests
 
     def write(self, vals):
         if not self.env.su:
             if WORKFLOW_FIELDS.intersection(vals):
                 raise AccessError(self.env._("Grade requests move on through Submit, Approve, Reject and Cancel only."))
+            if SNAPSHOT_FIELDS.intersection(vals):
+                raise AccessError(
+                    self.env._(
+                        "The current grade, actual grade and annual purchase amount of a grade request are computed "
+                        "from the customer; nobody writes them."
+                    )
+                )
             if any(request.state != "draft" for request in self):
                 raise UserError(self.env._("Only draft grade requests can be edited."))
-        return super().write(vals)
+        if vals.get("partner_id"):
+            # A request on a contact is a request on its company.
+            vals = dict(vals, partner_id=self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id.id)
+        res = super().write(vals)
+        if "partner_id" in vals and not self.env.su:
+            self._check_served()
+        return res
+
+    def _check_served(self):
+        """Reps ask grades for the customers they serve (salesperson or backup); supervisors for any."""
+        if self.env.user.has_group(SUPERVISOR_GROUP):
+            return
+        for request in self:
+            customer = request.partner_id.commercial_partner_id.sudo()
+            if self.env.user not in customer.user_id | customer.backup_user_id:
+                raise AccessError(
+                    self.env._(
+                        "You cannot ask for a grade change for %(customer)s: you are neither its salesperson nor "
+                        "its backup. Ask its salesperson or a sales supervisor.",
+                        customer=customer.name,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Workflow
@@ -174,8 +215,17 @@ class TradeGradeRequest(models.Model):
             raise UserError(self.env._("%(request)s was already submitted.", request=self.display_name))
         if self.requester_id != self.env.user and not self.env.su:
             raise AccessError(self.env._("Only %(user)s can submit this request.", user=self.requester_id.name))
-        requested, actual = int(self.requested_star), int(self.actual_star or 0)
-        if not policy.changes_anything(self._customer_grade_state(), requested):
+        if not self.env.su:
+            self._check_served()
+        # One waiting request per customer, whoever asked: lock the customer so that two reps
+        # submitting at once are told in turn.
+        self.env.cr.execute(
+            SQL("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", self.partner_id.commercial_partner_id.id)
+        )
+        self._refresh_snapshot()
+        state = self._customer_grade_state()
+        requested, actual = int(self.requested_star), state.actual
+        if not policy.changes_anything(state, requested):
             raise UserError(
                 self.env._(
                     "%(customer)s is already served at %(grade)s.",
@@ -188,10 +238,12 @@ class TradeGradeRequest(models.Model):
                 self.env._(
                     "%(customer)s buys enough for %(actual)s: a grade request cannot go below that.",
                     customer=self.partner_id.name,
-                    actual=dict(STAR_SELECTION)[self.actual_star],
+                    actual=dict(STAR_SELECTION)[str(actual)],
                 )
             )
-        other = self.search_count(
+        self._check_lowering(state, requested)
+        # sudo: the rep's record rules hide the other reps' requests, which count all the same.
+        other = self.sudo().search_count(
             [
                 ("id", "!=", self.id),
                 ("partner_id", "=", self.partner_id.id),
@@ -203,6 +255,36 @@ class TradeGradeRequest(models.Model):
         if other:
             raise UserError(
                 self.env._("%(customer)s already has a grade request waiting.", customer=self.partner_id.name)
+            )
+
+    def _refresh_snapshot(self):
+        """What the approver sees is the customer as it is now, not as the draft stored it."""
+        customer = self.partner_id.commercial_partner_id.with_company(self.company_id).sudo()
+        # sudo: the snapshot is the system's (see write()).
+        self.sudo().write(
+            {
+                "current_star": customer.star_grade or "0",
+                "actual_star": customer.star_grade_actual or "0",
+                "annual_amount": customer.tiering_annual_amount,
+            }
+        )
+
+    def _check_lowering(self, state, requested):
+        """Lowering a grade kept above the customer's purchases (a potential grade, a grace period)
+        takes away what was approved: only a supervisor may."""
+        if self.env.su or self.requester_id.has_group(SUPERVISOR_GROUP):
+            return
+        effective, potential = policy.approved(state, requested)
+        if effective < state.effective or potential < state.potential:
+            stars = dict(STAR_SELECTION)
+            raise UserError(
+                self.env._(
+                    "%(customer)s is served at %(grade)s above what its purchases give (%(actual)s), as approved: "
+                    "only a sales supervisor can lower that grade or withdraw its potential grade.",
+                    customer=self.partner_id.name,
+                    grade=stars[str(state.effective)],
+                    actual=stars[str(state.actual)],
+                )
             )
 
     def _customer_grade_state(self):
@@ -221,6 +303,28 @@ class TradeGradeRequest(models.Model):
         if category == "ordinary":
             return []
         customer = self.partner_id.with_company(self.company_id)
+        manager = self.company_id.tiering_gm_id.filtered("active")
+        if category == "vip":
+            if not manager or manager == self.requester_id:
+                raise UserError(
+                    self.env._(
+                        "VIP grades need an active general manager other than the requester: set one in "
+                        "Settings > Sales > Customer Tiering."
+                    )
+                )
+            # Two different people sign a VIP grade: the supervisor step never goes to the GM.
+            supervisor = customer._tiering_supervisor(exclude=self.requester_id | manager)
+            if not supervisor:
+                raise UserError(
+                    self.env._(
+                        "VIP grades are signed by two different people: a supervisor, then the general manager "
+                        "%(manager)s. Nobody else can sign the supervisor step for %(customer)s: make its sales "
+                        "team leader a supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                        manager=manager.name,
+                        customer=self.partner_id.name,
+                    )
+                )
+            return [("supervisor", supervisor), ("gm", manager)]
         supervisor = customer._tiering_supervisor(exclude=self.requester_id)
         if not supervisor:
             raise UserError(
@@ -230,18 +334,7 @@ class TradeGradeRequest(models.Model):
                     customer=self.partner_id.name,
                 )
             )
-        chain = [("supervisor", supervisor)]
-        if category == "vip":
-            manager = self.company_id.tiering_gm_id
-            if not manager or manager == self.requester_id:
-                raise UserError(
-                    self.env._(
-                        "VIP grades need a general manager other than the requester: set one in "
-                        "Settings > Sales > Customer Tiering."
-                    )
-                )
-            chain.append(("gm", manager))
-        return chain
+        return [("supervisor", supervisor)]
 
     def _finish_approved(self):
         self.sudo().state = "approved"

@@ -11,6 +11,10 @@ WORKFLOW_FIELDS = frozenset(
     {"state", "requester_id", "approval_user_id", "name", "company_id", "done_date", "rejection_reason"}
 )
 OPEN_STATES = ("draft", "to_approve")
+# What a handover hands over: frozen once submitted (anything else goes through a new handover).
+FROZEN_FIELDS = frozenset(
+    {"line_ids", "from_user_id", "move_leads", "move_quotations", "move_activities", "move_followers"}
+)
 SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 
 
@@ -95,9 +99,23 @@ class TradeHandover(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and WORKFLOW_FIELDS.intersection(vals):
-            raise AccessError(self.env._("Handovers move on through Submit, Approve, Reject and Cancel only."))
+        if not self.env.su:
+            if WORKFLOW_FIELDS.intersection(vals):
+                raise AccessError(self.env._("Handovers move on through Submit, Approve, Reject and Cancel only."))
+            if FROZEN_FIELDS.intersection(vals):
+                self._check_draft()
         return super().write(vals)
+
+    def _check_draft(self):
+        submitted = self.filtered(lambda handover: handover.state != "draft")
+        if submitted:
+            raise UserError(
+                self.env._(
+                    "%(handover)s was submitted: its customers, receivers and leaving salesperson no longer "
+                    "change. Make a new handover instead.",
+                    handover=submitted[0].display_name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Workflow
@@ -111,6 +129,7 @@ class TradeHandover(models.Model):
             if not handover.line_ids:
                 raise UserError(self.env._("%(handover)s hands over no customer.", handover=handover.display_name))
             handover._check_manager()
+            handover.line_ids._refresh_snapshot()
             # sudo: the workflow sets the name and state; users cannot (see write()).
             handover.sudo().name = self.env["ir.sequence"].next_by_code("trade.handover") or handover.name
             if handover.needs_approval:
@@ -210,10 +229,21 @@ class TradeHandover(models.Model):
         self.ensure_one()
         if self.state not in OPEN_STATES:
             raise UserError(self.env._("%(handover)s is already closed.", handover=self.display_name))
+        # Carried out without approval: which customers need it is checked again, as they are now.
+        self.line_ids.invalidate_recordset(["needs_approval"])
+        self.invalidate_recordset(["needs_approval"])
+        if self.state == "draft" and self.needs_approval:
+            raise UserError(
+                self.env._(
+                    "%(handover)s hands over customers whose tier needs a supervisor's approval: submit it for "
+                    "approval. Nothing was handed over.",
+                    handover=self.display_name,
+                )
+            )
         # sudo: a handover moves the leaving salesperson's records, which record rules keep from the
         # supervisor carrying it out; who may hand over was checked, and approved where needed.
         handover = self.sudo().with_company(self.company_id).with_context(mail_activity_quick_update=True)
-        by_receiver = defaultdict(lambda: self.env["trade.handover.line"])
+        by_receiver = defaultdict(lambda: handover.env["trade.handover.line"])
         for line in handover.line_ids:
             by_receiver[line.receiver_id] |= line
         for receiver, lines in by_receiver.items():

@@ -2,8 +2,8 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from .res_partner import STAR_SELECTION
 from .trade_tiering_cadence import FOLLOW_UP_TYPE, REVIEW_TYPE
@@ -12,6 +12,12 @@ from .trade_tiering_cadence import FOLLOW_UP_TYPE, REVIEW_TYPE
 HANDOVER_ROLES = [("salesperson", "Salesperson"), ("backup", "Backup Salesperson"), ("both", "Salesperson and Backup")]
 REVIEW_ACTIVITY_TYPE = "trade_crm_tiering.mail_activity_type_handover_review"
 REP_GROUP = "trade_crm_tiering.group_tiering_user"
+
+
+def NEEDS_APPROVAL_COMPUTED(env):  # noqa: N802 (a message shared with the wizard's lines)
+    return env._(
+        "Whether handing a customer over needs approval is computed from the customer's tier; nobody writes it."
+    )
 
 
 class TradeHandoverLine(models.Model):
@@ -33,10 +39,60 @@ class TradeHandoverLine(models.Model):
     star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
     tier_id = fields.Many2one("trade.service.tier", readonly=True)
     weight = fields.Integer(readonly=True, help="The tier's handover weight when the customers were spread.")
-    needs_approval = fields.Boolean(readonly=True, help="The customer's tier needs approval for a handover.")
+    needs_approval = fields.Boolean(
+        compute="_compute_needs_approval", help="The customer's tier needs approval for a handover."
+    )
     moved_leads = fields.Integer(string="Opportunities Moved", readonly=True)
     moved_quotations = fields.Integer(string="Quotations Moved", readonly=True)
     moved_activities = fields.Integer(string="Activities Moved", readonly=True)
+
+    @api.depends("partner_id", "handover_id.company_id")
+    @api.depends_context("company")
+    def _compute_needs_approval(self):
+        for line in self:
+            company = line.handover_id.company_id or self.env.company
+            # sudo: the customer's tier decides, whoever looks at the handover.
+            line.needs_approval = line.partner_id.sudo().with_company(company).service_tier_id.handover_approval
+
+    # ------------------------------------------------------------------
+    # Protection: the lines of a submitted handover are frozen
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.pop("needs_approval", None)
+        lines = super().create(vals_list)
+        if not self.env.su:
+            lines.handover_id._check_draft()
+        return lines
+
+    def write(self, vals):
+        if not self.env.su:
+            if "needs_approval" in vals:
+                raise AccessError(NEEDS_APPROVAL_COMPUTED(self.env))
+            self.handover_id._check_draft()
+            if "handover_id" in vals:
+                self.env["trade.handover"].browse(vals["handover_id"])._check_draft()
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su:
+            self.handover_id._check_draft()
+        return super().unlink()
+
+    def _refresh_snapshot(self):
+        """Grade, tier and weight as the customers are now: what the approver sees."""
+        for line in self:
+            tier = line.partner_id.sudo().with_company(line.handover_id.company_id).service_tier_id
+            # sudo: the snapshot is the system's, taken when the handover is submitted.
+            line.sudo().write(
+                {
+                    "star_grade": line.partner_id.sudo().with_company(line.handover_id.company_id).star_grade or "0",
+                    "tier_id": tier.id,
+                    "weight": tier.handover_weight or 1,
+                }
+            )
 
     def _check_receiver(self, receiver):
         """Refuse a receiver who cannot take customers of the handover's company (archived, portal...)."""
@@ -86,6 +142,8 @@ class TradeHandoverLine(models.Model):
 
     def _move_roles(self, people, leaver, receiver):
         """Salesperson and backup: the leaver's roles go to the receiver; nobody backs themselves up."""
+        # The handover is the ownership transfer itself (checked and approved where needed).
+        people = people.with_context(trade_ownership_transfer=True)
         people.filtered(lambda p: p.user_id == leaver).write({"user_id": receiver.id})
         people.filtered(lambda p: p.backup_user_id == leaver).write({"backup_user_id": receiver.id})
         people.filtered(lambda p: p.backup_user_id and p.backup_user_id == p.user_id).write({"backup_user_id": False})

@@ -13,3 +13,4 @@ from . import test_trade_profile
 from . import test_translation
 from . import test_attack_access
 from . import test_attack_import
+from . import test_attack_approvals

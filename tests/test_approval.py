@@ -292,7 +292,10 @@ class TestPotentialGrades(ApprovalCase):
     def test_requesting_the_actual_grade_withdraws_the_potential(self):
         self._approve_potential(3, False)
         request = self._request(self.rep, 2, reason="Project cancelled")
-        request.with_user(self.rep).action_submit()
+        with self.assertRaisesRegex(UserError, "only a sales supervisor"):
+            request.with_user(self.rep).action_submit()
+        request = self._request(self.supervisor, 2, reason="Project cancelled")
+        request.with_user(self.supervisor).action_submit()
         self.assertEqual(request.state, "approved")
         self.assertEqual((self.customer.star_grade, self.customer.star_grade_potential), ("2", False))
 

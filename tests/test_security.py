@@ -30,6 +30,7 @@ class TestGradeAccess(ApprovalCase):
 
     def test_reps_see_only_their_own_requests(self):
         mine = self._request(self.rep, 3)
+        self.customer.backup_user_id = self.other_rep  # reps ask for the customers they serve
         theirs = self._request(self.other_rep, 4)
         requests = self.env["trade.grade.request"]
         self.assertEqual(requests.with_user(self.rep).search([]), mine)

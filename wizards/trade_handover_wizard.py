@@ -179,7 +179,6 @@ class TradeHandoverWizard(models.TransientModel):
                 "star_grade": customer.star_grade or "0",
                 "tier_id": tier_of[customer.id].id,
                 "weight": tier_of[customer.id].handover_weight or 1,
-                "needs_approval": tier_of[customer.id].handover_approval,
             }
             for customer in customers.sorted(lambda c: (-(tier_of[c.id].handover_weight or 1), c.id))
         ]
@@ -241,7 +240,6 @@ class TradeHandoverWizard(models.TransientModel):
                 "star_grade": line.star_grade,
                 "tier_id": line.tier_id.id,
                 "weight": line.weight,
-                "needs_approval": line.needs_approval,
             }
             for line in self.line_ids
         ] or self._plan()

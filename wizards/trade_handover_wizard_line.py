@@ -1,7 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..models.res_partner import STAR_SELECTION
-from ..models.trade_handover_line import HANDOVER_ROLES
+from ..models.trade_handover_line import HANDOVER_ROLES, NEEDS_APPROVAL_COMPUTED
 
 
 class TradeHandoverWizardLine(models.TransientModel):
@@ -23,4 +24,22 @@ class TradeHandoverWizardLine(models.TransientModel):
     star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
     tier_id = fields.Many2one("trade.service.tier", readonly=True)
     weight = fields.Integer(readonly=True)
-    needs_approval = fields.Boolean(readonly=True)
+    needs_approval = fields.Boolean(compute="_compute_needs_approval")
+
+    @api.depends("partner_id", "wizard_id.company_id")
+    def _compute_needs_approval(self):
+        for line in self:
+            company = line.wizard_id.company_id or self.env.company
+            # sudo: the customer's tier decides, whoever plans the handover.
+            line.needs_approval = line.partner_id.sudo().with_company(company).service_tier_id.handover_approval
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.pop("needs_approval", None)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "needs_approval" in vals and not self.env.su:
+            raise AccessError(NEEDS_APPROVAL_COMPUTED(self.env))
+        return super().write(vals)
