@@ -12,3 +12,5 @@ class TradePoolLog(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", index=True)
     action = fields.Selection([("release", "Released"), ("claim", "Claimed")], required=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    # The claim cap counts per company.
+    company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)
