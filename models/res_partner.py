@@ -638,7 +638,7 @@ class ResPartner(models.Model):
         return super(ResPartner, self._tiering_without_system_defaults()).default_get(fields_list)
 
     @api.model
-    def load(self, fields, data):
+    def load(self, fields, data):  # pylint: disable=redefined-outer-name
         """Odoo's import never sets a system field, whoever imports: grades go through the add-on's
         grade import (trade.customer.import.wizard) and its approvals."""
         refused = {path[0] for path in (field.split("/") for field in fields)} & set(PROTECTED_FIELDS)
@@ -647,7 +647,11 @@ class ResPartner(models.Model):
                 "These columns are computed by customer tiering and cannot be imported: %(fields)s.",
                 fields=", ".join(sorted(self._fields[name].string for name in refused)),
             )
-            return {"ids": False, "messages": [{"type": "error", "message": message, "record": False}]}
+            return {
+                "ids": False,
+                "messages": [{"type": "error", "message": message, "record": False}],
+                "nextrow": 0,
+            }
         return super().load(fields, data)
 
     def _tiering_without_system_defaults(self):
@@ -1047,9 +1051,11 @@ class ResPartner(models.Model):
         The salesperson is the same in every company: a customer another company still serves at a
         tier above this one's keeps it.
         """
-        self = self - self._tiering_served_above_elsewhere()  # noqa: PLW0642
-        if not self:
-            return
+        released = self - self._tiering_served_above_elsewhere()
+        if released:
+            released._tiering_release_served_here()
+
+    def _tiering_release_served_here(self):
         today = fields.Date.context_today(self)
         previous = {partner.id: partner.user_id for partner in self}
         bodies = {

@@ -11,3 +11,5 @@ from . import test_service_tiers
 from . import test_tour
 from . import test_trade_profile
 from . import test_translation
+from . import test_attack_guards
+from . import test_host_flows
