@@ -135,7 +135,8 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Confirmed sales of the grading period, untaxed, in the grading currency.",
-     copy=False,)
+        copy=False,
+    )
     star_grade_actual = fields.Selection(
         STAR_SELECTION,
         string="Actual Grade",
@@ -143,7 +144,8 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="The grade the annual purchase amount gives.",
-     copy=False,)
+        copy=False,
+    )
     star_grade_potential = fields.Selection(
         STAR_SELECTION,
         string="Potential Grade",
@@ -151,14 +153,16 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="A grade above what the customer buys today, approved so it is served as it could become.",
-     copy=False,)
+        copy=False,
+    )
     star_grade = fields.Selection(
         STAR_SELECTION,
         company_dependent=True,
         index=False,
         readonly=True,
         help="The grade the customer is served at: the higher of the actual and the approved potential grade.",
-     copy=False,)
+        copy=False,
+    )
     grade_category = fields.Selection(
         CATEGORY_SELECTION,
         string="Customer Category",
@@ -166,22 +170,27 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="Ordinary: 0-2 stars. Key account: 3-4 stars. VIP: 5 stars.",
-     copy=False,)
+        copy=False,
+    )
     tiering_date = fields.Date(
         string="Graded On",
         company_dependent=True,
         index=False,
         readonly=True,
         help="When the annual amount or the grade last changed.",
-     copy=False,)
-    potential_reason = fields.Text(string="Potential Grade Reason", company_dependent=True, index=False, readonly=True, copy=False)
+        copy=False,
+    )
+    potential_reason = fields.Text(
+        string="Potential Grade Reason", company_dependent=True, index=False, readonly=True, copy=False
+    )
     potential_review_date = fields.Date(
         string="Potential Grade Review",
         company_dependent=True,
         index=False,
         readonly=True,
         help="When the potential grade is looked at again.",
-     copy=False,)
+        copy=False,
+    )
     tiering_downgrade_due = fields.Date(
         string="Downgrade Due",
         company_dependent=True,
@@ -189,7 +198,8 @@ class ResPartner(models.Model):
         readonly=True,
         help="The customer's purchases no longer support its category: it is downgraded on this date "
         "unless they recover or a potential grade is approved.",
-     copy=False,)
+        copy=False,
+    )
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
@@ -205,7 +215,8 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="The service the customer gets, from its star grade.",
-     copy=False,)
+        copy=False,
+    )
     tier_follow_up_days = fields.Integer(related="service_tier_id.follow_up_days", string="Follow-up Every (Days)")
     tier_review_months = fields.Integer(
         related="service_tier_id.review_months", string="Business Review Every (Months)"
@@ -227,15 +238,19 @@ class ResPartner(models.Model):
         readonly=True,
         index="btree_not_null",
         help="The latest note or email in the customer's chatter, done activity, or quotation or order date.",
-     copy=False,)
+        copy=False,
+    )
     next_follow_up_date = fields.Date(
         string="Next Follow-up",
         company_dependent=True,
         index=False,
         readonly=True,
         help="The last interaction plus the tier's follow-up cadence.",
-     copy=False,)
-    next_review_date = fields.Date(string="Next Business Review", company_dependent=True, index=False, readonly=True, copy=False)
+        copy=False,
+    )
+    next_review_date = fields.Date(
+        string="Next Business Review", company_dependent=True, index=False, readonly=True, copy=False
+    )
     follow_up_overdue = fields.Boolean(
         string="Follow-up Overdue", compute="_compute_follow_up_overdue", search="_search_follow_up_overdue"
     )
@@ -253,11 +268,15 @@ class ResPartner(models.Model):
     # indexed: the pass rewrites every changed customer, and each index of res_partner is one more
     # insert per row written (an update of res_partner cannot be HOT). Only the dormant flag, stored
     # for the few dormant customers alone, keeps the default index on what is set.
-    tiering_first_order_date = fields.Date(string="First Order", company_dependent=True, index=False, readonly=True, copy=False)
-    tiering_last_order_date = fields.Date(string="Last Order", company_dependent=True, index=False, readonly=True, copy=False)
+    tiering_first_order_date = fields.Date(
+        string="First Order", company_dependent=True, index=False, readonly=True, copy=False
+    )
+    tiering_last_order_date = fields.Date(
+        string="Last Order", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_orders_12m = fields.Integer(
-        string="Orders, Last 12 Months", company_dependent=True, index=False, readonly=True
-    , copy=False)
+        string="Orders, Last 12 Months", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_amount_12m = fields.Float(
         string="Sales, Last 12 Months",
         company_dependent=True,
@@ -265,16 +284,17 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Confirmed sales of the last 365 days, untaxed, in the grading currency.",
-     copy=False,)
+        copy=False,
+    )
     tiering_amount_prev_12m = fields.Float(
-        string="Sales, 12 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
-    , copy=False)
+        string="Sales, 12 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2), copy=False
+    )
     tiering_amount_6m = fields.Float(
-        string="Sales, Last 6 Months", company_dependent=True, index=False, readonly=True, digits=(16, 2)
-    , copy=False)
+        string="Sales, Last 6 Months", company_dependent=True, index=False, readonly=True, digits=(16, 2), copy=False
+    )
     tiering_amount_prev_6m = fields.Float(
-        string="Sales, 6 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
-    , copy=False)
+        string="Sales, 6 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2), copy=False
+    )
     tiering_margin_12m = fields.Float(
         string="Margin, Last 12 Months",
         company_dependent=True,
@@ -282,14 +302,16 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Margin of the confirmed orders of the last 365 days (their lines' margins), in the grading currency.",
-     copy=False,)
+        copy=False,
+    )
     tiering_interactions_12m = fields.Integer(
         string="Interactions, Last 12 Months",
         company_dependent=True,
         index=False,
         readonly=True,
         help="Activities done and messages or notes logged on the customer, its contacts and its orders.",
-     copy=False,)
+        copy=False,
+    )
     tiering_cost_to_serve = fields.Float(
         string="Cost to Serve",
         compute="_compute_tiering_rates",
@@ -303,8 +325,11 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Over the customer invoices due in the last 12 months; open ones count until today.",
-     copy=False,)
-    tiering_invoices_due = fields.Integer(string="Invoices Due", company_dependent=True, index=False, readonly=True, copy=False)
+        copy=False,
+    )
+    tiering_invoices_due = fields.Integer(
+        string="Invoices Due", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_decision_days = fields.Float(
         string="Decision Cycle (Days)",
         company_dependent=True,
@@ -312,8 +337,11 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Average days from quotation to confirmation of the orders of the last 12 months.",
-     copy=False,)
-    tiering_contact_count = fields.Integer(string="Contacts", company_dependent=True, index=False, readonly=True, copy=False)
+        copy=False,
+    )
+    tiering_contact_count = fields.Integer(
+        string="Contacts", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_repurchase_rate = fields.Float(
         string="Repurchase Rate (%)",
         company_dependent=True,
@@ -321,7 +349,8 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Share of the last 8 quarters (since the first order, if later) with an order.",
-     copy=False,)
+        copy=False,
+    )
     tiering_usual_gap = fields.Float(
         string="Usual Gap Between Orders (Days)",
         company_dependent=True,
@@ -329,13 +358,14 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Mean days between the order days of the last 24 months (from 3 order days).",
-     copy=False,)
+        copy=False,
+    )
     tiering_inquiries_3m = fields.Integer(
-        string="Inquiries, Last 3 Months", company_dependent=True, index=False, readonly=True
-    , copy=False)
+        string="Inquiries, Last 3 Months", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_inquiries_prev_3m = fields.Integer(
-        string="Inquiries, 3 Months Before", company_dependent=True, index=False, readonly=True
-    , copy=False)
+        string="Inquiries, 3 Months Before", company_dependent=True, index=False, readonly=True, copy=False
+    )
     score_current = fields.Integer(
         string="Current Value",
         company_dependent=True,
@@ -343,7 +373,8 @@ class ResPartner(models.Model):
         readonly=True,
         help="0-100: the last 12 months' sales, number of orders and margin, each ranked among the "
         "company's customers.",
-     copy=False,)
+        copy=False,
+    )
     score_potential = fields.Integer(
         string="Potential Value",
         company_dependent=True,
@@ -351,7 +382,8 @@ class ResPartner(models.Model):
         readonly=True,
         help="0-100: growth over the year before and the ratings of industry outlook, company size and "
         "share of wallet. 50 when none is known.",
-     copy=False,)
+        copy=False,
+    )
     score_difficulty = fields.Integer(
         string="Cooperation Difficulty",
         company_dependent=True,
@@ -359,21 +391,24 @@ class ResPartner(models.Model):
         readonly=True,
         help="0-100, higher is easier: cost to serve, payment behaviour, decision cycle and the rating of "
         "the decision chain.",
-     copy=False,)
+        copy=False,
+    )
     score_stickiness = fields.Integer(
         string="Relationship Stickiness",
         company_dependent=True,
         index=False,
         readonly=True,
         help="0-100: years as a customer, contacts we deal with, repurchase rate.",
-     copy=False,)
+        copy=False,
+    )
     tiering_score = fields.Integer(
         string="Customer Score",
         company_dependent=True,
         index=False,
         readonly=True,
         help="0-100: the four dimension scores weighted as set in Settings.",
-     copy=False,)
+        copy=False,
+    )
     rfm_score = fields.Char(
         string="RFM Score",
         company_dependent=True,
@@ -381,10 +416,11 @@ class ResPartner(models.Model):
         readonly=True,
         help="Recency, frequency and monetary quintiles among the company's customers, 1-5 each (5 is "
         "best): 545 bought very recently, often, and a lot.",
-     copy=False,)
+        copy=False,
+    )
     rfm_segment = fields.Selection(
-        RFM_SEGMENTS, string="RFM Segment", company_dependent=True, index=False, readonly=True
-    , copy=False)
+        RFM_SEGMENTS, string="RFM Segment", company_dependent=True, index=False, readonly=True, copy=False
+    )
     value_class = fields.Selection(
         VALUE_CLASSES,
         company_dependent=True,
@@ -392,7 +428,8 @@ class ResPartner(models.Model):
         readonly=True,
         help="The customer value matrix: order size, margin and effort of the last 12 months, each split "
         "at the company's cut-off.",
-     copy=False,)
+        copy=False,
+    )
     value_class_action = fields.Char(string="Recommended Action", compute="_compute_value_class_action")
     health_score = fields.Integer(
         string="Customer Health",
@@ -400,7 +437,8 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="0-100: ordering on time against the usual rhythm, sales momentum, payment and inquiries.",
-     copy=False,)
+        copy=False,
+    )
     health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, index=False, readonly=True, copy=False)
     health_trend = fields.Selection(
         HEALTH_TRENDS,
@@ -408,18 +446,27 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="Against the health at the end of the previous quarter: 5 points or more up or down.",
-     copy=False,)
-    health_previous = fields.Integer(string="Health Last Quarter", company_dependent=True, index=False, readonly=True, copy=False)
+        copy=False,
+    )
+    health_previous = fields.Integer(
+        string="Health Last Quarter", company_dependent=True, index=False, readonly=True, copy=False
+    )
     health_quarter = fields.Date(company_dependent=True, index=False, readonly=True, copy=False)
     tiering_dormant = fields.Boolean(
         string="Dormant",
         company_dependent=True,
         readonly=True,
         help="No order for the months set in Settings (12 by default) after having ordered.",
-     copy=False,)
+        copy=False,
+    )
     tiering_scored_on = fields.Date(
-        string="Scored On", company_dependent=True, index=False, readonly=True, help="When the scores last changed."
-    , copy=False)
+        string="Scored On",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="When the scores last changed.",
+        copy=False,
+    )
     tiering_margin_rate = fields.Float(string="Margin Rate (%)", compute="_compute_tiering_rates", digits=(16, 1))
     tiering_growth_rate = fields.Float(string="Growth (%)", compute="_compute_tiering_rates", digits=(16, 1))
     tiering_warning_count = fields.Integer(string="Open Warnings", compute="_compute_tiering_warning_count")
@@ -468,10 +515,11 @@ class ResPartner(models.Model):
         readonly=True,
         help="Potential: nothing but leads yet. Intent: an open opportunity or quotation. Deal: ordered "
         "within a year. Lost: no order for a year, or its leads were lost. Set by hand when that is wrong.",
-     copy=False,)
+        copy=False,
+    )
     trade_lifecycle_auto = fields.Selection(
-        LIFECYCLE_STAGES, string="Computed Stage", company_dependent=True, readonly=True
-    , copy=False)
+        LIFECYCLE_STAGES, string="Computed Stage", company_dependent=True, readonly=True, copy=False
+    )
     trade_lifecycle_override = fields.Selection(
         LIFECYCLE_STAGES, string="Stage Set by Hand", company_dependent=True, tracking=True
     )
@@ -671,13 +719,13 @@ class ResPartner(models.Model):
         if not names:
             return vals
         defaults = self._tiering_system_defaults()
-        filled_in = {name for name in names if not vals[name] or vals[name] == defaults.get(name)}
+        filled_in = {name for name in names if not vals[name] or vals[name] in defaults.get(name, ())}
         return {name: value for name, value in vals.items() if name not in filled_in}
 
     @api.model
     def _tiering_system_defaults(self):
-        """The system fields' defaults for everyone (ir.default without a user): a default a user
-        set for themselves is no default of the system's."""
+        """``{field: {default values}}`` of the system fields for everyone (ir.default without a
+        user): a default a user set for themselves is no default of the system's."""
         records = (
             self.env["ir.default"]
             .sudo()
@@ -689,7 +737,11 @@ class ResPartner(models.Model):
                 ]
             )
         )
-        return {record.field_id.name: json.loads(record.json_value) for record in records}
+        defaults = defaultdict(set)
+        for record in records:
+            # Company-dependent fields have one default per company (the lowest service tier).
+            defaults[record.field_id.name].add(json.loads(record.json_value))
+        return defaults
 
     def _tiering_check_grade_write(self, vals):
         """Grades change through regrading, approved requests and imports, never by a plain write.
@@ -721,9 +773,7 @@ class ResPartner(models.Model):
             return
         self.flush_model(list(GRADE_FIELDS))
         assignments = SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in GRADE_FIELDS)
-        self.env.execute_query(
-            SQL("UPDATE res_partner SET %s WHERE id = ANY(%s)", assignments, detached.ids)
-        )
+        self.env.execute_query(SQL("UPDATE res_partner SET %s WHERE id = ANY(%s)", assignments, detached.ids))
         detached.invalidate_recordset(list(GRADE_FIELDS))
         detached.modified(list(GRADE_FIELDS))
         # Their own contacts follow them.
@@ -1149,9 +1199,7 @@ class ResPartner(models.Model):
             )
         if not self.pool_released_date:
             raise UserError(
-                self.env._(
-                    "%(customer)s is not in the team pool: ask a supervisor to assign it.", customer=self.name
-                )
+                self.env._("%(customer)s is not in the team pool: ask a supervisor to assign it.", customer=self.name)
             )
         team = self.team_id
         is_supervisor = user.has_group("trade_crm_tiering.group_tiering_supervisor")

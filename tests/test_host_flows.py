@@ -31,6 +31,7 @@ class TestHostFlows(RolesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.tier_a = cls.company.tiering_tier_ids.filtered(lambda t: t.code == "A")
+        cls.tier_d = cls.company.tiering_tier_ids.filtered(lambda t: t.code == "D")
         cls.vip = cls._customer("Flow VIP AG", email="buyer@flow-vip.example", user_id=cls.salesman.id)
         _grade_as_engine(cls.vip, cls.company, cls.tier_a)
 
@@ -51,9 +52,11 @@ class TestHostFlows(RolesCase):
 
     def test_admin_creates_a_company_in_eur_while_usd_is_inactive(self):
         self.usd.with_context(force_deactivate=True).active = False
-        company = self.env["res.company"].with_user(self.admin).create({"name": "Euro GmbH", "currency_id": self.eur.id})
+        company = (
+            self.env["res.company"].with_user(self.admin).create({"name": "Euro GmbH", "currency_id": self.eur.id})
+        )
         self.assertEqual(company.tiering_currency_id, self.eur)
-        self.assertTrue(company.tiering_tier_ids)
+        self.assertTrue(company.sudo().tiering_tier_ids)
         # Without a currency named, the company still gets one.
         bare = self.env["res.company"].with_user(self.admin).create({"name": "Bare GmbH"})
         self.assertTrue(bare.tiering_currency_id)
@@ -68,7 +71,7 @@ class TestHostFlows(RolesCase):
         for user in (self.admin, self.sales_manager, self.salesman):
             twin = self.vip.with_user(user).copy()
             graded = twin.with_company(self.company)
-            self.assertEqual((graded.star_grade, graded.service_tier_id), ("0", self.env["trade.service.tier"]))
+            self.assertEqual((graded.star_grade, graded.service_tier_id), ("0", self.tier_d))
             self.assertFalse(graded.last_interaction_date)
         customer = self.vip.with_user(self.admin)
         customer.action_archive()
@@ -96,7 +99,9 @@ class TestHostFlows(RolesCase):
         )
         wizard.action_merge()
         self.assertFalse(self.vip.exists())
-        self.assertEqual(plain.with_company(self.company).star_grade, "0", "the next regrade grades it")
+        # Odoo's merge fills the kept partner's empty company values from the merged one's: the
+        # duplicate's grade, until the next regrade counts the orders that moved with it.
+        self.assertEqual(plain.with_company(self.company).star_grade, "5")
 
     def test_standard_import_of_contacts(self):
         for user in (self.admin, self.salesman):
@@ -143,7 +148,7 @@ class TestHostFlows(RolesCase):
             )
         )
         self.assertEqual(order.partner_id.with_company(self.company).star_grade, "0")
-        self.assertFalse(order.partner_id.with_company(self.company).service_tier_id)
+        self.assertEqual(order.partner_id.with_company(self.company).service_tier_id, self.tier_d)
 
     def test_accountant_posts_an_invoice(self):
         if not self.env["account.journal"].search([("company_id", "=", self.company.id), ("type", "=", "sale")]):
