@@ -709,7 +709,8 @@ class ResPartner(models.Model):
         keys = {f"default_{name}" for name in PROTECTED_FIELDS}.intersection(context)
         if not keys:
             return self
-        return self.with_context({key: value for key, value in context.items() if key not in keys})
+        # Keys are taken out, which only a whole new context does.
+        return self.with_context({k: v for k, v in context.items() if k not in keys})  # pylint: disable=context-overridden
 
     @api.model
     def _tiering_drop_filled_in(self, vals):
@@ -1359,12 +1360,3 @@ class ResPartner(models.Model):
         """Refresh these partners' customers' lifecycle stages when the transaction commits."""
         # sudo: whoever changed a lead or an order, the stage is the system's to keep.
         self.env["trade.lifecycle"]._schedule(self.sudo().exists().commercial_partner_id.ids)
-
-
-class MergePartnerAutomatic(models.TransientModel):
-    _inherit = "base.partner.merge.automatic.wizard"
-
-    def _update_values(self, src_partners, dst_partner):
-        # The kept partner's grades and scores are the system's: merging does not carry the merged
-        # partners' over (see ResPartner.write); the next regrade counts their moved orders.
-        return super()._update_values(src_partners, dst_partner.with_context(tiering_merge=True))
