@@ -114,7 +114,7 @@ class ResCompany(models.Model):
         "res.currency",
         string="Grading Currency",
         required=True,
-        default=lambda self: self.env.ref("base.USD", raise_if_not_found=False),
+        default=lambda self: self._tiering_default_currency(),
         help="Annual purchase amounts are converted into this currency, at each order's date, "
         "before they are compared with the thresholds.",
     )
@@ -452,8 +452,21 @@ class ResCompany(models.Model):
             excluded_years=grading.parse_excluded_years(self.tiering_excluded_years),
         )
 
+    @api.model
+    def _tiering_default_currency(self, currency_id=None):
+        """USD when it is active, else the company's own currency: creating a company never fails
+        for want of a grading currency."""
+        usd = self.env.ref("base.USD", raise_if_not_found=False)
+        if usd and usd.sudo().active:
+            return usd
+        currency = self.env["res.currency"].browse(currency_id) if currency_id else self._default_currency_id()
+        return currency or usd
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("tiering_currency_id"):
+                vals["tiering_currency_id"] = self._tiering_default_currency(vals.get("currency_id")).id
         companies = super().create(vals_list)
         companies._tiering_activate_currency()
         companies._tiering_create_default_tiers()

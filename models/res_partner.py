@@ -1,3 +1,4 @@
+import json
 from collections import defaultdict
 from datetime import timedelta
 
@@ -107,6 +108,12 @@ CHANNELS = [
 ]
 # Lifecycle fields the system keeps; users set the override and its reason only.
 LIFECYCLE_SYSTEM_FIELDS = ("trade_lifecycle", "trade_lifecycle_auto")
+# Everything the system keeps on a customer: no user sets it, and no default, copy or import carries it.
+PROTECTED_FIELDS = (*SYSTEM_FIELDS, *LIFECYCLE_SYSTEM_FIELDS)
+# Who may give a customer another salesperson directly; reps go through a pool claim or a handover.
+REASSIGN_GROUPS = (SUPERVISOR_GROUP, "trade_crm_tiering.group_tiering_admin")
+# Set, under sudo, by the paths that move customers and log it themselves (pool claim, handover).
+OWNERSHIP_TRANSFER = "trade_ownership_transfer"
 
 
 class ResPartner(models.Model):
@@ -128,6 +135,7 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Confirmed sales of the grading period, untaxed, in the grading currency.",
+        copy=False,
     )
     star_grade_actual = fields.Selection(
         STAR_SELECTION,
@@ -136,6 +144,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="The grade the annual purchase amount gives.",
+        copy=False,
     )
     star_grade_potential = fields.Selection(
         STAR_SELECTION,
@@ -144,6 +153,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="A grade above what the customer buys today, approved so it is served as it could become.",
+        copy=False,
     )
     star_grade = fields.Selection(
         STAR_SELECTION,
@@ -151,6 +161,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="The grade the customer is served at: the higher of the actual and the approved potential grade.",
+        copy=False,
     )
     grade_category = fields.Selection(
         CATEGORY_SELECTION,
@@ -159,6 +170,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="Ordinary: 0-2 stars. Key account: 3-4 stars. VIP: 5 stars.",
+        copy=False,
     )
     tiering_date = fields.Date(
         string="Graded On",
@@ -166,14 +178,18 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="When the annual amount or the grade last changed.",
+        copy=False,
     )
-    potential_reason = fields.Text(string="Potential Grade Reason", company_dependent=True, index=False, readonly=True)
+    potential_reason = fields.Text(
+        string="Potential Grade Reason", company_dependent=True, index=False, readonly=True, copy=False
+    )
     potential_review_date = fields.Date(
         string="Potential Grade Review",
         company_dependent=True,
         index=False,
         readonly=True,
         help="When the potential grade is looked at again.",
+        copy=False,
     )
     tiering_downgrade_due = fields.Date(
         string="Downgrade Due",
@@ -182,6 +198,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="The customer's purchases no longer support its category: it is downgraded on this date "
         "unless they recover or a potential grade is approved.",
+        copy=False,
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -198,6 +215,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="The service the customer gets, from its star grade.",
+        copy=False,
     )
     tier_follow_up_days = fields.Integer(related="service_tier_id.follow_up_days", string="Follow-up Every (Days)")
     tier_review_months = fields.Integer(
@@ -220,6 +238,7 @@ class ResPartner(models.Model):
         readonly=True,
         index="btree_not_null",
         help="The latest note or email in the customer's chatter, done activity, or quotation or order date.",
+        copy=False,
     )
     next_follow_up_date = fields.Date(
         string="Next Follow-up",
@@ -227,8 +246,11 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="The last interaction plus the tier's follow-up cadence.",
+        copy=False,
     )
-    next_review_date = fields.Date(string="Next Business Review", company_dependent=True, index=False, readonly=True)
+    next_review_date = fields.Date(
+        string="Next Business Review", company_dependent=True, index=False, readonly=True, copy=False
+    )
     follow_up_overdue = fields.Boolean(
         string="Follow-up Overdue", compute="_compute_follow_up_overdue", search="_search_follow_up_overdue"
     )
@@ -246,10 +268,14 @@ class ResPartner(models.Model):
     # indexed: the pass rewrites every changed customer, and each index of res_partner is one more
     # insert per row written (an update of res_partner cannot be HOT). Only the dormant flag, stored
     # for the few dormant customers alone, keeps the default index on what is set.
-    tiering_first_order_date = fields.Date(string="First Order", company_dependent=True, index=False, readonly=True)
-    tiering_last_order_date = fields.Date(string="Last Order", company_dependent=True, index=False, readonly=True)
+    tiering_first_order_date = fields.Date(
+        string="First Order", company_dependent=True, index=False, readonly=True, copy=False
+    )
+    tiering_last_order_date = fields.Date(
+        string="Last Order", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_orders_12m = fields.Integer(
-        string="Orders, Last 12 Months", company_dependent=True, index=False, readonly=True
+        string="Orders, Last 12 Months", company_dependent=True, index=False, readonly=True, copy=False
     )
     tiering_amount_12m = fields.Float(
         string="Sales, Last 12 Months",
@@ -258,15 +284,16 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Confirmed sales of the last 365 days, untaxed, in the grading currency.",
+        copy=False,
     )
     tiering_amount_prev_12m = fields.Float(
-        string="Sales, 12 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
+        string="Sales, 12 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2), copy=False
     )
     tiering_amount_6m = fields.Float(
-        string="Sales, Last 6 Months", company_dependent=True, index=False, readonly=True, digits=(16, 2)
+        string="Sales, Last 6 Months", company_dependent=True, index=False, readonly=True, digits=(16, 2), copy=False
     )
     tiering_amount_prev_6m = fields.Float(
-        string="Sales, 6 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2)
+        string="Sales, 6 Months Before", company_dependent=True, index=False, readonly=True, digits=(16, 2), copy=False
     )
     tiering_margin_12m = fields.Float(
         string="Margin, Last 12 Months",
@@ -275,6 +302,7 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 2),
         help="Margin of the confirmed orders of the last 365 days (their lines' margins), in the grading currency.",
+        copy=False,
     )
     tiering_interactions_12m = fields.Integer(
         string="Interactions, Last 12 Months",
@@ -282,6 +310,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="Activities done and messages or notes logged on the customer, its contacts and its orders.",
+        copy=False,
     )
     tiering_cost_to_serve = fields.Float(
         string="Cost to Serve",
@@ -296,8 +325,11 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Over the customer invoices due in the last 12 months; open ones count until today.",
+        copy=False,
     )
-    tiering_invoices_due = fields.Integer(string="Invoices Due", company_dependent=True, index=False, readonly=True)
+    tiering_invoices_due = fields.Integer(
+        string="Invoices Due", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_decision_days = fields.Float(
         string="Decision Cycle (Days)",
         company_dependent=True,
@@ -305,8 +337,11 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Average days from quotation to confirmation of the orders of the last 12 months.",
+        copy=False,
     )
-    tiering_contact_count = fields.Integer(string="Contacts", company_dependent=True, index=False, readonly=True)
+    tiering_contact_count = fields.Integer(
+        string="Contacts", company_dependent=True, index=False, readonly=True, copy=False
+    )
     tiering_repurchase_rate = fields.Float(
         string="Repurchase Rate (%)",
         company_dependent=True,
@@ -314,6 +349,7 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Share of the last 8 quarters (since the first order, if later) with an order.",
+        copy=False,
     )
     tiering_usual_gap = fields.Float(
         string="Usual Gap Between Orders (Days)",
@@ -322,12 +358,13 @@ class ResPartner(models.Model):
         readonly=True,
         digits=(16, 1),
         help="Mean days between the order days of the last 24 months (from 3 order days).",
+        copy=False,
     )
     tiering_inquiries_3m = fields.Integer(
-        string="Inquiries, Last 3 Months", company_dependent=True, index=False, readonly=True
+        string="Inquiries, Last 3 Months", company_dependent=True, index=False, readonly=True, copy=False
     )
     tiering_inquiries_prev_3m = fields.Integer(
-        string="Inquiries, 3 Months Before", company_dependent=True, index=False, readonly=True
+        string="Inquiries, 3 Months Before", company_dependent=True, index=False, readonly=True, copy=False
     )
     score_current = fields.Integer(
         string="Current Value",
@@ -336,6 +373,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="0-100: the last 12 months' sales, number of orders and margin, each ranked among the "
         "company's customers.",
+        copy=False,
     )
     score_potential = fields.Integer(
         string="Potential Value",
@@ -344,6 +382,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="0-100: growth over the year before and the ratings of industry outlook, company size and "
         "share of wallet. 50 when none is known.",
+        copy=False,
     )
     score_difficulty = fields.Integer(
         string="Cooperation Difficulty",
@@ -352,6 +391,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="0-100, higher is easier: cost to serve, payment behaviour, decision cycle and the rating of "
         "the decision chain.",
+        copy=False,
     )
     score_stickiness = fields.Integer(
         string="Relationship Stickiness",
@@ -359,6 +399,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="0-100: years as a customer, contacts we deal with, repurchase rate.",
+        copy=False,
     )
     tiering_score = fields.Integer(
         string="Customer Score",
@@ -366,6 +407,7 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="0-100: the four dimension scores weighted as set in Settings.",
+        copy=False,
     )
     rfm_score = fields.Char(
         string="RFM Score",
@@ -374,9 +416,10 @@ class ResPartner(models.Model):
         readonly=True,
         help="Recency, frequency and monetary quintiles among the company's customers, 1-5 each (5 is "
         "best): 545 bought very recently, often, and a lot.",
+        copy=False,
     )
     rfm_segment = fields.Selection(
-        RFM_SEGMENTS, string="RFM Segment", company_dependent=True, index=False, readonly=True
+        RFM_SEGMENTS, string="RFM Segment", company_dependent=True, index=False, readonly=True, copy=False
     )
     value_class = fields.Selection(
         VALUE_CLASSES,
@@ -385,6 +428,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="The customer value matrix: order size, margin and effort of the last 12 months, each split "
         "at the company's cut-off.",
+        copy=False,
     )
     value_class_action = fields.Char(string="Recommended Action", compute="_compute_value_class_action")
     health_score = fields.Integer(
@@ -393,25 +437,35 @@ class ResPartner(models.Model):
         index=False,
         readonly=True,
         help="0-100: ordering on time against the usual rhythm, sales momentum, payment and inquiries.",
+        copy=False,
     )
-    health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, index=False, readonly=True)
+    health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, index=False, readonly=True, copy=False)
     health_trend = fields.Selection(
         HEALTH_TRENDS,
         company_dependent=True,
         index=False,
         readonly=True,
         help="Against the health at the end of the previous quarter: 5 points or more up or down.",
+        copy=False,
     )
-    health_previous = fields.Integer(string="Health Last Quarter", company_dependent=True, index=False, readonly=True)
-    health_quarter = fields.Date(company_dependent=True, index=False, readonly=True)
+    health_previous = fields.Integer(
+        string="Health Last Quarter", company_dependent=True, index=False, readonly=True, copy=False
+    )
+    health_quarter = fields.Date(company_dependent=True, index=False, readonly=True, copy=False)
     tiering_dormant = fields.Boolean(
         string="Dormant",
         company_dependent=True,
         readonly=True,
         help="No order for the months set in Settings (12 by default) after having ordered.",
+        copy=False,
     )
     tiering_scored_on = fields.Date(
-        string="Scored On", company_dependent=True, index=False, readonly=True, help="When the scores last changed."
+        string="Scored On",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        help="When the scores last changed.",
+        copy=False,
     )
     tiering_margin_rate = fields.Float(string="Margin Rate (%)", compute="_compute_tiering_rates", digits=(16, 1))
     tiering_growth_rate = fields.Float(string="Growth (%)", compute="_compute_tiering_rates", digits=(16, 1))
@@ -461,9 +515,10 @@ class ResPartner(models.Model):
         readonly=True,
         help="Potential: nothing but leads yet. Intent: an open opportunity or quotation. Deal: ordered "
         "within a year. Lost: no order for a year, or its leads were lost. Set by hand when that is wrong.",
+        copy=False,
     )
     trade_lifecycle_auto = fields.Selection(
-        LIFECYCLE_STAGES, string="Computed Stage", company_dependent=True, readonly=True
+        LIFECYCLE_STAGES, string="Computed Stage", company_dependent=True, readonly=True, copy=False
     )
     trade_lifecycle_override = fields.Selection(
         LIFECYCLE_STAGES, string="Stage Set by Hand", company_dependent=True, tracking=True
@@ -590,23 +645,104 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        partners = self._tiering_without_system_defaults()
+        vals_list = [partners._tiering_drop_filled_in(vals) for vals in vals_list]
         for vals in vals_list:
-            self._tiering_check_grade_write(vals)
-        partners = super().create(vals_list)
+            partners._tiering_check_grade_write(vals)
+        partners = super(ResPartner, partners).create(vals_list)
         partners.filtered("parent_id")._tiering_copy_from_commercial()
         return partners
 
     def write(self, vals):
+        if self.env.context.get("tiering_merge"):
+            # Odoo's merge wizard copies every field of the merged partners onto the one kept; the
+            # system fields are not the user's to carry over: the next regrade sets them.
+            vals = {name: value for name, value in vals.items() if name not in PROTECTED_FIELDS}
         self._tiering_check_grade_write(vals)
+        reassigned = self._tiering_check_ownership(vals) if "user_id" in vals else self.browse()
+        parenting = "parent_id" in vals or "is_company" in vals
+        contacts = self.filtered(lambda p: p.commercial_partner_id != p) if parenting else self.browse()
+        previous_users = {partner.id: partner.user_id for partner in reassigned}
         res = super().write(vals)
-        if "parent_id" in vals or "is_company" in vals:
+        if parenting:
+            contacts._tiering_reset_detached()
             self._tiering_copy_from_commercial()
         if "user_id" in vals:
+            reassigned._tiering_log_reassignment(previous_users)
             # The follow-up and review activities follow the salesperson.
             self.commercial_partner_id._tiering_schedule_cadence()
         if "trade_lifecycle_override" in vals:
             self.env["trade.lifecycle"]._apply_overrides(self.env.company, self.ids)
         return res
+
+    def copy_data(self, default=None):
+        # The copy is a new customer: graded from its own sales, never from the copied one's grade
+        # or from values passed as defaults (the fields are copy=False).
+        default = {name: value for name, value in (default or {}).items() if name not in PROTECTED_FIELDS}
+        return super().copy_data(default=default)
+
+    @api.model
+    def default_get(self, fields_list):
+        return super(ResPartner, self._tiering_without_system_defaults()).default_get(fields_list)
+
+    @api.model
+    def load(self, fields, data):  # pylint: disable=redefined-outer-name
+        """Odoo's import never sets a system field, whoever imports: grades go through the add-on's
+        grade import (trade.customer.import.wizard) and its approvals."""
+        refused = {path[0] for path in (field.split("/") for field in fields)} & set(PROTECTED_FIELDS)
+        if refused:
+            message = self.env._(
+                "These columns are computed by customer tiering and cannot be imported: %(fields)s.",
+                fields=", ".join(sorted(self._fields[name].string for name in refused)),
+            )
+            return {
+                "ids": False,
+                "messages": [{"type": "error", "message": message, "record": False}],
+                "nextrow": 0,
+            }
+        return super().load(fields, data)
+
+    def _tiering_without_system_defaults(self):
+        """This model without the ``default_<system field>`` context keys: whoever sets them, from a
+        form, an action or over RPC, a new partner never takes a grade, score or stage from them."""
+        context = self.env.context
+        keys = {f"default_{name}" for name in PROTECTED_FIELDS}.intersection(context)
+        if not keys:
+            return self
+        # Keys are taken out, which only a whole new context does.
+        return self.with_context({k: v for k, v in context.items() if k not in keys})  # pylint: disable=context-overridden
+
+    @api.model
+    def _tiering_drop_filled_in(self, vals):
+        """``vals`` without the system fields that hold what Odoo fills in by itself: empty values
+        and the add-on's own defaults (ir.default), as res.users.create and forms pass them."""
+        names = set(PROTECTED_FIELDS).intersection(vals)
+        if not names:
+            return vals
+        defaults = self._tiering_system_defaults()
+        filled_in = {name for name in names if not vals[name] or vals[name] in defaults.get(name, ())}
+        return {name: value for name, value in vals.items() if name not in filled_in}
+
+    @api.model
+    def _tiering_system_defaults(self):
+        """``{field: {default values}}`` of the system fields for everyone (ir.default without a
+        user): a default a user set for themselves is no default of the system's."""
+        records = (
+            self.env["ir.default"]
+            .sudo()
+            .search(
+                [
+                    ("field_id.model", "=", self._name),
+                    ("field_id.name", "in", list(PROTECTED_FIELDS)),
+                    ("user_id", "=", False),
+                ]
+            )
+        )
+        defaults = defaultdict(set)
+        for record in records:
+            # Company-dependent fields have one default per company (the lowest service tier).
+            defaults[record.field_id.name].add(json.loads(record.json_value))
+        return defaults
 
     def _tiering_check_grade_write(self, vals):
         """Grades change through regrading, approved requests and imports, never by a plain write.
@@ -629,6 +765,63 @@ class ResPartner(models.Model):
                     fields=", ".join(sorted(self._fields[name].string for name in touched)),
                 )
             )
+
+    def _tiering_reset_detached(self):
+        """Contacts that became their own commercial entity lose the grades they had copied from
+        their former company, in every company: the next regrade grades them on their own sales."""
+        detached = self.filtered(lambda p: p.commercial_partner_id == p)
+        if not detached:
+            return
+        self.flush_model(list(GRADE_FIELDS))
+        assignments = SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in GRADE_FIELDS)
+        self.env.execute_query(SQL("UPDATE res_partner SET %s WHERE id = ANY(%s)", assignments, detached.ids))
+        detached.invalidate_recordset(list(GRADE_FIELDS))
+        detached.modified(list(GRADE_FIELDS))
+        # Their own contacts follow them.
+        people = self.with_context(active_test=False).search(
+            [("commercial_partner_id", "in", detached.ids), ("id", "not in", detached.ids)]
+        )
+        people._tiering_copy_from_commercial()
+
+    def _tiering_check_ownership(self, vals):
+        """The partners whose salesperson ``vals`` changes, once the change is allowed.
+
+        Reps change salespeople only through a pool claim or a handover (which write as superuser);
+        supervisors and tiering administrators (Settings administrators among them) reassign
+        directly. A write that leaves the salesperson as it is passes, as Odoo's merge does.
+        """
+        user_id = vals["user_id"] or False
+        changed = self.filtered(lambda p: p.user_id.id != user_id)
+        if changed and not self.env.su and not any(self.env.user.has_group(g) for g in REASSIGN_GROUPS):
+            raise AccessError(
+                self.env._(
+                    "Only sales supervisors can change the salesperson of %(customers)s directly: claim the "
+                    "customer from the team pool or hand it over.",
+                    customers=", ".join(changed[:5].mapped("display_name")),
+                )
+            )
+        return changed
+
+    def _tiering_log_reassignment(self, previous_users):
+        """Log each direct change of salesperson in the customer's chatter.
+
+        The pool claim and the handover log their own moves: they write under sudo with the
+        ``trade_ownership_transfer`` context key, which is honoured under sudo only.
+        """
+        if not self or (self.env.su and self.env.context.get(OWNERSHIP_TRANSFER)):
+            return
+        nobody = self.env._("nobody")
+        bodies = {
+            partner.id: self.env._(
+                "Salesperson changed from %(old)s to %(new)s by %(user)s.",
+                old=previous_users[partner.id].name or nobody,
+                new=partner.user_id.name or nobody,
+                user=self.env.user.name,
+            )
+            for partner in self
+        }
+        # sudo: the log is the system's record of the change, whoever made it.
+        self.sudo()._message_log_batch(bodies=bodies)
 
     def _tiering_copy_from_commercial(self, partner_ids=None):
         """Copy the grade fields of every company from the commercial entity onto contacts."""
@@ -657,8 +850,19 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def action_tiering_regrade(self):
-        """Regrade these customers in the current company (every customer when empty)."""
-        self._tiering_regrade(self.env.company, self.commercial_partner_id.ids if self else None)
+        """Regrade these customers in the current company (every customer when empty).
+
+        For tiering administrators: it runs as superuser across the company. Started by a user, it
+        leaves the initial classification phase as it is; the nightly regrade ends it.
+        """
+        if not self.env.su and not self.env.user.has_group("trade_crm_tiering.group_tiering_admin"):
+            raise AccessError(self.env._("Only customer tiering administrators can regrade customers."))
+        company = self.env.company
+        initial = not self.env.su and not company.tiering_last_regrade
+        self._tiering_regrade(company, self.commercial_partner_id.ids if self else None)
+        if initial:
+            # sudo: the regrade stamped the company as superuser; a user's run is not the first full one.
+            company.sudo().tiering_last_regrade = False
         return True
 
     @api.model
@@ -897,9 +1101,16 @@ class ResPartner(models.Model):
         self.env["mail.activity"].create(values)
 
     def _tiering_release_to_pool(self):
-        """Customers lose their salesperson and backup, keep their team, and say why in the chatter."""
-        if not self:
-            return
+        """Customers lose their salesperson and backup, keep their team, and say why in the chatter.
+
+        The salesperson is the same in every company: a customer another company still serves at a
+        tier above this one's keeps it.
+        """
+        released = self - self._tiering_served_above_elsewhere()
+        if released:
+            released._tiering_release_served_here()
+
+    def _tiering_release_served_here(self):
         today = fields.Date.context_today(self)
         previous = {partner.id: partner.user_id for partner in self}
         bodies = {
@@ -914,7 +1125,13 @@ class ResPartner(models.Model):
         }
         self.env["trade.pool.log"].create(
             [
-                {"partner_id": pid, "user_id": user.id, "action": "release", "date": today}
+                {
+                    "partner_id": pid,
+                    "user_id": user.id,
+                    "action": "release",
+                    "date": today,
+                    "company_id": self.env.company.id,
+                }
                 for pid, user in previous.items()
             ]
         )
@@ -923,7 +1140,7 @@ class ResPartner(models.Model):
         for partner_id, user in previous.items():
             by_user[user].append(partner_id)
         for user, ids in by_user.items():
-            self.browse(ids).write(
+            self.browse(ids).with_context(**{OWNERSHIP_TRANSFER: True}).write(
                 {
                     "user_id": False,
                     "backup_user_id": False,
@@ -933,17 +1150,44 @@ class ResPartner(models.Model):
             )
         self._message_log_batch(bodies=bodies)
 
+    def _tiering_served_above_elsewhere(self):
+        """Those of these customers that another company serves at a tier which does not release to
+        the pool, or above their tier in the current company."""
+        company = self.env.company
+        kept = self.browse()
+        others = self.env["res.company"].sudo().search([("id", "!=", company.id)])
+        for other in others:  # few companies
+            elsewhere = self.sudo().with_company(other)
+            for partner, there in zip(self, elsewhere, strict=True):
+                tier, here = there.service_tier_id, partner.service_tier_id
+                if tier and (not tier.pool_release_days or tier.min_star > here.max_star):
+                    kept |= partner
+        return kept
+
     def action_pool_claim(self):
         """The current user becomes the salesperson of these pool customers, within the daily cap."""
         today = fields.Date.context_today(self)
         company = self.env.company
         user = self.env.user
+        if not user.has_group("trade_crm_tiering.group_tiering_user"):
+            raise AccessError(self.env._("Only salespeople can claim customers from the team pool."))
+        # One claimer at a time per salesperson and company, so that two claims at once cannot both
+        # pass the cap (released at the end of the transaction).
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", user.id, company.id))
         for partner in self.commercial_partner_id:
             partner._tiering_check_claim(user, company, today)
             # sudo: claiming is how a rep takes a pool customer; the pool fields are the system's.
-            partner.sudo().write({"user_id": user.id, "pool_released_date": False, "pool_previous_user_id": False})
+            partner.sudo().with_context(**{OWNERSHIP_TRANSFER: True}).write(
+                {"user_id": user.id, "pool_released_date": False, "pool_previous_user_id": False}
+            )
             self.env["trade.pool.log"].sudo().create(
-                {"partner_id": partner.id, "user_id": user.id, "action": "claim", "date": today}
+                {
+                    "partner_id": partner.id,
+                    "user_id": user.id,
+                    "action": "claim",
+                    "date": today,
+                    "company_id": company.id,
+                }
             )
             partner.sudo()._message_log(body=self.env._("Claimed from the team pool by %(user)s.", user=user.name))
         return True
@@ -958,6 +1202,10 @@ class ResPartner(models.Model):
                     user=self.user_id.name,
                 )
             )
+        if not self.pool_released_date:
+            raise UserError(
+                self.env._("%(customer)s is not in the team pool: ask a supervisor to assign it.", customer=self.name)
+            )
         team = self.team_id
         is_supervisor = user.has_group("trade_crm_tiering.group_tiering_supervisor")
         if team and user not in team.member_ids | team.user_id and not is_supervisor:
@@ -971,7 +1219,14 @@ class ResPartner(models.Model):
         claims_today = (
             self.env["trade.pool.log"]
             .sudo()
-            .search_count([("user_id", "=", user.id), ("action", "=", "claim"), ("date", "=", today)])
+            .search_count(
+                [
+                    ("user_id", "=", user.id),
+                    ("action", "=", "claim"),
+                    ("date", "=", today),
+                    ("company_id", "=", company.id),
+                ]
+            )
         )
         refusal = cadence.claim_refusal(
             claims_today,

@@ -12,5 +12,5 @@ class TradePoolLog(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", index=True)
     action = fields.Selection([("release", "Released"), ("claim", "Claimed")], required=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
-    # The company the release or claim happened in (its pool, its record rules).
+    # The company the release or claim happened in: its pool, its claim cap, its record rules.
     company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)

@@ -14,3 +14,5 @@ from . import test_translation
 from . import test_attack_access
 from . import test_attack_import
 from . import test_attack_approvals
+from . import test_attack_guards
+from . import test_host_flows

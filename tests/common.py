@@ -2,7 +2,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from odoo import Command, fields
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 
 
 class TieringCase(TransactionCase):
@@ -107,3 +107,48 @@ class TieringCase(TransactionCase):
         return self.env["trade.grade.history"].search(
             [("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id)], order="id"
         )
+
+
+# The people who use Odoo, each a real non-superuser: the flows under test run as them.
+ROLE_GROUPS = {
+    # Settings rights and sales manager, as the person who runs the database; never the superuser.
+    "admin": "base.group_system,base.group_partner_manager,sales_team.group_sale_manager",
+    "sales_manager": "sales_team.group_sale_manager",
+    "salesman": "sales_team.group_sale_salesman",
+    "accountant": "account.group_account_invoice",
+    "portal": "base.group_portal",
+}
+
+
+def role_password(login):
+    return f"{login}_pwd"
+
+
+def make_role_users(env, company, prefix="role"):
+    """``{role: user}`` for ROLE_GROUPS, in ``company``; each logs in with role_password(login)."""
+    users = {}
+    for role, groups in ROLE_GROUPS.items():
+        login = f"{prefix}_{role}"
+        users[role] = new_test_user(
+            env,
+            login=login,
+            password=role_password(login),
+            name=f"{role.replace('_', ' ').title()} ({prefix})",
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+            lang="en_US",
+        )
+    return users
+
+
+class RolesCase(TieringCase):
+    """TieringCase with the roles of ROLE_GROUPS as cls.admin, cls.sales_manager, cls.salesman,
+    cls.accountant and cls.portal."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.roles = make_role_users(cls.env, cls.company)
+        for role, user in cls.roles.items():
+            setattr(cls, role, user)
