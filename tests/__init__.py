@@ -11,3 +11,4 @@ from . import test_service_tiers
 from . import test_tour
 from . import test_trade_profile
 from . import test_translation
+from . import test_nightly
