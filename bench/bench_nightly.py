@@ -148,9 +148,7 @@ def report(args, results, logfile):
         if match:
             calls.setdefault(int(match["id"]), []).append(float(match["seconds"]))
     trouble = [
-        line
-        for line in log
-        if (TROUBLE_RE.search(line) and "tiering" in line.lower()) or "timeout" in line.lower()
+        line for line in log if (TROUBLE_RE.search(line) and "tiering" in line.lower()) or "timeout" in line.lower()
     ]
     out(
         f"\nnightly actions under odoo-bin --workers={args.workers}, default limits "

@@ -716,7 +716,6 @@ class TradeTieringEngine(models.AbstractModel):
             "email_from": author.email_formatted,
             "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
             "email_add_signature": False,
-            "reply_to_force_new": False,
             "date": now,
             **self._log_access_values(now),
         }

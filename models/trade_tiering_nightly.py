@@ -22,8 +22,9 @@ _logger = logging.getLogger(__name__)
 
 # Customers graded per unit: a unit is one aggregation of their orders and one write.
 GRADING_BATCH = 20_000
-# Seconds a call works before it hands back to the cron runner (limit_time_real_cron is 120 s).
-TIME_BUDGET = 25
+# Seconds a call may work before it hands back to the cron runner (limit_time_real_cron is 120 s
+# by default; the target is 60 s per call).
+TIME_BUDGET = 40
 PASSES = ("grading", "scoring", "cadence", "portfolio", "profile")
 
 
@@ -100,8 +101,10 @@ class TradeTieringNightly(models.AbstractModel):
         budget = self.env.context.get("trade_nightly_budget", TIME_BUDGET)
         start = time.monotonic()
         state = nightly._load_state(name)
-        done, failed = 0, []
-        while state["todo"] and (not done or time.monotonic() - start < budget):
+        done, failed, slowest = 0, [], 0.0
+        # Another unit only if one as slow as the slowest so far still fits the budget.
+        while state["todo"] and (not done or time.monotonic() - start + slowest < budget):
+            unit_start = time.monotonic()
             key = state["todo"][0]
             cursor = state["cursor"].get(key)
             nightly.env.flush_all()
@@ -128,6 +131,7 @@ class TradeTieringNightly(models.AbstractModel):
             done += 1
             nightly._save_state(name, state)
             nightly._commit()
+            slowest = max(slowest, time.monotonic() - unit_start)
         self.env["ir.cron"]._notify_progress(done=done, remaining=len(state["todo"]))
         return failed
 
@@ -182,8 +186,15 @@ class TradeTieringNightly(models.AbstractModel):
     def _unit_cadence_activities(self):
         self.env["trade.tiering.cadence"]._sync_activities()
 
-    def _unit_portfolio(self, company, _cursor):
-        self.env["trade.portfolio.dashboard"]._cron_portfolio(company)
+    def _unit_portfolio(self, company, cursor):
+        """The monthly report first, the concentration alerts in a call of their own: at 100,000
+        customers each is a large part of a call's time budget."""
+        dashboard = self.env["trade.portfolio.dashboard"]
+        if cursor != "concentration":
+            self.env["trade.portfolio.month"]._refresh_all(company)
+            return "concentration"
+        dashboard.with_company(company)._check_concentration(company)
+        return None
 
     def _unit_profile(self, company, _cursor):
         self.env["trade.lifecycle"]._refresh(company)
