@@ -78,7 +78,7 @@ class TradeTieringNightly(models.AbstractModel):
         raw = self.env["ir.config_parameter"].sudo().get_param(self._state_key(name))
         if raw:
             return json.loads(raw)
-        return {"todo": self._units(name), "cursor": {}, "failed": [], "started": fields.Datetime.now().isoformat()}
+        return {"todo": self._units(name), "cursor": {}, "failed": []}
 
     def _save_state(self, name, state):
         value = json.dumps(state) if state["todo"] else False
