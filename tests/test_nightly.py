@@ -109,7 +109,7 @@ class TestMissingRate(TieringCase):
             {"currency_id": self.usd.id, "company_id": self.eur_company.id, "name": "2015-01-01", "rate": 1.2}
         )
         self.env["res.partner"]._tiering_regrade(self.eur_company)
-        self.assertEqual(self._grade(self.customer, self.eur_company), ("3", 88_888.89))
+        self.assertEqual(self._grade(self.customer, self.eur_company), ("2", 87_777.78))
         # A new episode is announced again.
         self.env["res.currency.rate"].search([("currency_id", "=", self.usd.id)]).unlink()
         self._quotation_confirmed_by_rep(1_000)
