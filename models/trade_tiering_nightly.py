@@ -89,7 +89,7 @@ class TradeTieringNightly(models.AbstractModel):
         # (a test, the demo data, a shell) the caller owns the transaction: the savepoint alone
         # keeps one unit's failure from undoing the others.
         if self.env.context.get("cron_id") and not modules.module.current_test:
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _run_pass(self, name):
         """Run units of pass ``name`` until done or out of time; report the progress to the cron runner.
