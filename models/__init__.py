@@ -30,3 +30,4 @@ from . import trade_handover_line
 from . import trade_handover_report
 from . import trade_customer_sheet
 from . import trade_customer_classification
+from . import trade_tiering_nightly

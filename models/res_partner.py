@@ -869,39 +869,6 @@ class ResPartner(models.Model):
     def _tiering_regrade(self, company, partner_ids=None):
         return self.env["trade.tiering.engine"]._regrade(company, partner_ids)
 
-    @api.model
-    def _cron_tiering_regrade(self):
-        # Every company is graded each night; there are few companies.
-        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
-        for company in companies:
-            self._tiering_regrade(company)
-            self.with_company(company)._tiering_schedule_potential_reviews()
-            self.env["trade.tiering.scoring"]._score(company)
-        self.env["trade.tiering.cadence"]._run(companies)
-        self.env["trade.portfolio.dashboard"]._cron_portfolio(companies)
-
-    @api.model
-    def _tiering_schedule_regrade(self, keys):
-        """Regrade ``keys`` ((company id, customer id) pairs) once, when the transaction commits.
-
-        Order confirmations, cancellations and amount changes call this: however many happen in
-        one transaction, each customer is regraded once, after the orders are written.
-        """
-        if not keys:
-            return
-        pending = self.env.cr.precommit.data.setdefault("trade_crm_tiering.regrade", set())
-        if not pending:
-            self.env.cr.precommit.add(self._tiering_run_scheduled_regrades)
-        pending.update(keys)
-
-    def _tiering_run_scheduled_regrades(self):
-        pending = self.env.cr.precommit.data.pop("trade_crm_tiering.regrade", set())
-        by_company = defaultdict(list)
-        for company_id, partner_id in pending:
-            by_company[company_id].append(partner_id)
-        for company_id, partner_ids in by_company.items():
-            self._tiering_regrade(self.env["res.company"].browse(company_id), partner_ids)
-
     # ------------------------------------------------------------------
     # Approvers, retention and reviews
     # ------------------------------------------------------------------
@@ -1263,14 +1230,6 @@ class ResPartner(models.Model):
                         "%(customer)s: say why its lifecycle stage is set by hand.", customer=partner.display_name
                     )
                 )
-
-    @api.model
-    def _cron_trade_profile(self):
-        """Nightly: every customer's lifecycle stage, and greetings before founding anniversaries."""
-        # Every company, as the grading job: there are few companies.
-        for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
-            self.env["trade.lifecycle"]._refresh(company)
-            self.with_company(company)._trade_schedule_greetings()
 
     @api.model
     def _trade_schedule_greetings(self):

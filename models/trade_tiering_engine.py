@@ -3,7 +3,7 @@ from dataclasses import replace
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
@@ -35,6 +35,10 @@ SYSTEM_FIELDS = (
     "pool_previous_user_id",
 )
 
+
+# Up to this many customers moved at once, grade moves are logged through the ORM (a single
+# order's regrade); above, the nightly bulk path inserts the chatter rows with SQL.
+ORM_MESSAGE_LIMIT = 50
 
 # PostgreSQL array types of the field types the engine writes in bulk.
 SQL_TYPES = {
@@ -89,6 +93,10 @@ def _array_literal(values, pg_type):
             for value in values
         )
     return "{" + ",".join(items) + "}"
+
+
+class MissingRatesError(Exception):
+    """A pass cannot convert some orders: Odoo has no rate at all for a currency they need."""
 
 
 class TradeTieringEngine(models.AbstractModel):
@@ -311,8 +319,12 @@ class TradeTieringEngine(models.AbstractModel):
         factors of the currencies orders are expected in.
 
         A row flagged incomplete has an order in a currency no pricelist uses (any more) or in one
-        without rates: the query runs again with every currency of the orders, and if a row is still
-        incomplete, grading stops naming the currencies without rates.
+        without rates: the query runs again with every currency of the orders. Rates follow Odoo
+        (res.currency._get_rates): the latest rate on or before the day, else the earliest one.
+        Where Odoo has no rate at all it would convert at 1, a made-up rate: a customer with such
+        an order keeps its stored grade (its row is left out) and the company's grading
+        administrator is told once per episode (see _report_missing_rates). A sale is never
+        blocked by a missing rate.
         """
         self.env["sale.order"].flush_model(
             ["amount_untaxed", "currency_id", "date_order", "state", "company_id", "partner_id"]
@@ -327,7 +339,9 @@ class TradeTieringEngine(models.AbstractModel):
             factors = self._daily_factors(company, window, currencies)
             rows = query(currencies, factors)
             if any(row[-1] for row in rows):
-                self._raise_missing_rates(company, window, where, currencies, factors)
+                self._report_missing_rates(company, window, where, currencies, factors)
+                return [row for row in rows if not row[-1]]
+        self._close_missing_rate_episode(company)
         return rows
 
     def _candidate_currencies(self, company):
@@ -399,11 +413,30 @@ class TradeTieringEngine(models.AbstractModel):
             where=where,
         )
 
-    def _raise_missing_rates(self, company, window, where, currencies, factors):
+    def _missing_currencies(self, company, window, where, currencies, factors):
+        """The currencies of ``where``'s orders (and the grading one) that have no rate at all."""
         days = len(window.days())
         without = {currency for index, currency in enumerate(currencies) if factors[index * days] is None}
-        used = self._order_currencies(where) | {company.tiering_currency_id.id}
-        names = ", ".join(sorted(self.env["res.currency"].browse(without & used).mapped("name")))
+        grading_currency = company.tiering_currency_id
+        if grading_currency.id in without or not self._has_rates(company, grading_currency.ids):
+            # Without a rate for the grading currency, no order converts.
+            return grading_currency
+        return self.env["res.currency"].browse(sorted(without & self._order_currencies(where)))
+
+    def _has_rates(self, company, currency_ids):
+        """The currencies of ``currency_ids`` that Odoo has a rate of for ``company`` (or that are its own)."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT currency_id FROM res_currency_rate
+                    WHERE currency_id = ANY(%s) AND (company_id IS NULL OR company_id = %s)""",
+                list(currency_ids),
+                company.root_id.id,
+            )
+        )
+        return {row[0] for row in rows} | ({company.currency_id.id} & set(currency_ids))
+
+    def _raise_missing_rates(self, company, window, where, currencies, factors):
+        names = ", ".join(self._missing_currencies(company, window, where, currencies, factors).mapped("name"))
         raise UserError(
             self.env._(
                 "Customer grades of %(company)s cannot be computed: %(currencies)s has no exchange "
@@ -413,6 +446,78 @@ class TradeTieringEngine(models.AbstractModel):
                 currencies=names,
             )
         )
+
+    def _episode_key(self, company):
+        return f"trade_crm_tiering.missing_rates.{company.id}"
+
+    def _report_missing_rates(self, company, window, where, currencies, factors):
+        """One activity for the company's grading administrator per episode of missing rates.
+
+        An episode starts when a currency the grading needs has no rate at all and ends when it has
+        one again (_close_missing_rate_episode); the open episode's currencies are kept in a system
+        parameter, so that neither the next order nor the next night repeats the activity.
+        """
+        missing = self._missing_currencies(company, window, where, currencies, factors)
+        params = self.env["ir.config_parameter"].sudo()
+        key = self._episode_key(company)
+        open_ids = {int(cid) for cid in (params.get_param(key) or "").split(",") if cid}
+        new = missing.filtered(lambda currency: currency.id not in open_ids)
+        if not new:
+            return
+        params.set_param(key, ",".join(str(cid) for cid in sorted(open_ids | set(missing.ids))))
+        first, last = self._unconverted_dates(company, where, missing)
+        recipient = self._grading_administrator(company)
+        # In the administrator's language: the activity is theirs, whoever's sale found the gap.
+        env = self.with_context(lang=recipient.lang).env
+        company.partner_id.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=recipient.id,
+            summary=env._("Exchange rate missing: %(currencies)s", currencies=", ".join(new.mapped("name"))),
+            note=env._(
+                "Customer grades of %(company)s were not updated: %(currencies)s has no exchange rate "
+                "for the orders dated %(first)s to %(last)s. Those customers keep their grade until a "
+                "rate is added under Accounting or Sales > Configuration > Currencies.",
+                company=company.name,
+                currencies=", ".join(new.mapped("name")),
+                first=first or window.start,
+                last=last or window.end,
+            ),
+        )
+
+    def _unconverted_dates(self, company, where, missing):
+        """First and last date of the orders that cannot be converted for lack of ``missing``'s rates."""
+        condition = (
+            SQL("TRUE") if company.tiering_currency_id in missing else SQL("so.currency_id = ANY(%s)", missing.ids)
+        )
+        [(first, last)] = self.env.execute_query(
+            SQL(
+                """SELECT MIN(so.date_order)::date, MAX(so.date_order)::date FROM sale_order so
+                     JOIN res_partner p ON p.id = so.partner_id WHERE %s AND %s""",
+                where,
+                condition,
+            )
+        )
+        return first, last
+
+    def _grading_administrator(self, company):
+        """Who sees to the company's grading: its approver, its general manager, else a tiering admin."""
+        user = company.tiering_approver_id or company.tiering_gm_id
+        if user:
+            return user
+        admins = self.env.ref("trade_crm_tiering.group_tiering_admin").users.filtered(
+            lambda admin: company in admin.company_ids and not admin.share and admin.active
+        )
+        return admins.sorted("id")[:1] or self.env.ref("base.user_admin")
+
+    def _close_missing_rate_episode(self, company):
+        """End the episode of missing rates of ``company`` once its currencies have rates again."""
+        params = self.env["ir.config_parameter"].sudo()
+        key = self._episode_key(company)
+        open_ids = {int(cid) for cid in (params.get_param(key) or "").split(",") if cid}
+        if not open_ids:
+            return
+        still = open_ids - self._has_rates(company, open_ids)
+        params.set_param(key, ",".join(str(cid) for cid in sorted(still)) or False)
 
     def _read_states(self, company, partner_ids, today):
         """``{commercial partner id: StoredState}`` of ``partner_ids`` in ``company``."""
@@ -532,7 +637,10 @@ class TradeTieringEngine(models.AbstractModel):
         served = {pid: u for pid, u in moves.items() if u.before.grade.effective != u.decision.effective}
         if served:
             self._insert_history(company, served, source, reason)
-        self._insert_tracking_messages(company, moves)
+        if len(moves) > ORM_MESSAGE_LIMIT:
+            self._insert_tracking_messages(company, moves)
+        else:
+            self._post_tracking_messages(company, moves)
 
     def _insert_history(self, company, moves, source, reason):
         now = fields.Datetime.now()
@@ -559,6 +667,33 @@ class TradeTieringEngine(models.AbstractModel):
         self._insert("trade_grade_history", columns, constants)
         self.env["res.partner"].invalidate_model(["grade_history_count"])
 
+    def _post_tracking_messages(self, company, moves):
+        """The same chatter notes through the ORM, for the few customers of a single order's regrade.
+
+        Only the nightly bulk path writes mail rows with SQL (_insert_tracking_messages); the rows
+        both paths write are compared by tests/test_nightly.py.
+        """
+        partners = self.env["res.partner"].browse(list(moves))
+        sentence = self.env._("Regraded in %(company)s: annual purchase amount %(amount)s.")
+        money = _money_formatter(self.env, company.tiering_currency_id)
+        labels = partners.fields_get(["star_grade", "star_grade_actual"])
+        tracking = self.env["mail.tracking.value"]
+        for partner in partners:
+            update = moves[partner.id]
+            changes = (
+                ("star_grade", update.before.grade.effective, update.decision.effective),
+                ("star_grade_actual", update.before.grade.actual, update.grade.actual),
+            )
+            values = [
+                tracking._create_tracking_values(str(old), str(new), fname, labels[fname], partner)
+                for fname, old, new in changes
+                if old != new
+            ]
+            partner._message_log(
+                body=Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": money(update.amount)}),
+                tracking_value_ids=[Command.create(value) for value in values],
+            )
+
     def _insert_tracking_messages(self, company, moves):
         """The chatter note Odoo's field tracking would post, for many customers at once."""
         author = self.env.user.partner_id
@@ -581,7 +716,6 @@ class TradeTieringEngine(models.AbstractModel):
             "email_from": author.email_formatted,
             "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
             "email_add_signature": False,
-            "reply_to_force_new": False,
             "date": now,
             **self._log_access_values(now),
         }

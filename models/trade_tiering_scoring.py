@@ -9,7 +9,7 @@ from odoo.tools import SQL
 
 from ..trade_crm_tiering import grading
 from ..trade_crm_tiering import scoring as maths
-from .trade_tiering_engine import _array_literal
+from .trade_tiering_engine import MissingRatesError, _array_literal
 
 # Company-dependent fields the scoring pass stores on each customer (the commercial entity; its
 # contacts show the entity's), with where each value comes from: (field, frame, column, kind).
@@ -80,7 +80,10 @@ class TradeTieringScoring(models.AbstractModel):
         scoring = self.sudo().with_company(company)
         company = scoring.env["res.company"].browse(company.id)
         today = fields.Date.context_today(scoring)
-        figures = scoring._gather(company, today)
+        try:
+            figures = scoring._gather(company, today)
+        except MissingRatesError:
+            return {"customers": 0, "changed": 0, "skipped": True}
         stored = scoring._read_stored(company, figures.index.tolist())
         inputs = figures.join(
             stored[["health_score", "health_previous", "health_quarter"]].rename(
@@ -158,7 +161,10 @@ class TradeTieringScoring(models.AbstractModel):
             factors = engine._daily_factors(company, window, currencies)
             rows = self._sum_order_figures(company, today, window, currencies, factors, scale)
             if any(row[-1] for row in rows):
-                engine._raise_missing_rates(company, window, where, currencies, factors)
+                # Odoo would convert at a made-up rate of 1: keep the stored scores instead, and
+                # tell the grading administrator once per episode.
+                engine._report_missing_rates(company, window, where, currencies, factors)
+                raise MissingRatesError(company.name)
         columns = [
             "partner_id",
             "orders",

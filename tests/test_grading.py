@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
 from .common import TieringCase
@@ -70,7 +70,7 @@ class TestGrading(TieringCase):
         self.company.tiering_currency_id = currency
         self.assertTrue(currency.active)
 
-    def test_currency_without_rate_is_a_clear_error(self):
+    def test_currency_without_rate_keeps_the_grade(self):
         krw = self.env.ref("base.KRW")
         krw.active = True
         self.env["res.currency.rate"].create(
@@ -81,21 +81,25 @@ class TestGrading(TieringCase):
         self._run_commit_hooks()
         self.assertEqual(self._grade(partner), ("1", 20_000.0))
         self.env["res.currency.rate"].search([("currency_id", "=", krw.id)]).unlink()
-        with self.assertRaisesRegex(UserError, "Tiering Export Co cannot be computed: KRW has no exchange rate"):
-            self.env["res.partner"].action_tiering_regrade()
+        # Odoo would convert at a made-up rate of 1: the customer keeps its grade (#11.4).
+        self.env["res.partner"].action_tiering_regrade()
         self.assertEqual(self._grade(partner), ("1", 20_000.0))
+        activity = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.company.partner_id.id)]
+        )
+        self.assertIn("KRW", activity.summary)
 
-    def test_confirming_an_order_without_rate_fails_whole(self):
+    def test_confirming_an_order_without_rate_goes_through(self):
         krw = self.env.ref("base.KRW")
         krw.active = True
         self.env["res.currency.rate"].search([("currency_id", "=", krw.id)]).unlink()
         partner = self._customer("Incheon Supply")
         order = self._order(partner, 1_000_000, currency=krw, confirm=False)
-        with self.assertRaisesRegex(UserError, "KRW has no exchange rate"):
-            order.action_confirm()
-            self._run_commit_hooks()
+        order.action_confirm()
+        self._run_commit_hooks()
         order.invalidate_recordset()
-        self.assertEqual(order.state, "draft", "the confirmation is undone with the failed regrade")
+        self.assertEqual(order.state, "sale", "a missing rate never blocks a sale (#11.4)")
+        self.assertFalse(partner.with_company(self.company).tiering_annual_amount)
 
     def test_cancelled_and_draft_orders_are_ignored(self):
         partner = self._customer("Rotterdam Panels BV")

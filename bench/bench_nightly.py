@@ -1,0 +1,205 @@
+"""Benchmark of the nightly scheduled actions of trade_crm_tiering under Odoo's own cron runner.
+
+Generates the grading benchmark's data (customers, contacts, rates, confirmed orders, notes,
+activities and leads) with SQL, upgrades the add-on so the database runs the code on disk, then
+starts ``odoo-bin --workers=2`` with Odoo's default limits (``limit_time_real`` and
+``limit_time_real_cron`` 120 s) and lets its cron workers run each nightly action in turn. Each
+action's calls are read from the server log ("Job ... done in N s"): the longest single call must
+stay under 60 s. Prints every call, any timeout or failure, and a summary; never fails on a time.
+Run it through ``tools/bench --only nightly``.
+"""
+
+# A benchmark commits on purpose and prints its figures.
+# pylint: disable=invalid-commit,print-used
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo")
+sys.path.insert(0, ODOO_SRC)
+sys.path.insert(0, os.path.dirname(__file__))
+
+import bench_grading  # noqa: E402
+
+import odoo  # noqa: E402
+
+MODULE = "trade_crm_tiering"
+TARGET_CALL_S = 60.0
+ACTIONS = (
+    ("grading", "ir_cron_tiering_regrade"),
+    ("scoring", "ir_cron_tiering_scoring"),
+    ("cadence and pool", "ir_cron_tiering_cadence"),
+    ("portfolio", "ir_cron_tiering_portfolio"),
+    ("profile", "ir_cron_trade_profile"),
+)
+PASS_TIMEOUT_S = 1800
+DONE_RE = re.compile(r"Job '(?P<name>[^']*)' \((?P<id>\d+)\) done in (?P<seconds>[\d.]+)s")
+TROUBLE_RE = re.compile(r"timed out|timeout|failed|Traceback|ERROR|CRITICAL", re.IGNORECASE)
+
+
+def out(text=""):
+    print(text, flush=True)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--wait-for", help="after generating the data, wait until this file exists (to start the data early)"
+    )
+    bench_grading.add_database_arguments(parser, "database (the add-on installed, no bench data yet)")
+    return parser.parse_args(argv)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_command(args, *extra):
+    return [
+        sys.executable,
+        os.path.join(ODOO_SRC, "odoo-bin"),
+        f"--addons-path={args.addons_path}",
+        f"--data-dir={args.data_dir}",
+        f"--db_host={args.db_host}",
+        f"--db_port={args.db_port}",
+        f"--db_user={args.db_user}",
+        f"--database={args.db}",
+        f"--http-port={free_port()}",
+        f"--gevent-port={free_port()}",
+        *extra,
+    ]
+
+
+def generate(args):
+    registry = bench_grading.open_registry(args)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        company.tiering_auto_upgrade = "apply"
+        now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+        start = time.monotonic()
+        sizes = bench_grading.generate(env, company, args, now, out)
+        bench_grading.generate_scoring_data(env, company, args, now)
+        cr.commit()
+        cr.execute("ANALYZE")
+        out(f"    generation: {time.monotonic() - start:.1f} s ({sizes})")
+
+
+def run_actions(args, logfile):
+    """Trigger each action in turn and wait for the cron workers to complete it."""
+    db = odoo.sql_db.db_connect(args.db)
+    results = {}
+    with db.cursor() as cr:
+        cr.execute(
+            """SELECT d.name, c.id, a.name->>'en_US' FROM ir_model_data d
+                 JOIN ir_cron c ON c.id = d.res_id JOIN ir_act_server a ON a.id = c.ir_actions_server_id
+                WHERE d.module = %s AND d.model = 'ir.cron'""",
+            [MODULE],
+        )
+        crons = {xmlid: (cron_id, name) for xmlid, cron_id, name in cr.fetchall()}
+        # Only the action under test is due; the others wait far in the future.
+        cr.execute(
+            "UPDATE ir_cron SET nextcall = now() + interval '30 days' WHERE id = ANY(%s)",
+            [[c[0] for c in crons.values()]],
+        )
+        cr.commit()
+        for label, xmlid in ACTIONS:
+            cron_id, name = crons[xmlid]
+            cr.execute("SELECT now() at time zone 'UTC'")
+            [started] = cr.fetchone()
+            wall = time.monotonic()
+            cr.execute("UPDATE ir_cron SET nextcall = %s, active = TRUE WHERE id = %s", [started, cron_id])
+            cr.commit()
+            # Wake the cron workers up as Odoo does when a cron is triggered.
+            cr.execute("NOTIFY cron_trigger, %s", [args.db])
+            cr.commit()
+            while True:
+                time.sleep(2)
+                cr.execute("SELECT lastcall, active, failure_count FROM ir_cron WHERE id = %s", [cron_id])
+                lastcall, _active, failures = cr.fetchone()
+                cr.commit()
+                if lastcall and lastcall >= started:
+                    break
+                if failures or time.monotonic() - wall > PASS_TIMEOUT_S:
+                    break
+            results[label] = (cron_id, name, time.monotonic() - wall, lastcall and lastcall >= started, failures)
+            out(f"    {label}: completed in {results[label][2]:.1f} s of wall time (failures {failures})")
+    return results
+
+
+def report(args, results, logfile):
+    with open(logfile, encoding="utf-8") as handle:
+        log = handle.read().splitlines()
+    calls = {}
+    for line in log:
+        match = DONE_RE.search(line)
+        if match:
+            calls.setdefault(int(match["id"]), []).append(float(match["seconds"]))
+    trouble = [
+        line for line in log if (TROUBLE_RE.search(line) and "tiering" in line.lower()) or "timeout" in line.lower()
+    ]
+    out(
+        f"\nnightly actions under odoo-bin --workers={args.workers}, default limits "
+        f"({args.customers:,} customers / {args.orders:,} orders)"
+    )
+    out(f"    {'action':<18} {'calls':>5} {'longest call':>13} {'all calls':>10} {'wall':>8}  verdict")
+    worst = 0.0
+    for label, (cron_id, _name, wall, completed, failures) in results.items():
+        seconds = calls.get(cron_id, [])
+        longest = max(seconds, default=0.0)
+        worst = max(worst, longest)
+        ok = completed and not failures and longest < TARGET_CALL_S
+        out(
+            f"    {label:<18} {len(seconds):>5} {longest:>11.1f} s {sum(seconds):>8.1f} s {wall:>6.1f} s  "
+            f"{'met' if ok else 'MISSED'}{'' if completed else ' (not completed)'}"
+        )
+        out(f"        calls: {', '.join(f'{value:.1f}' for value in seconds)}")
+    if trouble:
+        out("    log lines about timeouts or failures:")
+        for line in trouble[:20]:
+            out(f"        {line[:200]}")
+    out(f"    longest single call of any action: {worst:.1f} s (target < {TARGET_CALL_S:.0f} s)")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    out(f"machine: {bench_grading.machine()}")
+    out(f"[a] generating {args.customers:,} customers / {args.orders:,} orders with SQL")
+    generate(args)
+    if args.wait_for:
+        out(f"    waiting for {args.wait_for}")
+        while not os.path.exists(args.wait_for):
+            time.sleep(10)
+    out("[b] upgrading the add-on (the code on disk)")
+    subprocess.run(
+        server_command(args, "-u", MODULE, "--stop-after-init", "--log-level=warn", "--max-cron-threads=0"),
+        check=True,
+    )
+    logfile = os.path.join(args.data_dir, "nightly-server.log")
+    out(f"[c] odoo-bin --workers={args.workers} (default limits), log {logfile}")
+    server = subprocess.Popen(
+        server_command(args, f"--workers={args.workers}", "--log-level=info", f"--logfile={logfile}")
+    )
+    try:
+        time.sleep(10)
+        results = run_actions(args, logfile)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    report(args, results, logfile)
+
+
+if __name__ == "__main__":
+    main()

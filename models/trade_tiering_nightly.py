@@ -1,0 +1,258 @@
+"""The nightly passes, one scheduled action each, that fit production cron limits.
+
+Each pass (grading, scoring, cadence and pool, portfolio, profile) is a list of units: a company,
+a batch of a company's customers, or a step shared by all companies. A unit runs in a savepoint
+and, outside tests, is committed on its own: one company's failure is logged and the others'
+results stay. What is left is kept in a system parameter, so a run cut off by
+``limit_time_real_cron`` resumes where it stopped; each call stops after a time budget and reports
+its progress through ``ir.cron._notify_progress``, and Odoo's cron runner calls it again.
+"""
+
+import json
+import logging
+import time
+from collections import defaultdict
+
+import psycopg2
+
+from odoo import api, fields, models, modules
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Customers graded per unit: a unit is one aggregation of their orders and one write.
+GRADING_BATCH = 20_000
+# Seconds a call may work before it hands back to the cron runner (limit_time_real_cron is 120 s
+# by default; the target is 60 s per call).
+TIME_BUDGET = 40
+PASSES = ("grading", "scoring", "cadence", "portfolio", "profile")
+
+
+class TradeTieringNightly(models.AbstractModel):
+    _name = "trade.tiering.nightly"
+    _description = "Customer Tiering Nightly Passes"
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_grading(self):
+        return self._run_pass("grading")
+
+    @api.model
+    def _cron_scoring(self):
+        return self._run_pass("scoring")
+
+    @api.model
+    def _cron_cadence(self):
+        return self._run_pass("cadence")
+
+    @api.model
+    def _cron_portfolio(self):
+        return self._run_pass("portfolio")
+
+    @api.model
+    def _cron_profile(self):
+        return self._run_pass("profile")
+
+    # ------------------------------------------------------------------
+    # The runner
+    # ------------------------------------------------------------------
+
+    def _companies(self):
+        # Every company each night: there are few, their customers come in batches.
+        return self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+
+    def _units(self, name):
+        """The unit keys of pass ``name``, in order: ``company id`` or a shared step's name."""
+        company_keys = [str(company.id) for company in self._companies()]
+        if name == "cadence":
+            return ["interactions", *company_keys, "activities"]
+        return company_keys
+
+    def _state_key(self, name):
+        return f"trade_crm_tiering.nightly.{name}"
+
+    def _load_state(self, name):
+        raw = self.env["ir.config_parameter"].sudo().get_param(self._state_key(name))
+        if raw:
+            return json.loads(raw)
+        return {"todo": self._units(name), "cursor": {}, "failed": []}
+
+    def _save_state(self, name, state):
+        value = json.dumps(state) if state["todo"] else False
+        self.env["ir.config_parameter"].sudo().set_param(self._state_key(name), value)
+
+    def _commit(self):
+        # Under the cron runner, each unit is committed on its own, so that it stays. Anywhere else
+        # (a test, the demo data, a shell) the caller owns the transaction: the savepoint alone
+        # keeps one unit's failure from undoing the others.
+        if self.env.context.get("cron_id") and not modules.module.current_test:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _run_pass(self, name):
+        """Run units of pass ``name`` until done or out of time; report the progress to the cron runner.
+
+        Returns the keys of the units that failed in this call.
+        """
+        # sudo: the nightly figures are the whole company's, whoever the cron runs as.
+        nightly = self.sudo()
+        budget = self.env.context.get("trade_nightly_budget", TIME_BUDGET)
+        start = time.monotonic()
+        state = nightly._load_state(name)
+        done, failed, slowest = 0, [], 0.0
+        # Another unit only if one as slow as the slowest so far still fits the budget.
+        while state["todo"] and (not done or time.monotonic() - start + slowest < budget):
+            unit_start = time.monotonic()
+            key = state["todo"][0]
+            cursor = state["cursor"].get(key)
+            nightly.env.flush_all()
+            nightly.env.cr.precommit.run()
+            try:
+                with nightly.env.cr.savepoint():
+                    cursor = nightly._run_unit(name, key, cursor)
+                    nightly.env.flush_all()
+                    nightly.env.cr.precommit.run()
+            except psycopg2.errors.SerializationFailure:
+                raise  # the cron runner retries the whole call; the committed units stay
+            except Exception:
+                nightly.env.cr.precommit.clear()
+                nightly.env.invalidate_all(flush=False)
+                _logger.exception("Nightly %s pass: unit %s failed; the other units go on", name, key)
+                failed.append(key)
+                state["failed"].append(key)
+                cursor = None
+            if cursor is None:
+                state["todo"].pop(0)
+                state["cursor"].pop(key, None)
+            else:
+                state["cursor"][key] = cursor
+            done += 1
+            nightly._save_state(name, state)
+            nightly._commit()
+            slowest = max(slowest, time.monotonic() - unit_start)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=len(state["todo"]))
+        return failed
+
+    def _run_unit(self, name, key, cursor):
+        """Run one unit; returns the cursor to resume the unit from, None when the unit is done."""
+        if not key.isdigit():
+            return getattr(self, f"_unit_{name}_{key}")()
+        company = self.env["res.company"].browse(int(key)).exists()
+        if not company:
+            return None
+        return getattr(self, f"_unit_{name}")(company.with_env(self.env), cursor)
+
+    # ------------------------------------------------------------------
+    # Units
+    # ------------------------------------------------------------------
+
+    def _unit_grading(self, company, after):
+        """Grade ``company``'s next batch of customers after id ``after``; close the company after the last.
+
+        A batch covers every commercial partner in its id range, so downgrades that fall due are
+        applied as by a full regrade (trade.tiering.engine._grading_candidates).
+        """
+        partners = self.env["res.partner"].with_company(company)
+        partners.flush_model(["commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = commercial_partner_id AND id > %s ORDER BY id LIMIT %s",
+                after or 0,
+                GRADING_BATCH,
+            )
+        )
+        if rows:
+            batch = [row[0] for row in rows]
+            partners._tiering_regrade(company, batch)
+            return batch[-1]
+        # Every customer graded: what a full regrade does once per company.
+        company.tiering_last_regrade = fields.Datetime.now()
+        partners._tiering_schedule_potential_reviews()
+        return None
+
+    def _unit_scoring(self, company, _cursor):
+        self.env["trade.tiering.scoring"]._score(company)
+
+    def _unit_cadence_interactions(self):
+        self.env["trade.tiering.cadence"]._refresh_last_interactions()
+
+    def _unit_cadence(self, company, _cursor):
+        planner = self.env["trade.tiering.cadence"].with_company(company)
+        planner._plan_company(company)
+        planner._apply_pool(company)
+
+    def _unit_cadence_activities(self):
+        self.env["trade.tiering.cadence"]._sync_activities()
+
+    def _unit_portfolio(self, company, cursor):
+        """The monthly report first, the concentration alerts in a call of their own: at 100,000
+        customers each is a large part of a call's time budget."""
+        dashboard = self.env["trade.portfolio.dashboard"]
+        if cursor != "concentration":
+            self.env["trade.portfolio.month"]._refresh_all(company)
+            return "concentration"
+        dashboard.with_company(company)._check_concentration(company)
+        return None
+
+    def _unit_profile(self, company, _cursor):
+        self.env["trade.lifecycle"]._refresh(company)
+        self.env["res.partner"].with_company(company)._trade_schedule_greetings()
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    @api.model
+    def _cron_tiering_regrade(self):
+        """Every nightly pass but the profile one, at once (the demo data and older callers use it)."""
+        nightly = self.env["trade.tiering.nightly"].with_context(trade_nightly_budget=float("inf"))
+        for name in PASSES[:-1]:
+            nightly._run_pass(name)
+
+    @api.model
+    def _cron_trade_profile(self):
+        self.env["trade.tiering.nightly"].with_context(trade_nightly_budget=float("inf"))._run_pass("profile")
+
+    @api.model
+    def _tiering_schedule_regrade(self, keys):
+        """Regrade ``keys`` ((company id, customer id) pairs) once, when the transaction commits.
+
+        Order confirmations, cancellations and amount changes call this: however many happen in
+        one transaction, each customer is regraded once, after the orders are written.
+        """
+        if not keys:
+            return
+        pending = self.env.cr.precommit.data.setdefault("trade_crm_tiering.regrade", set())
+        if not pending:
+            self.env.cr.precommit.add(self._tiering_run_scheduled_regrades)
+        pending.update(keys)
+
+    def _tiering_run_scheduled_regrades(self):
+        """Regrade what the transaction's orders changed; never fail the sale that queued it.
+
+        A missing exchange rate does not raise (see trade.tiering.engine._converted). Anything
+        else going wrong in the regrade is logged and leaves the grades as they were: the nightly
+        grading pass catches up, and the sale, possibly an online payment, goes through.
+        """
+        pending = self.env.cr.precommit.data.pop("trade_crm_tiering.regrade", set())
+        by_company = defaultdict(list)
+        for company_id, partner_id in pending:
+            by_company[company_id].append(partner_id)
+        for company_id, partner_ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            try:
+                with self.env.cr.savepoint():
+                    self._tiering_regrade(company, partner_ids)
+                    self.env.flush_all()
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+                raise
+            except Exception:  # the sale must go through, the night catches up
+                self.env.invalidate_all(flush=False)
+                _logger.warning(
+                    "Regrade of %s customers of %s after their orders failed; the nightly pass will redo it",
+                    len(partner_ids),
+                    company.name,
+                    exc_info=True,
+                )
