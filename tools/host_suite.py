@@ -154,7 +154,8 @@ def _record(report, tests, result):
             report["tests"][test_id] = result.outcomes[test_id]
         elif getattr(type(test), "_classSetupFailed", False):
             report["tests"][test_id] = ERROR
-            report["details"][test_id] = "setUpClass failed"
+            holder = f"setUpClass ({type(test).__module__}.{type(test).__qualname__})"
+            report["details"][test_id] = "setUpClass failed: " + result.details.get(holder, "")
         else:
             report["tests"][test_id] = NOT_RUN
     # Class-level errors (setUpClass / tearDownClass) are kept apart, under their own ids.

@@ -93,9 +93,19 @@ def host_counts(path):
         line("addon", addon),
     ]
     for known in summary["known_failures"]:
-        lines.append(f"  fails without the add-on too (not counted): {known['test']}: {known['detail'][:200]}")
+        detail = " | ".join(known["detail"].splitlines())[:200]
+        lines.append(f"  fails without the add-on too (not counted): {known['test']}: {detail}")
+    # One line per test class and cause: a failing setUpClass makes a whole class regress at once.
+    groups = {}
     for reg in regressions:
-        lines.append(f"  REGRESSION {reg['test']} -> {reg['outcome']}: {reg['detail'][:300]}")
+        test_class, _sep, method = reg["test"].rpartition(".")
+        if reg["test"].endswith(")"):  # "setUpClass (module.Class)": a class-level error
+            test_class, method = reg["test"], "class"
+        cause = " | ".join(reg["detail"].splitlines())[:300]
+        groups.setdefault((test_class, reg["outcome"], cause), []).append(method)
+    for (test_class, outcome, cause), methods in groups.items():
+        names = ", ".join(methods[:3]) + (f" and {len(methods) - 3} more" if len(methods) > 3 else "")
+        lines.append(f"  REGRESSION {test_class} ({names}) -> {outcome}: {cause}")
     return addon["pass"], len(regressions), lines
 
 
