@@ -282,6 +282,16 @@ class TradeCustomerSheet(models.AbstractModel):
             *self._given_computed(partners, records, vals_list),
             ([partners._fields["commercial_partner_id"]], records),
         ]
+        # No image: known empty, as create leaves them in cache, and not computed (each would
+        # look up its attachment, one query per customer).
+        images = [
+            field
+            for field in partners._fields.values()
+            if field.type == "binary" and field.store and not any(field.name in vals for vals in vals_list)
+        ]
+        for field in images:
+            self.env.cache.update(records, field, [field.convert_to_cache(None, records)] * len(records))
+        given.append(([field for field in images if field.compute], records))
         with self.env.protecting(given):
             records.modified(list(partners._fields), create=True)
         # Computed now, in this context: computed later, at a flush from another environment,

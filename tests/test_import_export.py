@@ -126,6 +126,46 @@ class TestCustomerImport(ImportCase):
         self.assertEqual((rhein.country_id.code, rhein.user_id, rhein.star_grade), ("DE", self.other_rep, "0"))
         self.assertFalse(self._import_history(rhein), "0 stars is no move")
 
+    def test_customers_created_in_bulk_are_those_create_makes(self):
+        """The set-based insert leaves customers as res.partner.create does (#11.6)."""
+        self._import(xlsx(*GOOD_ROWS))
+        gulf = self._named("Gulf Pearl Trading LLC")
+        twin = (
+            self.env["res.partner"]
+            .with_user(self.manager)
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(
+                {
+                    "name": "Gulf Pearl Twin LLC",
+                    "is_company": True,
+                    "customer_rank": 1,
+                    "email": "buy@gulfstar.example.com",
+                    "user_id": self.rep.id,
+                    "country_id": self.env.ref("base.ae").id,
+                }
+            )
+        )
+        self.assertEqual((gulf.commercial_partner_id, gulf.complete_name), (gulf, "Gulf Pearl Trading LLC"))
+        self.assertEqual((gulf.create_uid, gulf.write_uid), (self.manager, self.manager))
+        for name in (
+            "email_normalized",
+            "partner_share",
+            "lang",
+            "active",
+            "type",
+            "team_id",
+            "autopost_bills",
+            "property_account_receivable_id",
+            "property_product_pricelist",
+            "commercial_company_name",
+        ):
+            expected = twin[name] if name != "commercial_company_name" else "Gulf Pearl Trading LLC"
+            self.assertEqual(gulf[name], expected, name)
+        sevilla = self._named("Sevilla Casa SL")  # no grade: nothing to log
+        self.assertFalse(sevilla.message_ids, "no created message nor tracking per imported customer")
+        self.assertFalse(sevilla.message_follower_ids)
+        self.assertEqual(sevilla.category_id, self.env.ref("trade_crm_tiering.partner_tag_stage_sample"))
+
     def test_each_kind_of_bad_row_is_named_and_nothing_is_written(self):
         before = self.partners.search_count([])
         bad = (

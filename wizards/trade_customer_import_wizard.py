@@ -298,7 +298,9 @@ class TradeCustomerImportWizard(models.TransientModel):
                 values["team_id"] = teams.get(plan.changes["salesperson"], False)
             vals_list.append(values)
         if creates:
-            created = sheet.with_context(partners.env.context)._create_customers(vals_list)
+            created = sheet.with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True
+            )._create_customers(vals_list)
             for plan, partner in zip(creates, created, strict=True):
                 if "grade" in plan.changes:
                     grades[partner.id] = plan.values["grade"]
