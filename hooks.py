@@ -4,3 +4,18 @@ def post_init_hook(env):
     companies._tiering_activate_currency()
     companies._tiering_create_default_tiers()
     companies._tiering_assign_tiers()
+
+
+def uninstall_hook(env):
+    """Remove the activities of the add-on's activity types before the types themselves.
+
+    Odoo's foreign key from an activity to its type refuses the deletion of a type in use, which
+    would leave the add-on's types behind after the uninstall.
+    """
+    type_ids = (
+        env["ir.model.data"]
+        .sudo()
+        .search([("module", "=", "trade_crm_tiering"), ("model", "=", "mail.activity.type")])
+        .mapped("res_id")
+    )
+    env["mail.activity"].sudo().search([("activity_type_id", "in", type_ids)]).unlink()

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.exceptions import ValidationError
 
 from ..trade_crm_tiering import tiers as tier_ranges
@@ -145,7 +146,9 @@ class TradeServiceTier(models.Model):
     def unlink(self):
         companies = self.company_id
         res = super().unlink()
-        self._schedule_coverage_check(companies)
+        # An uninstall deletes every tier: there is no coverage left to check.
+        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+            self._schedule_coverage_check(companies)
         return res
 
     def _schedule_coverage_check(self, companies):
