@@ -373,7 +373,8 @@ class TestClassificationExport(ImportCase):
         cls.scope = cls.vip | cls.key | cls.customer
 
     def _export(self, user=None):
-        action = self.scope.with_user(user or self.rep).action_trade_export_classification()
+        # A supervisor exports every customer; a rep only those they serve (see test_attack_access).
+        action = self.scope.with_user(user or self.supervisor).action_trade_export_classification()
         wizard = self.env["trade.customer.export.wizard"].search([], order="id desc", limit=1)
         self.assertIn(f"id={wizard.id}&field=file", action["url"])
         return base64.b64decode(wizard.file)
