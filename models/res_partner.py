@@ -111,7 +111,7 @@ LIFECYCLE_SYSTEM_FIELDS = ("trade_lifecycle", "trade_lifecycle_auto")
 # Everything the system keeps on a customer: no user sets it, and no default, copy or import carries it.
 PROTECTED_FIELDS = (*SYSTEM_FIELDS, *LIFECYCLE_SYSTEM_FIELDS)
 # Who may give a customer another salesperson directly; reps go through a pool claim or a handover.
-REASSIGN_GROUPS = (SUPERVISOR_GROUP, "trade_crm_tiering.group_tiering_admin")
+REASSIGN_GROUPS = (SUPERVISOR_GROUP, "trade_crm_tiering.group_tiering_admin", "sales_team.group_sale_manager")
 # Set, under sudo, by the paths that move customers and log it themselves (pool claim, handover).
 OWNERSHIP_TRANSFER = "trade_ownership_transfer"
 
@@ -787,16 +787,16 @@ class ResPartner(models.Model):
         """The partners whose salesperson ``vals`` changes, once the change is allowed.
 
         Reps change salespeople only through a pool claim or a handover (which write as superuser);
-        supervisors and tiering administrators (Settings administrators among them) reassign
-        directly. A write that leaves the salesperson as it is passes, as Odoo's merge does.
+        supervisors, sales administrators and tiering administrators (Settings administrators among
+        them) reassign directly. A write that leaves the salesperson as it is passes, as Odoo's merge does.
         """
         user_id = vals["user_id"] or False
         changed = self.filtered(lambda p: p.user_id.id != user_id)
         if changed and not self.env.su and not any(self.env.user.has_group(g) for g in REASSIGN_GROUPS):
             raise AccessError(
                 self.env._(
-                    "Only sales supervisors can change the salesperson of %(customers)s directly: claim the "
-                    "customer from the team pool or hand it over.",
+                    "Only sales supervisors and administrators can change the salesperson of %(customers)s "
+                    "directly: claim the customer from the team pool or hand it over.",
                     customers=", ".join(changed[:5].mapped("display_name")),
                 )
             )

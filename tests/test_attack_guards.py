@@ -139,7 +139,7 @@ class TestContextDefaultAttacks(AttackCase):
         )
         self.assertFalse(error)
         self.assertNotEqual(defaults.get("star_grade"), "5")
-        self.assertFalse(defaults.get("service_tier_id"))
+        self.assertEqual(defaults.get("service_tier_id"), self.tiers["D"].id)
 
     def test_web_save_and_name_create_with_context_defaults(self):
         self._login(self.salesman)
@@ -276,7 +276,7 @@ class TestOwnershipAttack(AttackCase):
             [[self.theirs.id], {"user_id": self.salesman.id}],
             context={"trade_ownership_transfer": True},
         )
-        self.assertRefused(error, "AccessError", "Only sales supervisors")
+        self.assertRefused(error, "AccessError", "Only sales supervisors and administrators")
         self.assertEqual(self.theirs.user_id, self.other_rep)
 
     def test_supervisor_reassigns_and_it_is_logged(self):
