@@ -10,7 +10,8 @@ class TestCustomerGradeTour(HttpCase):
         self.env.company.tiering_auto_upgrade = "apply"
         rep = new_test_user(self.env, login="tour_rep", groups="sales_team.group_sale_salesman", lang="en_US")
         customer = self.env["res.partner"].create(
-            {"name": "Tour Timber Importers", "is_company": True, "customer_rank": 1}
+            # The rep serves the customer: reps read the grade history of their customers only (#12.11).
+            {"name": "Tour Timber Importers", "is_company": True, "customer_rank": 1, "user_id": rep.id}
         )
         product = self.env["product.product"].create({"name": "Tour Plywood", "taxes_id": [Command.clear()]})
         order = self.env["sale.order"].create(
