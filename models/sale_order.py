@@ -101,7 +101,8 @@ class SaleOrder(models.Model):
             allowed = order.tier_max_discount
             approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
             order.max_line_discount = highest
-            order.discount_needs_approval = highest > max(allowed, approved)
+            # A customer outside every tier (a company without tiers) has no discount policy to enforce.
+            order.discount_needs_approval = bool(order.partner_service_tier_id) and highest > max(allowed, approved)
 
     @api.depends("discount_needs_approval", "discount_approval_state", "approval_user_id")
     def _compute_discount_banner(self):
@@ -335,7 +336,7 @@ class SaleOrder(models.Model):
         """A discount raised on a confirmed order past the tier's authority (and any approval) is refused."""
         if self.env.su or self.env.user.has_group(SUPERVISOR_GROUP):
             return
-        for order in self.filtered(lambda o: o.state == "sale"):
+        for order in self.filtered(lambda o: o.state == "sale" and o.partner_service_tier_id):
             approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
             limit = max(order.tier_max_discount, approved)
             raised = (lines & order.order_line).filtered(lambda line, limit=limit: line.discount > limit)

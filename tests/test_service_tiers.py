@@ -388,6 +388,15 @@ class TestTierOrders(TierCase):
         order.with_user(self.rep).action_confirm()
         self.assertEqual(order.state, "sale")
 
+    def test_a_customer_outside_every_tier_has_no_discount_policy(self):
+        """Odoo's own sales flows with discounts keep working for customers no tier covers."""
+        buyer = self._customer("Untiered Buyer", user_id=self.rep.id)
+        buyer.sudo().service_tier_id = False
+        order = self._discounted_order(buyer, 20)
+        self.assertFalse(order.discount_needs_approval)
+        order.with_user(self.rep).action_confirm()
+        self.assertEqual(order.state, "sale")
+
     def test_a_bigger_discount_after_approval_needs_it_again(self):
         key = self._key_account()
         order = self._discounted_order(key, 8)
