@@ -12,3 +12,4 @@ from . import test_tour
 from . import test_trade_profile
 from . import test_translation
 from . import test_nightly
+from . import test_nightly_batches
