@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from ..models import trade_tiering_nightly
 from ..models.trade_tiering_scoring import SCORE_FIELDS
+from .common import TieringCase
 from .test_scoring import ScoringCase
 
 
@@ -17,6 +18,9 @@ class UndoError(Exception):
 class TestNightlyBatches(ScoringCase):
     """The nightly scoring and portfolio actions work in batches of customers; the results are
     those of one pass over all of a company's customers (#11.5)."""
+
+    # TieringCase's order helper, a class method (ScoringCase's own is an instance method).
+    _order_as_set_up = classmethod(TieringCase._order.__func__)
 
     @classmethod
     def setUpClass(cls):
@@ -36,7 +40,7 @@ class TestNightlyBatches(ScoringCase):
         for name, orders in figures:
             partner = cls._customer(name, user_id=cls.rep.id)
             for amount, days_ago in orders:
-                super(ScoringCase, cls)._order(partner, amount, days_ago=days_ago)
+                cls._order_as_set_up(partner, amount, days_ago=days_ago)
             cls.partners |= partner
         cls.env["res.partner"].create({"name": "Anna Contact", "parent_id": cls.partners[0].id})
         cls.partners[3].message_post(body="Called about the new range", message_type="comment")
@@ -46,7 +50,7 @@ class TestNightlyBatches(ScoringCase):
         cls.env["trade.portfolio.month"]._refresh(cls.company)
         # Then the customer F's only order is cancelled, and B grows.
         cls.env["sale.order"].search([("partner_id", "=", cls.gone.id)])._action_cancel()
-        super(ScoringCase, cls)._order(cls.partners[1], 90_000, days_ago=2)
+        cls._order_as_set_up(cls.partners[1], 90_000, days_ago=2)
 
     def _scores(self):
         self.env.flush_all()
