@@ -146,6 +146,9 @@ class TradePortfolioMonth(models.Model):
                     ranked,
                 )
             )
+        # Fresh statistics, or the batches' joins are planned for a handful of rows (nested loops
+        # over tens of thousands: seconds per batch at 100,000 customers).
+        self.env.execute_query(SQL("ANALYZE trade_portfolio_month_basis"))
 
     def _drop_basis(self, company):
         self.env.execute_query(SQL("DELETE FROM trade_portfolio_month_basis WHERE company_id = %s", company.id))
