@@ -134,28 +134,36 @@ class TradeCustomerWarning(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _tiering_sync(self, company, inputs, result, today):
+    def _tiering_sync(self, company, inputs, result, today, partner_range=None):
         """Raise the warnings whose condition appeared and close those whose condition cleared.
 
-        ``inputs`` and ``result`` are the scoring pass's frames (index: customer id). Warnings and
-        their activities are inserted in bulk; see _insert_activities.
+        ``inputs`` and ``result`` are the scoring pass's frames (index: customer id): all of the
+        company's customers, or those of ``partner_range`` (``(after, last)`` ids, ``last`` None for
+        no end), whose warnings alone are then compared. Warnings and their activities are
+        inserted in bulk; see _insert_activities.
         """
         holding = {
             warning_type: set(result.index[result[f"warn_{warning_type}"]].tolist())
             for warning_type in early_warnings.TYPES
         }
-        to_raise, to_close = early_warnings.episodes(holding, self._open_warnings(company))
+        to_raise, to_close = early_warnings.episodes(holding, self._open_warnings(company, partner_range))
         self._close(to_close, today)
         self._raise(company, to_raise, inputs.join(result, rsuffix="_result"), today)
         return {"raised": len(to_raise), "closed": len(to_close)}
 
-    def _open_warnings(self, company):
+    def _open_warnings(self, company, partner_range=None):
         self.flush_model()
+        after, last = partner_range or (None, None)
         rows = self.env.execute_query(
             SQL(
                 """SELECT partner_id, warning_type, id FROM trade_customer_warning
-                    WHERE company_id = %s AND state != 'closed'""",
+                    WHERE company_id = %s AND state != 'closed'
+                      AND (%s::int4 IS NULL OR partner_id > %s) AND (%s::int4 IS NULL OR partner_id <= %s)""",
                 company.id,
+                after,
+                after,
+                last,
+                last,
             )
         )
         return {(partner_id, warning_type): warning_id for partner_id, warning_type, warning_id in rows}

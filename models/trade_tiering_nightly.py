@@ -16,12 +16,17 @@ from collections import defaultdict
 import psycopg2
 
 from odoo import api, fields, models, modules
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
 # Customers graded per unit: a unit is one aggregation of their orders and one write.
 GRADING_BATCH = 5_000
+# Customers scored per unit, after a unit of the company-wide figures they are ranked against.
+SCORING_BATCH = 5_000
+# Customers whose monthly report rows are replaced per unit.
+PORTFOLIO_BATCH = 5_000
 # Seconds a call may work before it hands back to the cron runner. limit_time_real_cron (120 s by
 # default) counts from the cron worker's last ping, and the worker may have slept up to 70 s of it
 # before a job wakes it: a call must stay well under 50 s.
@@ -173,8 +178,12 @@ class TradeTieringNightly(models.AbstractModel):
         partners._tiering_schedule_potential_reviews()
         return None
 
-    def _unit_scoring(self, company, _cursor):
-        self.env["trade.tiering.scoring"]._score(company)
+    def _unit_scoring(self, company, after):
+        """The company-wide figures first (a unit of their own), then batches of customers."""
+        scoring = self.env["trade.tiering.scoring"]
+        if after is None:
+            return 0 if scoring._score_basis(company) else None
+        return scoring._score_batch(company, after, SCORING_BATCH)
 
     def _unit_cadence_interactions(self):
         self.env["trade.tiering.cadence"]._refresh_last_interactions()
@@ -188,13 +197,21 @@ class TradeTieringNightly(models.AbstractModel):
         self.env["trade.tiering.cadence"]._sync_activities()
 
     def _unit_portfolio(self, company, cursor):
-        """The monthly report first, the concentration alerts in a call of their own: at 100,000
-        customers each is a large part of a call's time budget."""
-        dashboard = self.env["trade.portfolio.dashboard"]
+        """The monthly report: the company-wide figures (a unit of their own), then batches of
+        customers; the concentration alerts last, in a unit of their own."""
+        facts = self.env["trade.portfolio.month"].with_company(company)
+        if cursor is None:
+            try:
+                with self.env.cr.savepoint():
+                    facts._refresh_basis(company)
+            except UserError as error:
+                # A missing rate: the company keeps its previous figures, the log says why.
+                _logger.warning("Portfolio report of %s not refreshed: %s", company.name, error)
+                return "concentration"
+            return 0
         if cursor != "concentration":
-            self.env["trade.portfolio.month"]._refresh_all(company)
-            return "concentration"
-        dashboard.with_company(company)._check_concentration(company)
+            return facts._refresh_batch(company, cursor, PORTFOLIO_BATCH) or "concentration"
+        self.env["trade.portfolio.dashboard"].with_company(company)._check_concentration(company)
         return None
 
     def _unit_profile(self, company, _cursor):

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -73,6 +74,18 @@ class TradeTieringScoring(models.AbstractModel):
     _name = "trade.tiering.scoring"
     _description = "Customer Scoring"
 
+    def init(self):
+        # The company-wide figures of a batched pass (see _score_basis), between its units.
+        self.env.cr.execute(
+            SQL(
+                """CREATE TABLE IF NOT EXISTS trade_tiering_scoring_basis (
+                       company_id int4 NOT NULL REFERENCES res_company(id) ON DELETE CASCADE,
+                       name varchar NOT NULL,
+                       data bytea NOT NULL,
+                       PRIMARY KEY (company_id, name))"""
+            )
+        )
+
     @api.model
     def _score(self, company):
         """Score the customers of ``company``. Returns a summary dict of counts."""
@@ -84,7 +97,15 @@ class TradeTieringScoring(models.AbstractModel):
             figures = scoring._gather(company, today)
         except MissingRatesError:
             return {"customers": 0, "changed": 0, "skipped": True}
-        stored = scoring._read_stored(company, figures.index.tolist())
+        summary = scoring._score_figures(company, figures, today)
+        company.tiering_last_scoring = fields.Datetime.now()
+        return summary
+
+    def _score_figures(self, company, figures, today, basis=None, partner_range=None):
+        """Score and store the customers of ``figures`` (all of the company's, or those of
+        ``partner_range`` ranked against ``basis``, see _score_batch); raise and close warnings."""
+        scoring = self
+        stored = scoring._read_stored(company, figures.index.tolist(), partner_range)
         inputs = figures.join(
             stored[["health_score", "health_previous", "health_quarter"]].rename(
                 columns={
@@ -94,13 +115,92 @@ class TradeTieringScoring(models.AbstractModel):
                 }
             )
         )
-        result = maths.evaluate(inputs, company._tiering_scoring_config(), today)
+        result = maths.evaluate(inputs, company._tiering_scoring_config(), today, basis)
         new = scoring._new_frame(inputs, result, today).reindex(stored.index)
         changed = scoring._changed_ids(stored, new)
         scoring._store(company, new.loc[changed], today)
-        warnings = scoring.env["trade.customer.warning"]._tiering_sync(company, inputs, result, today)
-        company.tiering_last_scoring = fields.Datetime.now()
+        warnings = scoring.env["trade.customer.warning"]._tiering_sync(company, inputs, result, today, partner_range)
         return {"customers": len(result), "changed": len(changed), **warnings}
+
+    # ------------------------------------------------------------------
+    # In batches (the nightly action): the company-wide figures, then batches of customers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _score_basis(self, company):
+        """Store what every batch of ``company`` ranks its customers against: the figures of
+        maths.ranking_basis and the customer ids, from the orders and interactions of all of them
+        (two aggregations). Returns False, storing nothing, when rates are missing."""
+        scoring = self.sudo().with_company(company)
+        company = scoring.env["res.company"].browse(company.id)
+        today = fields.Date.context_today(scoring)
+        scoring.env["sale.order"].flush_model()
+        scoring.env["res.partner"].flush_model()
+        try:
+            frame = scoring._order_figures(company, today)
+        except MissingRatesError:
+            scoring._drop_basis(company)
+            return False
+        frame = frame.join(scoring._interactions(company, today))
+        frame["interactions_12m"] = frame["interactions_12m"].astype("float64").fillna(0)
+        basis = maths.ranking_basis(frame, company._tiering_scoring_config())
+        basis["ids"] = frame.index.to_numpy(dtype="float64")
+        basis["ids"].sort()
+        scoring._drop_basis(company)
+        names = sorted(basis)
+        scoring.env.execute_query(
+            SQL(
+                """INSERT INTO trade_tiering_scoring_basis (company_id, name, data)
+                   SELECT %s, unnest(%s::varchar[]), unnest(%s::bytea[])""",
+                company.id,
+                names,
+                [psycopg2.Binary(basis[name].astype("float64").tobytes()) for name in names],
+            )
+        )
+        return True
+
+    def _read_basis(self, company):
+        rows = self.env.execute_query(
+            SQL("SELECT name, data FROM trade_tiering_scoring_basis WHERE company_id = %s", company.id)
+        )
+        return {name: np.frombuffer(bytes(data), dtype="float64") for name, data in rows}
+
+    def _drop_basis(self, company):
+        self.env.execute_query(SQL("DELETE FROM trade_tiering_scoring_basis WHERE company_id = %s", company.id))
+
+    @api.model
+    def _score_batch(self, company, after, size):
+        """Score the next ``size`` customers of ``company`` after id ``after`` against the stored
+        basis; after the last batch, close the company's pass.
+
+        A batch covers every partner id in ``(after, its last customer]`` (the last batch: every id
+        above ``after``), so the customers whose orders went and the warnings of partners that are
+        no customer any more are cleared as by _score. Returns the id to resume after, or None
+        when the company is done (or its basis is gone: the pass then starts again next night).
+        """
+        scoring = self.sudo().with_company(company)
+        company = scoring.env["res.company"].browse(company.id)
+        today = fields.Date.context_today(scoring)
+        basis = scoring._read_basis(company)
+        if "ids" not in basis:
+            return None
+        ids = basis.pop("ids")
+        start = np.searchsorted(ids, after, side="right")
+        high = int(ids[start + size - 1]) if start + size < len(ids) else None
+        partner_range = (after, high)
+        scoring.env["sale.order"].flush_model()
+        scoring.env["res.partner"].flush_model()
+        try:
+            figures = scoring._gather(company, today, partner_range)
+        except MissingRatesError:
+            figures = None
+        if figures is not None:
+            scoring._score_figures(company, figures, today, basis, partner_range)
+        if high is not None:
+            return high
+        company.tiering_last_scoring = fields.Datetime.now()
+        scoring._drop_basis(company)
+        return None
 
     @api.model
     def _score_companies(self, companies=None):
@@ -113,30 +213,34 @@ class TradeTieringScoring(models.AbstractModel):
     # Gathering the figures
     # ------------------------------------------------------------------
 
-    def _gather(self, company, today):
-        """The figures of maths.INPUT_COLUMNS for each customer with confirmed orders (NaN unknown)."""
+    def _gather(self, company, today, partner_range=None):
+        """The figures of maths.INPUT_COLUMNS for each customer with confirmed orders (NaN unknown).
+
+        ``partner_range``: ``(after, last)`` ids, the customers of a batch (``last`` None: no end).
+        """
         self.env["sale.order"].flush_model()
         self.env["res.partner"].flush_model()
-        frame = self._order_figures(company, today)
+        frame = self._order_figures(company, today, partner_range)
         ids = frame.index.tolist()
         extra = [
-            self._interactions(company, today),
-            self._payments(company, today),
+            self._interactions(company, today, partner_range),
+            self._payments(company, today, partner_range),
             self._contacts(ids),
-            self._inquiries(company, today),
+            self._inquiries(company, today, partner_range),
             self._ratings(ids),
         ]
         for part in extra:
             frame = frame.join(part)
         counts = ["interactions_12m", "invoices_due", "contacts", "inquiries_3m", "inquiries_prev_3m"]
-        frame[counts] = frame[counts].fillna(0)
+        # float64 whatever the batch holds: an empty aggregation gives an object column.
+        frame[counts] = frame[counts].astype("float64").fillna(0)
         return frame
 
     def _order_window(self, today):
         """The 24 months of orders whose amounts are converted (a grading window, for the factors)."""
         return grading.GradingWindow(start=today - timedelta(days=maths.DAYS_24M - 1), end=today + timedelta(days=1))
 
-    def _order_figures(self, company, today):
+    def _order_figures(self, company, today, partner_range=None):
         """One aggregation of the company's confirmed orders, per commercial partner.
 
         Amounts and margins (the order's stored margin, the sum of its lines' margins) are converted
@@ -154,12 +258,12 @@ class TradeTieringScoring(models.AbstractModel):
         scale = 10**company.tiering_currency_id.decimal_places
         currencies = engine._candidate_currencies(company)
         factors = engine._daily_factors(company, window, currencies)
-        rows = self._sum_order_figures(company, today, window, currencies, factors, scale)
+        rows = self._sum_order_figures(company, today, window, currencies, factors, scale, partner_range)
         if any(row[-1] for row in rows):
             # An order in a currency no pricelist uses (any more), or in one without rates.
             currencies = sorted(set(currencies) | engine._order_currencies(where))
             factors = engine._daily_factors(company, window, currencies)
-            rows = self._sum_order_figures(company, today, window, currencies, factors, scale)
+            rows = self._sum_order_figures(company, today, window, currencies, factors, scale, partner_range)
             if any(row[-1] for row in rows):
                 # Odoo would convert at a made-up rate of 1: keep the stored scores instead, and
                 # tell the grading administrator once per episode.
@@ -191,7 +295,7 @@ class TradeTieringScoring(models.AbstractModel):
         frame = frame.drop(columns=["order_days", "quarter_bits", "incomplete"])
         return frame.astype({"decision_days": "float64", "span_24m": "float64"})
 
-    def _sum_order_figures(self, company, today, window, currencies, factors, scale):
+    def _sum_order_figures(self, company, today, window, currencies, factors, scale, partner_range=None):
         """``[(partner, figures..., incomplete)]``, one row per commercial partner.
 
         A plain (hash) aggregation: the distinct order days and quarters of the last 24 months are
@@ -230,6 +334,7 @@ class TradeTieringScoring(models.AbstractModel):
                                  JOIN res_partner p ON p.id = so.partner_id
                                 CROSS JOIN LATERAL (SELECT %(today)s::date - so.date_order::date AS age) x
                                 WHERE so.company_id = %(company)s AND so.state = 'sale' AND so.date_order < %(end)s
+                                  AND %(in_range)s
                                OFFSET 0) a
                       ) o
                 GROUP BY o.partner_id""",
@@ -245,6 +350,7 @@ class TradeTieringScoring(models.AbstractModel):
             today=today,
             company=company.id,
             end=window.end,
+            in_range=_in_range("p.commercial_partner_id", partner_range),
         )
         with self._without_jit():
             return self.env.execute_query(query)
@@ -261,7 +367,7 @@ class TradeTieringScoring(models.AbstractModel):
         finally:
             cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
 
-    def _interactions(self, company, today):
+    def _interactions(self, company, today, partner_range=None):
         """Done activities and logged messages of the last 12 months on the customer and its contacts,
         and on its orders in this company (the time the team spends on it)."""
         self.env["mail.message"].flush_model(["model", "res_id", "date", "message_type", "mail_activity_type_id"])
@@ -274,7 +380,7 @@ class TradeTieringScoring(models.AbstractModel):
                 """SELECT partner_id, SUM(n) FROM (
                        SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS n
                          FROM mail_message m JOIN res_partner p ON p.id = m.res_id
-                        WHERE m.model = 'res.partner' AND %(counted)s
+                        WHERE m.model = 'res.partner' AND %(counted)s AND %(in_range)s
                         GROUP BY 1
                        UNION ALL
                        SELECT p.commercial_partner_id, COUNT(*)
@@ -282,15 +388,17 @@ class TradeTieringScoring(models.AbstractModel):
                          JOIN sale_order so ON so.id = m.res_id
                          JOIN res_partner p ON p.id = so.partner_id
                         WHERE m.model = 'sale.order' AND so.company_id = %(company)s AND %(counted)s
+                          AND %(in_range)s
                         GROUP BY 1) counts
                     GROUP BY partner_id""",
                 counted=counted,
                 company=company.id,
+                in_range=_in_range("p.commercial_partner_id", partner_range),
             )
         )
         return pd.DataFrame.from_records(rows, columns=["partner_id", "interactions_12m"], index="partner_id")
 
-    def _payments(self, company, today):
+    def _payments(self, company, today, partner_range=None):
         """Average days paid late on the customer invoices of the company due in the last 12 months.
 
         A paid invoice was paid on the latest date of its reconciliations (``max_date`` of its
@@ -315,8 +423,10 @@ class TradeTieringScoring(models.AbstractModel):
                       AND m.payment_state IN ('paid', 'in_payment', 'partial', 'not_paid')
                       AND m.invoice_date_due >= %(start)s
                       AND (m.invoice_date_due <= %(today)s OR m.payment_state IN ('paid', 'in_payment'))
+                      AND %(in_range)s
                     GROUP BY 1""",
                 company=company.id,
+                in_range=_in_range("m.commercial_partner_id", partner_range),
                 today=today,
                 start=today - timedelta(days=maths.DAYS_12M - 1),
             )
@@ -337,7 +447,7 @@ class TradeTieringScoring(models.AbstractModel):
         )
         return pd.DataFrame.from_records(rows, columns=["partner_id", "contacts"], index="partner_id")
 
-    def _inquiries(self, company, today):
+    def _inquiries(self, company, today, partner_range=None):
         """Leads and opportunities (lost ones too) from each customer: the last 3 months and the 3 before.
 
         Leads without a company count for every company.
@@ -351,7 +461,9 @@ class TradeTieringScoring(models.AbstractModel):
                           COUNT(*) FILTER (WHERE l.create_date < %(split)s)
                      FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
                     WHERE (l.company_id = %(company)s OR l.company_id IS NULL) AND l.create_date >= %(start)s
+                      AND %(in_range)s
                     GROUP BY 1""",
+                in_range=_in_range("p.commercial_partner_id", partner_range),
                 split=split,
                 start=split - timedelta(days=maths.DAYS_3M),
                 company=company.id,
@@ -373,9 +485,10 @@ class TradeTieringScoring(models.AbstractModel):
     # Storing
     # ------------------------------------------------------------------
 
-    def _read_stored(self, company, ids):
+    def _read_stored(self, company, ids, partner_range=None):
         """What is stored for the customers of ``ids`` and for every partner scored before (one that
-        has no orders any more, or became a contact of another customer, is cleared)."""
+        has no orders any more, or became a contact of another customer, is cleared); of
+        ``partner_range`` only, for a batch."""
         partners = self.env["res.partner"]
         cid = str(company.id)
         columns = SQL(", ").join(
@@ -390,8 +503,9 @@ class TradeTieringScoring(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """SELECT id, %(columns)s FROM res_partner
-                    WHERE id = ANY(%(ids)s::int4[]) OR tiering_scored_on ? %(cid)s""",
+                    WHERE id = ANY(%(ids)s::int4[]) OR (tiering_scored_on ? %(cid)s AND %(in_range)s)""",
                 columns=columns,
+                in_range=_in_range("id", partner_range),
                 ids=_array_literal(ids, "int4"),
                 cid=cid,
             )
@@ -448,6 +562,16 @@ class TradeTieringScoring(models.AbstractModel):
 
 
 DIGITS = {"int": 0, "money": 2, "float": 1}
+
+
+def _in_range(column, partner_range):
+    """SQL: ``column`` within ``(after, last]`` (no end when ``last`` is None); TRUE without a range."""
+    if partner_range is None:
+        return SQL("TRUE")
+    after, last = partner_range
+    if last is None:
+        return SQL("%s > %s", SQL(column), after)
+    return SQL("%s > %s AND %s <= %s", SQL(column), after, SQL(column), last)
 
 
 def _days_ago(series, today):

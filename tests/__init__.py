@@ -17,3 +17,4 @@ from . import test_attack_approvals
 from . import test_attack_guards
 from . import test_host_flows
 from . import test_nightly
+from . import test_nightly_batches

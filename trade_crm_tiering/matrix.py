@@ -99,11 +99,15 @@ def cutoff_values(amount, margin_rate, cost, cutoffs):
     return median(amount), median(margin_rate), median(cost)
 
 
-def classify(amount, margin_rate, interactions, cost, cutoffs):
-    """The value class of each customer (a Series of CLASSES values)."""
+def classify(amount, margin_rate, interactions, cost, cutoffs, values=None):
+    """The value class of each customer (a Series of CLASSES values).
+
+    ``values``: the cut-offs of ``cutoff_values`` over the whole population, when the customers
+    given are a batch of it.
+    """
     cutoffs.check()
     amount = pd.Series(amount, dtype="float64").fillna(0)
-    amount_cut, margin_cut, effort_cut = cutoff_values(amount, margin_rate, cost, cutoffs)
+    amount_cut, margin_cut, effort_cut = values or cutoff_values(amount, margin_rate, cost, cutoffs)
     big = (amount > 0) & (amount >= amount_cut)
     high_margin = pd.Series(margin_rate, dtype="float64").fillna(float("-inf")) >= margin_cut
     # Without sales the cost to serve is unbounded when it took any interaction at all.

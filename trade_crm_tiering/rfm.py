@@ -45,14 +45,19 @@ def segment(recency, frequency, monetary):
     return next(name for name, rule in SEGMENT_RULES if rule(recency, fm))
 
 
-def rfm_scores(days_since_last, orders, amount):
+def rfm_scores(days_since_last, orders, amount, references=None):
     """``rfm_recency``, ``rfm_frequency``, ``rfm_monetary`` (1-5), ``rfm_score``, the three as one
-    code (``"545"``: R5 F4 M5), and ``rfm_segment`` per customer."""
+    code (``"545"``: R5 F4 M5), and ``rfm_segment`` per customer.
+
+    ``references``: ``(days since last, orders, amount)`` of the whole population, sorted, when
+    the customers given are a batch of it (see ranking.percentile).
+    """
+    recency_ref, orders_ref, amount_ref = references or (None, None, None)
     scores = pd.DataFrame(
         {
-            "rfm_recency": quintile(days_since_last, higher_is_better=False),
-            "rfm_frequency": quintile(pd.Series(orders).fillna(0)),
-            "rfm_monetary": quintile(pd.Series(amount).fillna(0)),
+            "rfm_recency": quintile(days_since_last, higher_is_better=False, reference=recency_ref),
+            "rfm_frequency": quintile(pd.Series(orders).fillna(0), reference=orders_ref),
+            "rfm_monetary": quintile(pd.Series(amount).fillna(0), reference=amount_ref),
         }
     )
     scores["rfm_segment"] = pd.Series(

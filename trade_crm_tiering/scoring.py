@@ -116,10 +116,10 @@ def round_score(values):
     return np.floor(pd.Series(values, dtype="float64") + 0.5 + 1e-9)
 
 
-def _positive_percentile(values):
+def _positive_percentile(values, reference=None):
     """0 for a figure of 0 or less; else its mid-rank percentile among the positive figures."""
     values = pd.Series(values, dtype="float64")
-    scores = percentile(values.where(values > 0))
+    scores = percentile(values.where(values > 0), reference=reference)
     return scores.fillna(0.0)
 
 
@@ -165,14 +165,18 @@ def derived_figures(frame):
     )
 
 
-def component_scores(frame, derived):
-    """Every component score, by dimension: ``{dimension: {component: Series}}``."""
+def component_scores(frame, derived, basis=None):
+    """Every component score, by dimension: ``{dimension: {component: Series}}``.
+
+    ``basis``: see ``ranking_basis``; without it, the customers of ``frame`` are the population.
+    """
+    basis = basis or {}
     growth = (NEUTRAL + derived["growth_rate"] / 2).clip(0, 100)
     return {
         "current": {
-            "amount": _positive_percentile(frame["amount_12m"]),
-            "frequency": _positive_percentile(frame["orders_12m"]),
-            "margin": _positive_percentile(frame["margin_12m"]),
+            "amount": _positive_percentile(frame["amount_12m"], basis.get("amount_12m")),
+            "frequency": _positive_percentile(frame["orders_12m"], basis.get("orders_12m")),
+            "margin": _positive_percentile(frame["margin_12m"], basis.get("margin_12m")),
         },
         "potential": {
             "growth": growth,
@@ -181,7 +185,7 @@ def component_scores(frame, derived):
             "wallet": _rating(frame["rating_wallet"]),
         },
         "difficulty": {
-            "cost": percentile(derived["cost_to_serve"], higher_is_better=False),
+            "cost": percentile(derived["cost_to_serve"], higher_is_better=False, reference=basis.get("cost_to_serve")),
             "payment": _falling(frame["days_late"], LATE_DAYS_ZERO).where(frame["invoices_due"] > 0),
             "decision": _falling(frame["decision_days"], DECISION_DAYS_ZERO).where(frame["orders_12m"] > 0),
             "chain": _rating(frame["rating_chain"], best=1),
@@ -203,23 +207,82 @@ def dimension_scores(components, weights=DEFAULT_WEIGHTS):
     return scores
 
 
-def evaluate(frame, config, today):
+def evaluate(frame, config, today, basis=None):
     """Everything the nightly pass stores for the customers of ``frame`` (index: customer id).
 
     ``frame`` holds ``INPUT_COLUMNS``; ``today`` is a date. Returns a DataFrame with the derived
-    figures, the scores, RFM, value class, health, and the warning conditions.
+    figures, the scores, RFM, value class, health, and the warning conditions. ``basis``: the
+    company-wide figures of ``ranking_basis`` when ``frame`` is a batch of the company's customers;
+    the results are then those of one pass over all of them.
     """
     frame = frame.reindex(columns=INPUT_COLUMNS)
     derived = derived_figures(frame)
-    components = component_scores(frame, derived)
+    components = component_scores(frame, derived, basis)
     result = pd.concat([derived, dimension_scores(components, config.weights)], axis=1)
-    result = result.join(rfm.rfm_scores(frame["days_since_last"], frame["orders_24m"], _amount_24m(frame)))
+    references = basis and (basis["days_since_last"], basis["orders_24m"], basis["amount_24m"])
+    result = result.join(rfm.rfm_scores(frame["days_since_last"], frame["orders_24m"], _amount_24m(frame), references))
     result["value_class"] = matrix.classify(
-        frame["amount_12m"], derived["margin_rate"], frame["interactions_12m"], derived["cost_to_serve"], config.cutoffs
+        frame["amount_12m"],
+        derived["margin_rate"],
+        frame["interactions_12m"],
+        derived["cost_to_serve"],
+        config.cutoffs,
+        basis and tuple(basis["cutoffs"].tolist()),
     )
     result = result.join(health.health_frame(frame, derived, components["difficulty"]["payment"], today))
     result = result.join(early_warnings.conditions(frame, derived, config.thresholds))
     return result
+
+
+# The columns of ``frame`` that ``ranking_basis`` needs: those of every customer of the company.
+BASIS_COLUMNS = (
+    "days_since_first",
+    "days_since_last",
+    "orders_12m",
+    "orders_24m",
+    "amount_12m",
+    "amount_prev_12m",
+    "margin_12m",
+    "order_days_24m",
+    "span_24m",
+    "quarters_24m",
+    "interactions_12m",
+)
+
+
+def ranking_basis(frame, config):
+    """The company-wide figures that scores rank customers by, from ``frame`` (``BASIS_COLUMNS``)
+    of all the company's customers: ``{name: sorted float64 array}`` of the values each percentile
+    or quintile ranks among, and ``cutoffs``, the value matrix's cut-offs.
+
+    ``evaluate(batch, config, today, basis)`` then scores a batch of the customers as one pass over
+    all of them would.
+    """
+    frame = frame.reindex(columns=INPUT_COLUMNS)
+    derived = derived_figures(frame)
+
+    def population(values):
+        values = pd.Series(values, dtype="float64").dropna().to_numpy()
+        return np.sort(values, kind="stable")
+
+    def positive(values):
+        values = pd.Series(values, dtype="float64")
+        return population(values.where(values > 0))
+
+    amount = frame["amount_12m"].astype("float64").fillna(0)
+    return {
+        "amount_12m": positive(frame["amount_12m"]),
+        "orders_12m": positive(frame["orders_12m"]),
+        "margin_12m": positive(frame["margin_12m"]),
+        "cost_to_serve": population(derived["cost_to_serve"]),
+        "days_since_last": population(frame["days_since_last"]),
+        "orders_24m": population(frame["orders_24m"].fillna(0)),
+        "amount_24m": population(_amount_24m(frame).fillna(0)),
+        "cutoffs": np.array(
+            matrix.cutoff_values(amount, derived["margin_rate"], derived["cost_to_serve"], config.cutoffs),
+            dtype="float64",
+        ),
+    }
 
 
 def _amount_24m(frame):
