@@ -1,3 +1,6 @@
+from odoo.tools import SQL
+
+
 def post_init_hook(env):
     """Existing companies get the default grading currency (USD), made active, and service tiers."""
     companies = env["res.company"].search([])
@@ -7,10 +10,11 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Remove the activities of the add-on's activity types before the types themselves.
+    """Remove what Odoo's uninstall would leave behind.
 
     Odoo's foreign key from an activity to its type refuses the deletion of a type in use, which
-    would leave the add-on's types behind after the uninstall.
+    would leave the add-on's activity types behind; the nightly passes' work tables are created in
+    ``init()``, outside any model, so Odoo does not drop them.
     """
     type_ids = (
         env["ir.model.data"]
@@ -19,3 +23,4 @@ def uninstall_hook(env):
         .mapped("res_id")
     )
     env["mail.activity"].sudo().search([("activity_type_id", "in", type_ids)]).unlink()
+    env.cr.execute(SQL("DROP TABLE IF EXISTS trade_tiering_scoring_basis, trade_portfolio_month_basis"))
