@@ -83,13 +83,18 @@ def _array_literal(values, pg_type):
 
     Passed as one string parameter, a column of 100,000 values is parsed by PostgreSQL in a
     fraction of the time psycopg2's ``ARRAY[...]`` of 100,000 parameters takes to build and parse.
-    Text, dates and times are quoted, with backslashes and double quotes escaped.
+    Text, dates and times are quoted, with backslashes and double quotes escaped. ``False``, the
+    ORM's empty value, is NULL too except in a boolean column: written out, it would be stored as
+    the text "False" (an activity's time zone that PostgreSQL then refuses in ``AT TIME ZONE``).
     """
+    false_is_null = pg_type != "bool"
     if pg_type in UNQUOTED_TYPES:
-        items = ("NULL" if value is None else str(value) for value in values)
+        items = ("NULL" if value is None or (value is False and false_is_null) else str(value) for value in values)
     else:
         items = (
-            "NULL" if value is None else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            "NULL"
+            if value is None or (value is False and false_is_null)
+            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
             for value in values
         )
     return "{" + ",".join(items) + "}"

@@ -532,6 +532,48 @@ class TestEarlyWarnings(ScoringCase):
         action = partner.action_view_tiering_warnings()
         self.assertEqual(action["domain"], [("partner_id", "=", partner.id)])
 
+    def _activity_columns(self, activities):
+        rows = self.env.execute_query(
+            SQL("SELECT row_to_json(a)::jsonb FROM mail_activity a WHERE id = ANY(%s) ORDER BY id", activities.ids)
+        )
+        return [{name for name, value in row.items() if value is not None} for [row] in rows]
+
+    def test_bulk_activities_store_the_columns_the_orm_stores(self):
+        """The warnings' activities go in with one INSERT (#11.8): a change in Odoo's mail_activity
+        fails here, not in a rep's activity list."""
+        partner = self._customer("Bulk Activity Co", user_id=self.rep.id)
+        self._order(partner, 8_000, days_ago=400)
+        self._score()
+        bulk = self._activities(partner, "trade_crm_tiering.mail_activity_type_dormant")
+        self.assertEqual(len(bulk), 1)
+        other = self._customer("Orm Activity Co", user_id=self.rep.id)
+        orm = other.activity_schedule(
+            "trade_crm_tiering.mail_activity_type_dormant",
+            summary=bulk.summary,
+            note=bulk.note,
+            user_id=self.rep.id,
+            date_deadline=bulk.date_deadline,
+        )
+        [bulk_columns] = self._activity_columns(bulk)
+        [orm_columns] = self._activity_columns(orm)
+        self.assertEqual(bulk_columns, orm_columns, "mail_activity: bulk rows and ORM rows differ")
+        for name in ("res_model", "user_id", "activity_type_id", "automated", "summary"):
+            self.assertEqual(bulk[name], orm[name], name)
+        self.assertEqual(bulk.res_name, partner.display_name)
+        required = self.env.execute_query(
+            SQL(
+                """SELECT column_name FROM information_schema.columns
+                    WHERE table_name = 'mail_activity' AND is_nullable = 'NO' AND column_default IS NULL"""
+            )
+        )
+        self.assertLessEqual({name for [name] in required} - {"id"}, bulk_columns)
+        self.assertIn(bulk, self.env["mail.activity"].with_user(self.rep).search([("user_id", "=", self.rep.id)]))
+        # Contacts' activity filters compare deadlines in the assignee's time zone, in SQL
+        late_or_today = (
+            self.env["res.partner"].with_user(self.rep).search([("activity_state", "in", ("today", "overdue"))])
+        )
+        self.assertIn(partner, late_or_today)
+
 
 @tagged("post_install", "-at_install")
 class TestPaymentBehaviour(ScoringCase):
