@@ -1,4 +1,5 @@
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.misc import file_open
 from odoo.tools.translate import TranslationModuleReader
 
 # Terms written the same in Chinese: Odoo stores no translation equal to its source.
@@ -59,7 +60,15 @@ class TestChineseTranslation(TransactionCase):
         )
         self.assertEqual(labels["trade_credit_rating"]["string"], "信用评级")
         handover = self.env["ir.model"]._get("trade.handover").with_context(lang="zh_CN")
-        self.assertEqual(handover.name, "客户交接")
+        self.assertEqual(handover.name, "客户交接单")
+        wizard = self.env["ir.model"]._get("trade.handover.wizard").with_context(lang="zh_CN")
+        self.assertEqual(wizard.name, "交接客户", "the wizard is named apart from the handover records")
+        backup = partner.fields_get(["backup_user_id"])["backup_user_id"]["string"]
+        self.assertEqual(backup, "B角业务员", "备份 reads as a data backup")
+        follow_up = self.env.ref("trade_crm_tiering.mail_activity_type_tier_follow_up").with_context(lang="zh_CN")
+        self.assertEqual(follow_up.name, "服务层级跟进")
+        with file_open("trade_crm_tiering/i18n/zh_CN.po", "rb") as po:
+            self.assertNotIn("备份", po.read().decode())
         families = {
             "partner_tag_product": "产品偏好",
             "partner_tag_region": "市场区域",
