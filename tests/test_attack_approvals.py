@@ -353,6 +353,30 @@ class TestAttackDiscounts(AttackCase):
         self.assertRefused("15% discount", self.rep, "sale.order", "action_confirm", order.ids)
         self.assertEqual(order.state, "draft")
 
+    def test_127_a_new_customer_is_no_way_around_the_discount_authority(self):
+        """A customer outside every tier has no discount policy (a company without tiers), so a rep
+        could try a brand-new customer: over JSON-RPC, as the web client saves, it is graded when
+        its first quotation is saved, and the lowest tier's authority applies."""
+        for values in ({"name": "Fresh Face Trading Ltd", "is_company": True}, {"name": "Walk-in Buyer"}):
+            partner_id = self._rpc(self.rep, "res.partner", "create", values)
+            order_id = self._rpc(
+                self.rep,
+                "sale.order",
+                "create",
+                {
+                    "partner_id": partner_id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.product.id, "price_unit": 1_000, "discount": 20, "tax_id": []}
+                        )
+                    ],
+                },
+            )
+            partner = self.env["res.partner"].browse(partner_id).with_company(self.company)
+            self.assertTrue(partner.service_tier_id, f"{partner.name} is tiered from its first quotation")
+            self.assertRefused("20% discount", self.rep, "sale.order", "action_confirm", [order_id])
+            self.assertEqual(self.env["sale.order"].browse(order_id).state, "draft")
+
     def test_128_discount_on_a_confirmed_order_is_checked(self):
         order = self._discount_order(0)
         order.with_user(self.rep).action_confirm()
