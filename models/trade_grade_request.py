@@ -372,8 +372,7 @@ class TradeGradeRequest(models.Model):
 
     def _approval_activity_note(self, step):
         # In the approver's language (see trade.tiering.engine), whoever submitted the request.
-        lang = self.env["trade.tiering.engine"]._user_langs(step.user_id.ids, self.company_id)[step.user_id.id]
-        env = self.with_context(lang=lang).env
+        env = self.with_context(lang=self.env["trade.tiering.engine"]._user_lang(step.user_id, self.company_id)).env
         stars = dict(self._fields["requested_star"]._description_selection(env))
         amount = formatLang(env, self.annual_amount, currency_obj=self.currency_id)
         return Markup("<p>%s</p><p>%s</p>") % (

@@ -563,8 +563,7 @@ class TradePortfolioDashboard(models.AbstractModel):
         ranking = portfolio.ranked((row[0], row[4]) for row in self._customer_rows(company))
         # The alerts' figures and activities are for the general manager: in their language (see
         # trade.tiering.engine), not in the cron user's.
-        manager = company.tiering_gm_id
-        lang = self.env["trade.tiering.engine"]._user_langs(manager.ids, company)[manager.id]
+        lang = self.env["trade.tiering.engine"]._user_lang(company.tiering_gm_id, company)
         dashboard = self.with_context(lang=lang)
         company = company.with_env(dashboard.env)
         figures = dashboard._concentration(company, ranking, TOP_CUSTOMERS)

@@ -798,6 +798,11 @@ class TradeTieringEngine(models.AbstractModel):
         return langs
 
     @api.model
+    def _user_lang(self, user, company):
+        """The language of ``user`` (a record, possibly empty), as _user_langs gives it."""
+        return self._user_langs(user.ids, company)[user.id]
+
+    @api.model
     def _customer_note_langs(self, company, partner_ids):
         """``{customer id: language of its chatter notes}``: its salesperson's, else the company's."""
         self.env["res.partner"].flush_model(["user_id"])

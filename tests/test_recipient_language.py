@@ -7,7 +7,7 @@ from unittest.mock import patch
 from markupsafe import Markup
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from ..models import trade_tiering_engine
 from .common import TieringCase
@@ -202,6 +202,20 @@ class TestRecipientLanguage(TieringCase):
             "广州贸易: 2 stars → 3 stars",
             "the request's name is rendered in its reader's language",
         )
+
+    def test_approval_activity_in_the_approvers_language(self):
+        """An English rep asks for a key grade: the Chinese approver's to-do reads Chinese."""
+        form = Form(self.env["trade.grade.request"].with_user(self.english_rep))
+        form.partner_id = self.english
+        form.requested_star = "3"
+        form.reason = "新开展厅"
+        request = form.save()
+        request.with_user(self.english_rep).action_submit()
+        activity = self._activity(request, "trade_crm_tiering.mail_activity_type_grade_approval", self.supervisor)
+        self.assertEqual(activity.user_id, self.supervisor)
+        self.assertChinese(activity.note, "成都建材：1 星 → 3 星")
+        self.assertIn("理由：新开展厅", activity.note)
+        self.assertEqual(request.with_env(self._as(self.english_rep)).display_name, "成都建材: 1 star → 3 stars")
 
     def test_regrade_after_an_order_writes_the_salespersons_language(self):
         """A single order's regrade logs its note through the ORM: in the salesperson's language
