@@ -14,6 +14,7 @@ from .common import TieringCase
 from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
 from .test_nightly import CRONS
 
+INF = float("inf")
 # Words of three letters or more that are no English: currency codes.
 ALLOWED_WORDS = {"USD"}
 
@@ -105,7 +106,8 @@ class TestRecipientLanguage(TieringCase):
         for xmlid in CRONS:
             cron = self.env.ref(xmlid)
             cron.user_id = self.cron_user
-            cron.with_user(self.cron_user).with_context(lang="en_US").method_direct_trigger()
+            # Each job through to the end in one call (the runner would call it again until done).
+            cron.with_user(self.cron_user).with_context(lang="en_US", trade_nightly_budget=INF).method_direct_trigger()
 
     def _as(self, user):
         """The environment of ``user`` as the web client gives it: in the user's language."""
@@ -274,7 +276,7 @@ class TestWarningsTourChinese(HttpCase):
             order.action_confirm()
             order.date_order = fields.Datetime.now() - timedelta(days=days_ago)
         # The nightly scoring job, in English as the cron's user runs it.
-        env["trade.tiering.nightly"].with_context(lang="en_US")._cron_scoring()
+        env["trade.tiering.nightly"].with_context(lang="en_US", trade_nightly_budget=INF)._cron_scoring()
         warning = env["trade.customer.warning"].search([("partner_id", "=", customer.id)])
         self.assertEqual(warning.details, "已 80 天未下单；该客户通常每 30 天下一次单。")
         self.start_tour(
