@@ -176,7 +176,8 @@ class TestRecipientLanguage(TieringCase):
             self.assertChinese(line.old_value_char)
 
         # The automatic grade request: its name, its reason and the approver's activity.
-        request = self._as(self.rep)["trade.grade.request"].search([("partner_id", "=", self.growing.id)])
+        # Reps see the requests they made; the supervisor sees this one, which the data made.
+        request = self._as(self.supervisor)["trade.grade.request"].search([("partner_id", "=", self.growing.id)])
         self.assertEqual((request.state, request.source), ("to_approve", "auto"))
         self.assertEqual(request.display_name, "广州贸易：2 星 → 3 星")
         self.assertChinese(request.reason)
