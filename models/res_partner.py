@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..trade_crm_tiering import cadence, profile
 from ..trade_crm_tiering import scoring as maths
@@ -891,23 +891,17 @@ class ResPartner(models.Model):
         )
 
     def _tiering_schedule_retention(self):
-        """A retention activity for the salesperson and the supervisor of each customer (current company)."""
+        """A retention activity for the salesperson and the supervisor of each customer (current
+        company), its note in the language of the one it is for (see trade.tiering.engine)."""
         activity_type = self.env.ref("trade_crm_tiering.mail_activity_type_retention")
         model_id = self.env["ir.model"]._get_id("res.partner")
-        categories = dict(self._fields["grade_category"]._description_selection(self.env))
-        stars = dict(self._fields["star_grade_actual"]._description_selection(self.env))
         today = fields.Date.context_today(self)
+        assignees = {partner: (partner.user_id | partner._tiering_supervisor()).filtered("active") for partner in self}
+        langs = self.env["trade.tiering.engine"]._user_langs(
+            [user.id for users in assignees.values() for user in users], self.env.company
+        )
         values = []
-        for partner in self:
-            note = self.env._(
-                "%(customer)s no longer buys enough for its %(category)s grade (%(actual)s now). "
-                "It is downgraded on %(due)s unless its purchases recover or a potential grade is approved.",
-                customer=partner.name,
-                category=categories[partner.grade_category],
-                actual=stars[partner.star_grade_actual],
-                due=partner.tiering_downgrade_due,
-            )
-            users = (partner.user_id | partner._tiering_supervisor()).filtered("active")
+        for partner, users in assignees.items():
             values += [
                 {
                     "res_model_id": model_id,
@@ -915,12 +909,25 @@ class ResPartner(models.Model):
                     "activity_type_id": activity_type.id,
                     "automated": True,
                     "user_id": user.id,
-                    "note": note,
+                    "note": partner.with_context(lang=langs[user.id])._tiering_retention_note(),
                     "date_deadline": today,
                 }
                 for user in users
             ]
         self.env["mail.activity"].create(values)
+
+    def _tiering_retention_note(self):
+        """The retention note of this customer, in the language of the context."""
+        categories = dict(self._fields["grade_category"]._description_selection(self.env))
+        stars = dict(self._fields["star_grade_actual"]._description_selection(self.env))
+        return self.env._(
+            "%(customer)s no longer buys enough for its %(category)s grade (%(actual)s now). "
+            "It is downgraded on %(due)s unless its purchases recover or a potential grade is approved.",
+            customer=self.name,
+            category=categories[self.grade_category],
+            actual=stars[self.star_grade_actual],
+            due=format_date(self.env, self.tiering_downgrade_due),
+        )
 
     @api.model
     def _tiering_schedule_potential_reviews(self):
@@ -936,9 +943,14 @@ class ResPartner(models.Model):
         )
         already = set(pending.mapped("res_id"))
         model_id = self.env["ir.model"]._get_id("res.partner")
+        owners = {
+            partner: partner.user_id or partner._tiering_supervisor()
+            for partner in due.filtered(lambda p: p.id not in already)
+        }
+        # The note is in the owner's language (see trade.tiering.engine), not the cron user's.
+        langs = self.env["trade.tiering.engine"]._user_langs([owner.id for owner in owners.values()], company)
         values = []
-        for partner in due.filtered(lambda p: p.id not in already):
-            owner = partner.user_id or partner._tiering_supervisor()
+        for partner, owner in owners.items():
             if not owner:
                 continue
             values.append(
@@ -949,7 +961,7 @@ class ResPartner(models.Model):
                     "automated": True,
                     "user_id": owner.id,
                     "date_deadline": today,
-                    "note": self.env._(
+                    "note": self.with_context(lang=langs[owner.id]).env._(
                         "Review the potential grade of %(customer)s in %(company)s: keep it with a new "
                         "review date, or withdraw it. Reason given: %(reason)s",
                         customer=partner.name,
@@ -1044,11 +1056,14 @@ class ResPartner(models.Model):
         )
         model_id = self.env["ir.model"]._get_id("res.partner")
         today = fields.Date.context_today(self)
+        # The note is in the salesperson's language (see trade.tiering.engine), not the cron user's.
+        langs = self.env["trade.tiering.engine"]._user_langs(self.user_id.ids, self.env.company)
         values = []
         for partner in self.filtered(lambda p: p.id not in warned):
             days = tiers[int(partner.star_grade or 0)].pool_release_days
             idle_since = partner.last_interaction_date or partner.create_date.date()
             release_on = fields.Date.add(idle_since, days=days)
+            env = self.with_context(lang=langs[partner.user_id.id]).env
             values.append(
                 {
                     "res_model_id": model_id,
@@ -1058,9 +1073,9 @@ class ResPartner(models.Model):
                     "user_id": partner.user_id.id,
                     "date_deadline": max(today, fields.Date.add(release_on, days=-1)),
                     "note": Markup("<p>%s</p>")
-                    % self.env._(
+                    % env._(
                         "Without an interaction by %(date)s, %(customer)s goes back to the team pool.",
-                        date=release_on,
+                        date=format_date(env, release_on),
                         customer=partner.name,
                     ),
                 }
@@ -1080,16 +1095,19 @@ class ResPartner(models.Model):
     def _tiering_release_served_here(self):
         today = fields.Date.context_today(self)
         previous = {partner.id: partner.user_id for partner in self}
-        bodies = {
-            partner.id: self.env._(
+        # A chatter note, in the language of the customer's salesperson, else the company's (the
+        # rule of trade.tiering.engine); the salesperson is the one who just lost the customer.
+        langs = self.env["trade.tiering.engine"]._user_langs(self.user_id.ids, self.env.company)
+        bodies = {}
+        for partner in self:
+            env = self.with_context(lang=langs[partner.user_id.id]).env
+            bodies[partner.id] = env._(
                 "Back to the team pool: no interaction for %(days)s days (tier %(tier)s). "
                 "%(user)s was its salesperson.",
                 days=partner.service_tier_id.pool_release_days,
-                tier=partner.service_tier_id.display_name,
+                tier=partner.service_tier_id.with_env(env).display_name,
                 user=partner.user_id.name,
             )
-            for partner in self
-        }
         self.env["trade.pool.log"].create(
             [
                 {
@@ -1254,9 +1272,13 @@ class ResPartner(models.Model):
                 due[customer.id] = deadline
         greeting = self.env.ref("trade_crm_tiering.mail_activity_type_anniversary_greeting")
         due = self._trade_without_recent(greeting, due, today)
+        customers = self.browse(list(due))
+        # The note is in the salesperson's language (see trade.tiering.engine), not the cron user's.
+        langs = self.env["trade.tiering.engine"]._user_langs(customers.user_id.ids, self.env.company)
         values = []
-        for customer in self.browse(list(due)):
+        for customer in customers:
             anniversary = profile.next_anniversary(customer.trade_founded_on, today)
+            env = self.with_context(lang=langs[customer.user_id.id]).env
             values.append(
                 {
                     "res_model_id": self.env["ir.model"]._get_id("res.partner"),
@@ -1266,11 +1288,11 @@ class ResPartner(models.Model):
                     "user_id": customer.user_id.id,
                     "date_deadline": due[customer.id],
                     "note": Markup("<p>%s</p>")
-                    % self.env._(
+                    % env._(
                         "%(customer)s turns %(years)s on %(date)s: send the team's greetings.",
                         customer=customer.name,
                         years=anniversary.year - customer.trade_founded_on.year,
-                        date=anniversary,
+                        date=format_date(env, anniversary),
                     ),
                 }
             )

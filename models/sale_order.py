@@ -361,10 +361,12 @@ class SaleOrder(models.Model):
         return self.action_reject_discount(reason)
 
     def _approval_activity_note(self, step):
-        tier = self.partner_service_tier_id
+        # In the approver's language (see trade.tiering.engine), whoever asked for the discount.
+        env = self.with_context(lang=self.env["trade.tiering.engine"]._user_lang(step.user_id, self.company_id)).env
+        tier = self.partner_service_tier_id.with_env(env)
         discount, allowed = _percent(self.max_line_discount), _percent(tier.max_discount)
-        amount = formatLang(self.env, self.amount_untaxed, currency_obj=self.currency_id)
-        return Markup("<p>%s</p>") % self.env._(
+        amount = formatLang(env, self.amount_untaxed, currency_obj=self.currency_id)
+        return Markup("<p>%s</p>") % env._(
             "%(order)s for %(customer)s (%(tier)s): line discounts up to %(discount)s%%, above the %(allowed)s%% "
             "a salesperson may give. Amount %(amount)s.",
             order=self.name,

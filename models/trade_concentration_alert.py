@@ -43,6 +43,7 @@ class TradeConcentrationAlert(models.Model):
         )
 
     @api.depends("measure", "band", "company_id")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         measures = dict(self._fields["measure"]._description_selection(self.env))
         bands = dict(self._fields["band"]._description_selection(self.env))

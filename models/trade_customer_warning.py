@@ -113,6 +113,7 @@ class TradeCustomerWarning(models.Model):
         )
 
     @api.depends("partner_id", "warning_type")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         labels = dict(self._fields["warning_type"]._description_selection(self.env))
         for warning in self:
@@ -192,9 +193,13 @@ class TradeCustomerWarning(models.Model):
             return
         people = self._people(company, sorted({partner_id for partner_id, _type in to_raise}))
         owners = [self._owner(people[partner_id], warning_type) for partner_id, warning_type in to_raise]
-        details = self._details(company, to_raise, figures, today)
-        activities = self._insert_activities(to_raise, owners, details, people, today)
         engine = self.env["trade.tiering.engine"]
+        # Each warning and its activity are written in their owner's language (see the engine's
+        # _user_langs): not in the language of the cron's user.
+        user_langs = engine._user_langs(owners, company)
+        langs = [user_langs[owner] for owner in owners]
+        details = self._details(company, to_raise, figures, today, langs)
+        activities = self._insert_activities(to_raise, owners, details, people, today, langs)
         now = fields.Datetime.now()
         columns = {
             "partner_id": ("int4", [partner_id for partner_id, _type in to_raise]),
@@ -250,17 +255,22 @@ class TradeCustomerWarning(models.Model):
             return supervisor or salesperson
         return salesperson or supervisor
 
-    def _details(self, company, to_raise, figures, today):
-        """What each warning is about, in figures (formatted in the current language)."""
-        templates = self._detail_templates()
-        formatters = self._formatters(company.tiering_currency_id)
+    def _details(self, company, to_raise, figures, today, langs):
+        """What each warning is about, in figures, in the language of ``langs`` (one per warning):
+        the templates are translated and the formatters set up once per language."""
+        texts = {}
+        for lang in set(langs):
+            warnings = self.with_context(lang=lang)
+            texts[lang] = (warnings._detail_templates(), warnings._formatters(company.tiering_currency_id))
         columns = ["amount_6m", "amount_prev_6m", "days_since_last", "usual_gap", "inquiries_3m", "inquiries_prev_3m"]
         rows = figures.loc[sorted({partner_id for partner_id, _type in to_raise}), columns]
         figures_of = dict(zip(rows.index.tolist(), rows.itertuples(index=False, name=None), strict=True))
-        return [
-            templates[warning_type] % self._detail_values(warning_type, figures_of[partner_id], formatters, today)
-            for partner_id, warning_type in to_raise
-        ]
+        details = []
+        for (partner_id, warning_type), lang in zip(to_raise, langs, strict=True):
+            templates, formatters = texts[lang]
+            values = self._detail_values(warning_type, figures_of[partner_id], formatters, today)
+            details.append(templates[warning_type] % values)
+        return details
 
     def _detail_values(self, warning_type, figures, formatters, today):
         recent, before, days, gap, inquiries, inquiries_before = figures
@@ -308,19 +318,22 @@ class TradeCustomerWarning(models.Model):
 
         return money, number, day
 
-    def _insert_activities(self, to_raise, owners, details, people, today):
+    def _insert_activities(self, to_raise, owners, details, people, today, langs):
         """An activity for the owner of each warning: ``{(customer id, type): activity id}``.
 
         Inserted in bulk, storing what mail.activity's create would; unlike it, without an
         assignment e-mail (the nightly pass would mail a rep once per warning) and without
-        subscribing the assignee to the customer's chatter.
+        subscribing the assignee to the customer's chatter. The summary is in the owner's
+        language (``langs``, one per warning), like the details that make the note.
         """
         keys = [key for key, owner in zip(to_raise, owners, strict=True) if owner]
         if not keys:
             return {}
         type_ids = {warning_type: self.env.ref(xmlid).id for warning_type, xmlid in ACTIVITY_TYPES.items()}
-        summaries = self._activity_summaries()
-        by_key = dict(zip(to_raise, zip(owners, details, strict=True), strict=True))
+        by_key = dict(zip(to_raise, zip(owners, details, langs, strict=True), strict=True))
+        summaries = {
+            lang: self.with_context(lang=lang)._activity_summaries() for lang in {by_key[key][2] for key in keys}
+        }
         users = self.env["res.users"].browse({by_key[key][0] for key in keys})
         timezones = {user.id: user.tz for user in users}
         engine = self.env["trade.tiering.engine"]
@@ -328,7 +341,7 @@ class TradeCustomerWarning(models.Model):
             "res_id": ("int4", [partner_id for partner_id, _type in keys]),
             "res_name": ("varchar", [people[partner_id][0] for partner_id, _type in keys]),
             "activity_type_id": ("int4", [type_ids[warning_type] for _partner_id, warning_type in keys]),
-            "summary": ("varchar", [summaries[warning_type] for _partner_id, warning_type in keys]),
+            "summary": ("varchar", [summaries[by_key[key][2]][key[1]] for key in keys]),
             "note": ("text", [str(Markup("<p>%s</p>") % by_key[key][1]) for key in keys]),
             "user_id": ("int4", [by_key[key][0] for key in keys]),
             "user_tz": ("varchar", [timezones[by_key[key][0]] for key in keys]),

@@ -87,8 +87,10 @@ class TradeGradeRequest(models.Model):
             request.requested_category = request.requested_star and grading.category(request.requested_star)
 
     @api.depends("partner_id", "requested_star")
+    @api.depends_context("lang")
     def _compute_display_name(self):
-        stars = dict(STAR_SELECTION)
+        # The grades in the reader's language: the name is rendered when displayed.
+        stars = dict(self._fields["requested_star"]._description_selection(self.env))
         for request in self:
             request.display_name = self.env._(
                 "%(customer)s: %(old)s → %(new)s",
@@ -369,17 +371,19 @@ class TradeGradeRequest(models.Model):
         return self.action_reject(reason)
 
     def _approval_activity_note(self, step):
-        stars = dict(STAR_SELECTION)
-        amount = formatLang(self.env, self.annual_amount, currency_obj=self.currency_id)
+        # In the approver's language (see trade.tiering.engine), whoever submitted the request.
+        env = self.with_context(lang=self.env["trade.tiering.engine"]._user_lang(step.user_id, self.company_id)).env
+        stars = dict(self._fields["requested_star"]._description_selection(env))
+        amount = formatLang(env, self.annual_amount, currency_obj=self.currency_id)
         return Markup("<p>%s</p><p>%s</p>") % (
-            self.env._(
+            env._(
                 "%(customer)s: %(current)s → %(requested)s (annual purchase amount %(amount)s).",
                 customer=self.partner_id.name,
                 current=stars.get(self.current_star, ""),
                 requested=stars[self.requested_star],
                 amount=amount,
             ),
-            self.env._("Reason: %(reason)s", reason=self.reason),
+            env._("Reason: %(reason)s", reason=self.reason),
         )
 
     # ------------------------------------------------------------------
@@ -403,7 +407,8 @@ class TradeGradeRequest(models.Model):
         kept = {request.partner_id.id for request in existing - stale}
         customers = self.env["res.partner"].sudo().with_company(company).browse(list(requested))
         amounts = {customer.id: customer.tiering_annual_amount for customer in customers}
-        currency = company.tiering_currency_id
+        # The request's texts follow the rule of the customer's chatter notes (trade.tiering.engine).
+        langs = self.env["trade.tiering.engine"]._customer_note_langs(company, list(requested))
         new = requests.create(
             [
                 {
@@ -412,10 +417,8 @@ class TradeGradeRequest(models.Model):
                     "requester_id": SUPERUSER_ID,
                     "source": "auto",
                     "requested_star": str(star),
-                    "reason": self.env._(
-                        "Purchases of the grading period (%(amount)s) give %(grade)s.",
-                        amount=formatLang(self.env, amounts[partner_id], currency_obj=currency),
-                        grade=dict(STAR_SELECTION)[str(star)],
+                    "reason": self.with_context(lang=langs[partner_id])._auto_reason(
+                        company, amounts[partner_id], star
                     ),
                 }
                 for partner_id, star in requested.items()
@@ -425,16 +428,31 @@ class TradeGradeRequest(models.Model):
         for request in new:
             try:
                 with self.env.cr.savepoint():
-                    request.action_submit()
+                    # Why it cannot be submitted, if so, is a note in the same language as the reason.
+                    request.with_context(lang=langs[request.partner_id.id]).action_submit()
             except UserError as error:
                 # No approver configured: the request waits as a draft, saying why.
                 request.message_post(body=Markup("<p>%s</p>") % error.args[0])
         return new
 
+    def _auto_reason(self, company, amount, star):
+        """The reason of an automatic request, in the language of the context."""
+        return self.env._(
+            "Purchases of the grading period (%(amount)s) give %(grade)s.",
+            amount=formatLang(self.env, amount, currency_obj=company.tiering_currency_id),
+            grade=dict(self._fields["requested_star"]._description_selection(self.env))[str(star)],
+        )
+
     def _cancel_unsupported(self):
+        langs = {}
+        for company in self.company_id:
+            requests = self.filtered(lambda r, company=company: r.company_id == company)
+            langs |= self.env["trade.tiering.engine"]._customer_note_langs(company, requests.partner_id.ids)
         for request in self:
             request._approval_cancel()
             request.sudo().state = "cancelled"
+            # In the language of the customer's chatter notes (trade.tiering.engine).
+            env = self.with_context(lang=langs[request.partner_id.id]).env
             request.sudo().message_post(
-                body=Markup("<p>%s</p>") % self.env._("Cancelled: the customer's purchases no longer give this grade.")
+                body=Markup("<p>%s</p>") % env._("Cancelled: the customer's purchases no longer give this grade.")
             )

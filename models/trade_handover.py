@@ -207,14 +207,16 @@ class TradeHandover(models.Model):
 
     def _approval_activity_note(self, step):
         approval_lines = self.line_ids.filtered("needs_approval")
+        # In the approver's language (see trade.tiering.engine), whoever asked for the handover.
+        env = self.with_context(lang=self.env["trade.tiering.engine"]._user_lang(step.user_id, self.company_id)).env
         return Markup("<p>%s</p><p>%s</p>") % (
-            self.env._(
+            env._(
                 "Hand over %(count)s customers of %(user)s to %(receivers)s.",
                 count=len(self.line_ids),
                 user=self.from_user_id.name,
                 receivers=", ".join(self.line_ids.receiver_id.mapped("name")),
             ),
-            self.env._(
+            env._(
                 "Approval needed for: %(customers)s.",
                 customers=", ".join(approval_lines.mapped("partner_id.name")),
             ),

@@ -561,8 +561,13 @@ class TradePortfolioDashboard(models.AbstractModel):
 
     def _check_concentration(self, company):
         ranking = portfolio.ranked((row[0], row[4]) for row in self._customer_rows(company))
-        figures = self._concentration(company, ranking, TOP_CUSTOMERS)
-        return self.env["trade.concentration.alert"]._check_company(company, figures)
+        # The alerts' figures and activities are for the general manager: in their language (see
+        # trade.tiering.engine), not in the cron user's.
+        lang = self.env["trade.tiering.engine"]._user_lang(company.tiering_gm_id, company)
+        dashboard = self.with_context(lang=lang)
+        company = company.with_env(dashboard.env)
+        figures = dashboard._concentration(company, ranking, TOP_CUSTOMERS)
+        return dashboard.env["trade.concentration.alert"]._check_company(company, figures)
 
 
 def grade_ends(star, ends):

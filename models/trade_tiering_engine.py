@@ -679,12 +679,12 @@ class TradeTieringEngine(models.AbstractModel):
         both paths write are compared by tests/test_nightly.py.
         """
         partners = self.env["res.partner"].browse(list(moves))
-        sentence = self.env._("Regraded in %(company)s: annual purchase amount %(amount)s.")
-        money = _money_formatter(self.env, company.tiering_currency_id)
-        labels = partners.fields_get(["star_grade", "star_grade_actual"])
+        langs = self._customer_note_langs(company, list(moves))
+        texts = {lang: self._regrade_note_texts(company, lang) for lang in set(langs.values())}
         tracking = self.env["mail.tracking.value"]
         for partner in partners:
             update = moves[partner.id]
+            sentence, money, labels = texts[langs[partner.id]]
             changes = (
                 ("star_grade", update.before.grade.effective, update.decision.effective),
                 ("star_grade_actual", update.before.grade.actual, update.grade.actual),
@@ -700,15 +700,16 @@ class TradeTieringEngine(models.AbstractModel):
             )
 
     def _insert_tracking_messages(self, company, moves):
-        """The chatter note Odoo's field tracking would post, for many customers at once."""
+        """The chatter note Odoo's field tracking would post, for many customers at once, each in
+        the language of the customer's notes (_customer_note_langs)."""
         author = self.env.user.partner_id
         now = fields.Datetime.now()
-        currency = company.tiering_currency_id
-        # Translated and formatted once: thousands of notes share the sentence and the language.
-        sentence = self.env._("Regraded in %(company)s: annual purchase amount %(amount)s.")
-        money = _money_formatter(self.env, currency)
+        langs = self._customer_note_langs(company, list(moves))
+        # Translated and formatted once per language: thousands of notes share a few languages.
+        texts = {lang: self._regrade_note_texts(company, lang) for lang in set(langs.values())}
         bodies, message_ids = [], []
-        for update in moves.values():
+        for partner_id, update in moves.items():
+            sentence, money, _labels = texts[langs[partner_id]]
             amount = money(update.amount)
             bodies.append(Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": amount}))
             message_ids.append(generate_tracking_message_id("message-notify"))
@@ -733,16 +734,19 @@ class TradeTieringEngine(models.AbstractModel):
             res_id: message
             for message, res_id in self._insert("mail_message", columns, constants, returning=("id", "res_id"))
         }
-        self._insert_tracking_values(moves, created, now)
+        self._insert_tracking_values(moves, created, now, langs, texts)
         self.env["mail.message"].invalidate_model()
         self.env["res.partner"].invalidate_model(["message_ids"])
 
-    def _insert_tracking_values(self, moves, messages, now):
+    def _insert_tracking_values(self, moves, messages, now, langs, texts):
+        """The tracking lines of the notes, in the language of each note (``langs``, ``texts``:
+        see _insert_tracking_messages), so that they read like the sentence above them."""
         fields_model = self.env["ir.model.fields"]
-        labels = self.env["res.partner"].fields_get(["star_grade", "star_grade_actual"])
-        tracked_fields = {
-            fname: (fields_model._get("res.partner", fname).id, dict(labels[fname]["selection"]))
-            for fname in ("star_grade", "star_grade_actual")
+        field_ids = {fname: fields_model._get("res.partner", fname).id for fname in ("star_grade", "star_grade_actual")}
+        selections = {
+            (lang, fname): dict(labels[fname]["selection"])
+            for lang, (_sentence, _money, labels) in texts.items()
+            for fname in field_ids
         }
         rows = []
         for partner_id, update in moves.items():
@@ -752,8 +756,8 @@ class TradeTieringEngine(models.AbstractModel):
             )
             for fname, old, new in changes:
                 if old != new:
-                    field_id, selection = tracked_fields[fname]
-                    rows.append((messages[partner_id], field_id, selection[str(old)], selection[str(new)]))
+                    selection = selections[langs[partner_id], fname]
+                    rows.append((messages[partner_id], field_ids[fname], selection[str(old)], selection[str(new)]))
         columns = {
             "mail_message_id": ("int4", [row[0] for row in rows]),
             "field_id": ("int4", [row[1] for row in rows]),
@@ -761,6 +765,65 @@ class TradeTieringEngine(models.AbstractModel):
             "new_value_char": ("varchar", [row[3] for row in rows]),
         }
         self._insert("mail_tracking_value", columns, self._log_access_values(now))
+
+    # ------------------------------------------------------------------
+    # The language of the texts the nightly passes write
+    # ------------------------------------------------------------------
+    # The passes run as the cron's user, whose language says nothing about who reads what they
+    # write. The rule, everywhere in the module (issue 16):
+    # - a text stored for one person (a warning and its activity, a retention, review, pool or
+    #   approval activity, a concentration alert for the general manager) is written in that
+    #   person's language (_user_langs);
+    # - a chatter note on a customer (regraded, back to the team pool) or on its grade request,
+    #   read by whoever follows it, is written in the language of the customer's salesperson,
+    #   else in the company's (_customer_note_langs).
+    # Amounts, numbers and dates in those texts are formatted in the same language. The bulk
+    # paths translate once per language, never once per row.
+
+    @api.model
+    def _company_lang(self, company):
+        """The company's language (its partner's), English when none is installed."""
+        lang = company.partner_id.sudo().lang
+        return lang if lang in self._installed_langs() else "en_US"
+
+    @api.model
+    def _installed_langs(self):
+        return {code for code, _name in self.env["res.lang"].get_installed()}
+
+    @api.model
+    def _user_langs(self, user_ids, company):
+        """``{user id: language}`` of ``user_ids``; ``None`` (nobody) and a language no longer
+        installed give the company's."""
+        fallback = self._company_lang(company)
+        installed = self._installed_langs()
+        # sudo: a user's language is no secret, whoever the pass runs as.
+        users = self.env["res.users"].sudo().with_context(active_test=False).browse({uid for uid in user_ids if uid})
+        langs = {user.id: user.lang if user.lang in installed else fallback for user in users}
+        langs[None] = langs[False] = fallback
+        return langs
+
+    @api.model
+    def _user_lang(self, user, company):
+        """The language of ``user`` (a record, possibly empty), as _user_langs gives it."""
+        return self._user_langs(user.ids, company)[user.id]
+
+    @api.model
+    def _customer_note_langs(self, company, partner_ids):
+        """``{customer id: language of its chatter notes}``: its salesperson's, else the company's."""
+        self.env["res.partner"].flush_model(["user_id"])
+        rows = self.env.execute_query(SQL("SELECT id, user_id FROM res_partner WHERE id = ANY(%s)", list(partner_ids)))
+        langs = self._user_langs([user_id for _id, user_id in rows], company)
+        return {partner_id: langs[user_id] for partner_id, user_id in rows}
+
+    def _regrade_note_texts(self, company, lang):
+        """``(sentence, money, labels)`` of the regrade notes in ``lang``: the sentence, the
+        formatter of amounts and the grade fields' fields_get (for the tracking lines)."""
+        env = self.with_context(lang=lang).env
+        return (
+            env._("Regraded in %(company)s: annual purchase amount %(amount)s."),
+            _money_formatter(env, company.tiering_currency_id),
+            env["res.partner"].fields_get(["star_grade", "star_grade_actual"]),
+        )
 
     def _log_access_values(self, now):
         return {"create_uid": self.env.uid, "create_date": now, "write_uid": self.env.uid, "write_date": now}
