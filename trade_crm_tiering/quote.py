@@ -43,9 +43,9 @@ def reasons(figures, limits):
     found = []
     if figures.discount > limits.max_discount:
         found.append("discount")
-    if limits.payment_days is not None and figures.payment_days is not None:
-        if figures.payment_days > limits.payment_days:
-            found.append("payment_term")
+    has_terms = limits.payment_days is not None and figures.payment_days is not None
+    if has_terms and figures.payment_days > limits.payment_days:
+        found.append("payment_term")
     if limits.margin_floor > 0 and figures.margin_rate is not None and figures.margin_rate < limits.margin_floor:
         found.append("margin")
     if limits.max_amount > 0 and figures.amount > limits.max_amount:
