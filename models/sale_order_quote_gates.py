@@ -22,14 +22,3 @@ class IrActionsReport(models.Model):
         if report.report_name in QUOTE_REPORTS:
             ids = [res_ids] if isinstance(res_ids, int) else res_ids
             self.env["sale.order"].browse(ids).exists()._tiering_quote_print_check()
-
-
-class PortalShare(models.TransientModel):
-    _inherit = "portal.share"
-
-    def action_send_mail(self):
-        if self.res_model == "sale.order":
-            gate = self.env["sale.order"].browse(self.res_id).exists()._tiering_quote_gate("share")
-            if gate:
-                return gate
-        return super().action_send_mail()
