@@ -32,8 +32,6 @@ SYSTEM_FIELDS = DISCOUNT_WORKFLOW_FIELDS | {"tier_star_grade", "tier_id"}
 APPROVAL_TRIGGERS = frozenset(
     {"order_line", "partner_id", "pricelist_id", "currency_id", "company_id", "payment_term_id"}
 )
-# What leaves the house, and what a quotation needs approval for first.
-QUOTE_ACTIONS = ("send", "print", "share", "confirm")
 
 
 def _percent(value):
