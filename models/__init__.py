@@ -31,3 +31,7 @@ from . import trade_handover_report
 from . import trade_customer_sheet
 from . import trade_customer_classification
 from . import trade_tiering_nightly
+from . import trade_service_tier_quote
+from . import res_company_quote
+from . import res_config_settings_quote
+from . import sale_order_quote_gates

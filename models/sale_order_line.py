@@ -23,6 +23,9 @@ class SaleOrderLine(models.Model):
         if AMOUNT_FIELDS.intersection(vals) or "order_id" in vals:
             self.order_id._tiering_schedule_regrade()
             self.order_id._tiering_void_changed_approvals()
+        elif "purchase_price" in vals:
+            # The cost moves the margin rate an approval was given for.
+            self.order_id._tiering_void_changed_approvals()
         if "discount" in vals:
             # The authority check applies to discounts raised, not to those left as approved.
             raised = self.filtered(lambda line: line.discount > before[line.id])

@@ -19,3 +19,4 @@ from . import test_host_flows
 from . import test_nightly
 from . import test_nightly_batches
 from . import test_recipient_language
+from . import test_quote_approval

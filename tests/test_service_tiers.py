@@ -370,16 +370,21 @@ class TestTierOrders(TierCase):
         key = self._key_account()
         order = self._discounted_order(key, 8)
         self.assertTrue(order.discount_needs_approval)
-        with self.assertRaisesRegex(UserError, "8% discount, more than the 5%"):
+        # The first try asks for approval at once, and says why and who approves.
+        result = order.with_user(self.rep).action_confirm()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertRegex(
+            result["params"]["message"], "sent for approval to Sam Supervisor: a 8% discount, more than the 5%"
+        )
+        self.assertEqual((order.state, order.discount_approval_state), ("draft", "pending"))
+        with self.assertRaisesRegex(UserError, "waits for the approval of Sam Supervisor"):
             order.with_user(self.rep).action_confirm()
-        order.with_user(self.rep).action_request_discount_approval()
-        self.assertEqual(order.discount_approval_state, "pending")
         activity = order.activity_ids
         self.assertEqual(
             activity.activity_type_id, self.env.ref("trade_crm_tiering.mail_activity_type_discount_approval")
         )
         self.assertEqual(activity.user_id, self.supervisor)
-        self.assertIn("up to 8%", activity.note)
+        self.assertIn("8% discount", activity.note)
         with self.assertRaises(AccessError):
             order.with_user(self.rep).action_approve_discount()
         order.with_user(self.supervisor).action_approve_discount()
@@ -404,8 +409,11 @@ class TestTierOrders(TierCase):
         order.with_user(self.supervisor).action_approve_discount()
         order.order_line.discount = 12
         self.assertTrue(order.discount_needs_approval)
-        with self.assertRaises(UserError):
-            order.with_user(self.rep).action_confirm()
+        self.assertFalse(order.discount_approval_state)
+        # The approval was for 8%: confirming asks again, for 12%.
+        result = order.with_user(self.rep).action_confirm()
+        self.assertIn("12% discount", result["params"]["message"])
+        self.assertEqual((order.state, order.discount_approval_state), ("draft", "pending"))
 
     def test_rejected_discount(self):
         key = self._key_account()
