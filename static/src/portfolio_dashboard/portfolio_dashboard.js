@@ -1,5 +1,6 @@
 import { Component, onWillStart, useState } from "@odoo/owl";
 import { formatCurrency } from "@web/core/currency";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { download } from "@web/core/network/download";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -36,7 +37,8 @@ export class PortfolioDashboard extends Component {
         this.actionService = useService("action");
         this.state = useState({
             data: null,
-            period: this.props.state?.period || "last_quarter",
+            // The server's default period until the user picks one.
+            period: this.props.state?.period || null,
             loading: false,
             busy: false,
         });
@@ -51,7 +53,9 @@ export class PortfolioDashboard extends Component {
     async load() {
         this.state.loading = true;
         try {
-            this.state.data = await this.orm.call(MODEL, "get_data", [], { period: this.state.period });
+            const data = await this.orm.call(MODEL, "get_data", [], { period: this.state.period });
+            this.state.data = data;
+            this.state.period = data.period.key;
         } finally {
             this.state.loading = false;
         }
@@ -111,6 +115,11 @@ export class PortfolioDashboard extends Component {
             return "-";
         }
         return `${formatFloat(value, { digits: [false, 1] })}%`;
+    }
+
+    /** A UTC datetime of the server, in the user's time zone and format, as the chatter shows dates. */
+    datetime(value) {
+        return value ? formatDateTime(deserializeDateTime(value)) : "";
     }
 
     decimal(value) {
