@@ -57,6 +57,7 @@ class TradeHandoverWizard(models.TransientModel):
     line_ids = fields.One2many("trade.handover.wizard.line", "wizard_id", string="Plan")
     needs_approval = fields.Boolean(compute="_compute_needs_approval")
     role_conflicts = fields.Char(
+        string="Left Without a Backup",
         compute="_compute_role_conflicts",
         help="Customers whose receiver already holds their other role: they would be left without a backup.",
     )

@@ -26,6 +26,7 @@ class TradeHandoverWizardLine(models.TransientModel):
     weight = fields.Integer(readonly=True)
     needs_approval = fields.Boolean(compute="_compute_needs_approval")
     role_conflict = fields.Boolean(
+        string="Loses Its Backup",
         compute="_compute_role_conflict",
         help="The receiver already holds the customer's other role: the customer would be left without a backup.",
     )
