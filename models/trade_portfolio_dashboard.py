@@ -407,8 +407,10 @@ class TradePortfolioDashboard(models.AbstractModel):
     def _early_warnings_action(self, company):
         """The open early warnings the dashboard counts: record rules keep a rep's to their customers."""
         action = self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_customer_warning")
+        name = self.env._("Early Warnings")
         action.update(
-            name=self.env._("Early Warnings"),
+            name=name,
+            display_name=name,  # what the web client titles the breadcrumb with
             domain=[("company_id", "=", company.id), ("state", "=", "open")],
             context={"create": False, "search_default_group_type": 1},
         )

@@ -327,7 +327,10 @@ class TestPortfolioScope(PortfolioCase):
         for user, count in ((self.gm, 2), (self.rep, 1)):
             dashboard = self.dashboard.with_user(user)
             action = dashboard.action_open("early_warnings")
-            self.assertEqual((action["res_model"], action["name"]), ("trade.customer.warning", "Early Warnings"))
+            self.assertEqual(
+                (action["res_model"], action["name"], action["display_name"]),
+                ("trade.customer.warning", "Early Warnings", "Early Warnings"),
+            )
             found = warnings.with_user(user).search(action["domain"])
             self.assertEqual(len(found), count)
             self.assertEqual(len(found), dashboard.get_data()["warnings"]["early_warnings"])

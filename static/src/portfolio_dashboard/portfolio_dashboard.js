@@ -1,4 +1,4 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
+import { Component, markup, onWillStart, useState } from "@odoo/owl";
 import { formatCurrency } from "@web/core/currency";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { download } from "@web/core/network/download";
@@ -68,6 +68,10 @@ export class PortfolioDashboard extends Component {
 
     async open(kind, params = {}) {
         const action = await this.orm.call(MODEL, "action_open", [kind, params]);
+        if (action.help) {
+            // HTML from the action's record, as the action service marks it when it loads one.
+            action.help = markup(action.help);
+        }
         await this.actionService.doAction(action);
     }
 

@@ -60,7 +60,8 @@ registry.category("web_tour.tours").add("trade_crm_tiering_portfolio_dashboard",
             trigger: ".o_breadcrumb .active:contains(Early Warnings)",
         },
         {
-            trigger: ".o_list_view",
+            content: "Its empty list explains itself (the action's help is HTML, not text)",
+            trigger: ".o_list_view .o_view_nocontent_smiling_face:contains(No open warning)",
         },
         {
             content: "Back to the dashboard",
