@@ -28,6 +28,8 @@ STAR_SELECTION = [
     ("5", "5 stars"),
 ]
 CATEGORY_SELECTION = [("ordinary", "Ordinary"), ("key", "Key Account"), ("vip", "VIP")]
+# Grade fields whose groups list the highest grade first (see ResPartner._read_group_orderby).
+STAR_GROUPBYS = frozenset({"star_grade", "star_grade_actual", "star_grade_potential"})
 RFM_SEGMENTS = [
     ("champions", "Champions"),
     ("loyal", "Loyal"),
@@ -638,6 +640,30 @@ class ResPartner(models.Model):
             ["__count"],
         )
         return {partner.id: count for partner, count in groups}
+
+    # ------------------------------------------------------------------
+    # Group by grade: the highest grade first
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Groups of a star grade come 5 stars first unless a direction is asked.
+
+        The web client groups without an order (or with the bare group-by field): SQL would list
+        "0" first, while managers look at their best customers first. "star_grade asc" (a click
+        on the column header) is kept as asked.
+        """
+        if not order:
+            if not any(term in STAR_GROUPBYS for term in groupby_terms):
+                return super()._read_group_orderby(order, groupby_terms, query)
+            # Odoo's own default: each group-by term in turn, the grades descending.
+            return SQL(", ").join(
+                SQL("%s %s", sql, SQL("DESC" if term in STAR_GROUPBYS else "ASC"))
+                for term, sql in groupby_terms.items()
+            )
+        parts = [part.strip() for part in order.split(",")]
+        order = ",".join(f"{part} DESC" if part in STAR_GROUPBYS and part in groupby_terms else part for part in parts)
+        return super()._read_group_orderby(order, groupby_terms, query)
 
     # ------------------------------------------------------------------
     # Grade fields: written by the grading engine only

@@ -377,9 +377,8 @@ class TradePortfolioDashboard(models.AbstractModel):
             .sudo()
             .search_fetch([("company_id", "=", company.id)], ["refreshed_on"], limit=1, order="id desc")
         )
-        if not last.refreshed_on:
-            return False
-        return fields.Datetime.to_string(fields.Datetime.context_timestamp(self, last.refreshed_on))[:16]
+        # In UTC: the web client shows it in the browser's time zone, as the chatter does.
+        return fields.Datetime.to_string(last.refreshed_on) if last.refreshed_on else False
 
     # ------------------------------------------------------------------
     # Links from the dashboard into filtered lists
@@ -396,12 +395,26 @@ class TradePortfolioDashboard(models.AbstractModel):
             return self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_concentration_alert")
         if kind == "report":
             return self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_portfolio_report")
+        if kind == "early_warnings":
+            return self._early_warnings_action(company)
         if kind == "customer":
             return self._partner_action(
                 self.env._("Customer"), [("id", "=", self._int_param(params, "partner_id"))], form=True
             )
         domain, name = self._link_domain(company, kind, params)
         return self._partner_action(name, domain)
+
+    def _early_warnings_action(self, company):
+        """The open early warnings the dashboard counts: record rules keep a rep's to their customers."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_customer_warning")
+        name = self.env._("Early Warnings")
+        action.update(
+            name=name,
+            display_name=name,  # what the web client titles the breadcrumb with
+            domain=[("company_id", "=", company.id), ("state", "=", "open")],
+            context={"create": False, "search_default_group_type": 1},
+        )
+        return action
 
     def _link_domain(self, company, kind, params):
         base = [("parent_id", "=", False), "|", ("tiering_date", "!=", False), ("next_follow_up_date", "!=", False)]
@@ -422,12 +435,13 @@ class TradePortfolioDashboard(models.AbstractModel):
         if kind == "missing_backups":
             return [*base, ("backup_missing", "=", True)], self.env._("Missing Backups")
         if kind == "rep":
-            domain = [*base, ("user_id", "=", self._int_param(params, "user_id", required=False))]
+            user_id = self._int_param(params, "user_id", required=False)
+            domain = [*base, ("user_id", "=", user_id)]
             if params.get("filter") == "overdue":
                 domain.append(("follow_up_overdue", "=", True))
             elif params.get("filter") == "missing_backups":
                 domain.append(("backup_missing", "=", True))
-            return domain, self.env._("Customers of the Salesperson")
+            return domain, self._rep_title(user_id, params.get("filter"))
         if kind == "migration":
             start, end = self._period_bounds(params.get("period") or portfolio.DEFAULT_PERIOD)
             first, last = self._int_param(params, "start_star"), self._int_param(params, "end_star")
@@ -435,6 +449,18 @@ class TradePortfolioDashboard(models.AbstractModel):
             ids = [pid for pid, old, new in moves if (old, new) == (first, last)]
             return [("id", "in", ids)], self.env._("Grade Migration")
         raise UserError(self.env._("Unknown dashboard link: %(kind)s.", kind=kind))
+
+    def _rep_title(self, user_id, kind=None):
+        """The rep drill-down's title: whose customers, and which of them."""
+        # sudo: the name of a salesperson the dashboard already lists, whatever the user may read.
+        name = self.env["res.users"].sudo().browse(user_id).name if user_id else False
+        if not name:
+            return self.env._("Customers without a Salesperson")
+        if kind == "overdue":
+            return self.env._("Overdue Follow-ups of %(user)s", user=name)
+        if kind == "missing_backups":
+            return self.env._("Missing Backups of %(user)s", user=name)
+        return self.env._("Customers of %(user)s", user=name)
 
     def _int_param(self, params, key, required=True):
         """``params[key]`` as an integer; a clear error when it is missing or not a number."""

@@ -20,3 +20,4 @@ from . import test_nightly
 from . import test_nightly_batches
 from . import test_recipient_language
 from . import test_quote_approval
+from . import test_ui_views

@@ -59,3 +59,16 @@ class TestDemoData(TransactionCase):
             [("res_model", "=", "res.partner"), ("res_id", "in", customers.ids), ("activity_type_id", "=", greeting.id)]
         )
         self.assertTrue(greeted, "a key customer's founding anniversary is this week")
+
+    def test_demo_orders_carry_their_customers_tier_payment_terms(self):
+        customers = self.env["res.partner"].browse(
+            self.env.ref(f"trade_crm_tiering.demo_customer_{index:02d}").id for index in range(1, 42)
+        )
+        orders = self.env["sale.order"].search([("partner_id.commercial_partner_id", "in", customers.ids)])
+        self.assertTrue(orders)
+        for order in orders:
+            customer = order.partner_id.commercial_partner_id.with_company(order.company_id)
+            self.assertEqual(order.payment_term_id, customer.service_tier_id.payment_term_id, customer.name)
+        core = orders.filtered(lambda o: o.partner_id.commercial_partner_id.service_tier_id.code == "A")
+        self.assertTrue(core)
+        self.assertEqual(core.payment_term_id, self.env.ref("account.account_payment_term_45days"))

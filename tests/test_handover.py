@@ -249,6 +249,37 @@ class TestHandoverSpread(HandoverCase):
         self.assertEqual(handover.receiver_ids, self.third_rep)
         self.assertEqual((self.key | self.general | self.small).user_id, self.third_rep)
 
+    def test_plan_warns_when_a_receiver_would_back_up_their_own_customer(self):
+        # Olga serves Lyon, Ravi (leaving) is its backup: given to Olga, Lyon would have no backup.
+        self.general.write({"user_id": self.other_rep.id, "backup_user_id": self.rep.id})
+        wizard = self._wizard(from_user_id=self.rep, receiver_id=self.other_rep)
+        wizard.action_plan()
+        line = wizard.line_ids.filtered(lambda line: line.partner_id == self.general)
+        self.assertEqual((line.role, line.receiver_id, line.role_conflict), ("backup", self.other_rep, True))
+        self.assertEqual(wizard.role_conflicts, "Lyon Decor SAS")
+        self.assertFalse((wizard.line_ids - line).filtered("role_conflict"))
+        arch = wizard.with_user(self.supervisor).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("o_tct_role_conflicts", arch)
+        self.assertIn('decoration-danger="role_conflict"', arch)
+        # Another receiver on that line keeps a backup.
+        line.with_user(self.supervisor).receiver_id = self.third_rep
+        self.assertFalse(line.role_conflict)
+        self.assertFalse(wizard.role_conflicts)
+        wizard.with_user(self.supervisor).action_confirm()
+        self.assertEqual((self.general.user_id, self.general.backup_user_id), (self.other_rep, self.third_rep))
+
+    def test_spreading_keeps_a_customer_from_its_other_salesperson(self):
+        self.general.write({"user_id": self.other_rep.id, "backup_user_id": self.rep.id})
+        # Tina starts far heavier: the load alone would send every customer to Olga.
+        for index in range(3):
+            self._graded(f"Tina's own {index}", 400_000).user_id = self.third_rep
+        wizard = self._wizard(from_user_id=self.rep, receiver_mode="team", receiver_ids=self.other_rep | self.third_rep)
+        wizard.action_plan()
+        lines = {line.partner_id: line for line in wizard.line_ids}
+        self.assertEqual(lines[self.general].receiver_id, self.third_rep)
+        self.assertEqual(lines[self.key].receiver_id, self.other_rep)
+        self.assertFalse(wizard.role_conflicts)
+
 
 @tagged("post_install", "-at_install")
 class TestHandoverApproval(HandoverCase):

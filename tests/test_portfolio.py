@@ -301,6 +301,48 @@ class TestPortfolioScope(PortfolioCase):
         with self.assertRaisesRegex(UserError, "Unknown dashboard link"):
             self.dashboard.action_open("nowhere")
 
+    def test_rep_links_are_titled_with_the_rep(self):
+        dashboard = self.dashboard.with_user(self.gm)
+        self.assertEqual(dashboard.action_open("rep", {"user_id": self.other_rep.id})["name"], "Customers of Olga Rep")
+        action = dashboard.action_open("rep", {"user_id": self.rep.id, "filter": "overdue"})
+        self.assertEqual(action["name"], "Overdue Follow-ups of Ravi Rep")
+        action = dashboard.action_open("rep", {"user_id": self.other_rep.id, "filter": "missing_backups"})
+        self.assertEqual(action["name"], "Missing Backups of Olga Rep")
+        self.assertEqual(dashboard.action_open("rep", {"user_id": False})["name"], "Customers without a Salesperson")
+        # A rep's own drill-down, from the rep's dashboard.
+        action = self.dashboard.with_user(self.rep).action_open("rep", {"user_id": self.rep.id})
+        self.assertEqual(action["name"], "Customers of Ravi Rep")
+
+    def test_early_warnings_link_to_the_warnings_counted(self):
+        warnings = self.env["trade.customer.warning"]
+        for partner in (self.shanghai, self.lyon):  # Ravi serves Lyon, not Shanghai.
+            warnings.create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    "warning_type": "dormant",
+                    "date_raised": self.today,
+                }
+            )
+        for user, count in ((self.gm, 2), (self.rep, 1)):
+            dashboard = self.dashboard.with_user(user)
+            action = dashboard.action_open("early_warnings")
+            self.assertEqual(
+                (action["res_model"], action["name"], action["display_name"]),
+                ("trade.customer.warning", "Early Warnings", "Early Warnings"),
+            )
+            found = warnings.with_user(user).search(action["domain"])
+            self.assertEqual(len(found), count)
+            self.assertEqual(len(found), dashboard.get_data()["warnings"]["early_warnings"])
+
+    def test_monthly_figures_time_is_utc_for_the_browser(self):
+        """The web client shows it in the user's time zone, as the chatter: the server sends UTC."""
+        months = self.env["trade.portfolio.month"]
+        last = months.search([("company_id", "=", self.company.id)], limit=1, order="id desc")
+        self.gm.tz = "Asia/Shanghai"
+        refreshed = self._data(self.gm)["refreshed"]
+        self.assertEqual(refreshed, fields.Datetime.to_string(last.refreshed_on))
+
 
 @tagged("post_install", "-at_install")
 class TestPortfolioEdgeCases(PortfolioCase):
@@ -386,7 +428,7 @@ class TestGradeMigration(PortfolioCase):
         )
 
     def test_migration_matrix_of_the_last_quarter(self):
-        migration = self._data(self.gm)["migration"]
+        migration = self._data(self.gm, period="last_quarter")["migration"]
         expected = [[0] * 6 for _star in range(6)]
         expected[2][3] = 1  # Up Two Three
         expected[3][2] = 1  # Down Three Two: its fall to 1 came after the quarter
@@ -397,7 +439,7 @@ class TestGradeMigration(PortfolioCase):
         self.assertEqual(migration["changed_share"], 50.0)
 
     def test_migration_of_a_rep(self):
-        migration = self._data(self.rep)["migration"]
+        migration = self._data(self.rep, period="last_quarter")["migration"]
         self.assertEqual((migration["customers"], migration["upgrades"], migration["downgrades"]), (3, 1, 0))
 
     def test_migration_cells_link_to_their_customers(self):
@@ -409,6 +451,12 @@ class TestGradeMigration(PortfolioCase):
     def test_a_period_up_to_today_counts_todays_customers(self):
         data = self._data(self.gm, period="last_12_months")
         # Everyone created today has been a customer within the period; their first grading is history.
+        self.assertEqual(data["migration"]["customers"], 11)
+
+    def test_the_default_period_reaches_today(self):
+        """A quarter already over is empty in a young database: the panel opens on the last 12 months."""
+        data = self._data(self.gm)
+        self.assertEqual(data["period"]["key"], "last_12_months")
         self.assertEqual(data["migration"]["customers"], 11)
 
 

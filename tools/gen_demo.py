@@ -8,10 +8,14 @@ occurs on the day the demo is installed. Deterministic: run it again after editi
 """
 
 import random
+import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from trade_crm_tiering import grading  # noqa: E402 (the add-on's own banding)
+
 RATE_TO_USD = {"USD": 1.0, "EUR": 0.92, "CNY": 7.2}
 
 PRODUCTS = [
@@ -120,6 +124,22 @@ SALESPEOPLE = ("base.user_admin", "base.user_demo")
 # Backup salespeople of two of the three VIPs (the third shows the missing-backup flag).
 BACKUPS = {0: "base.user_demo", 1: "base.user_admin"}
 PRICELIST_REF = {"USD": "demo_pricelist_usd", "EUR": "demo_pricelist_eur", "CNY": "demo_pricelist_cny"}
+# Payment terms of the default service tiers (data/trade_service_tier_data.xml) by lowest star: A
+# (5 stars) 45 days, B 30, C 15, D immediate. The orders are created before the customers are
+# graded, so without them every order would get the terms of the developing tier.
+TIER_PAYMENT_TERMS = (
+    (5, "account.account_payment_term_45days"),
+    (3, "account.account_payment_term_30days"),
+    (1, "account.account_payment_term_15days"),
+    (0, "account.account_payment_term_immediate"),
+)
+
+
+def payment_term(index):
+    """The payment terms of the tier customer ``index`` is graded into when the demo is installed."""
+    recent = CUSTOMERS[index][3] + sum(amount for i, amount, days in SPIKE_ORDERS if i == index and days < 365)
+    star = grading.band(recent, grading.DEFAULT_THRESHOLDS)
+    return next(term for lowest, term in TIER_PAYMENT_TERMS if star >= lowest)
 
 
 def slug(name):
@@ -275,6 +295,7 @@ def order_xml(ref, partner, currency, amount_usd, days_ago, index, rng):
         f'        <field name="pricelist_id" ref="{PRICELIST_REF[currency]}"/>',
         f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
         '        <field name="team_id" ref="demo_team_export"/>',
+        f'        <field name="payment_term_id" ref="{payment_term(index)}"/>',
         f'        <field name="date_order" eval="{date}"/>',
         f'        <field name="order_line" eval="{line}"/>',
         '        <field name="state">sale</field>',

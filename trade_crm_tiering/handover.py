@@ -24,11 +24,13 @@ class Customer:
     weight: int
 
 
-def spread(customers, receivers, existing_loads=None, cap=0):
+def spread(customers, receivers, existing_loads=None, cap=0, avoid=None):
     """``{customer id: receiver}`` for ``customers`` (``[Customer]``) over ``receivers``.
 
     ``existing_loads``: ``{receiver: load}`` of the customers each receiver already serves.
     ``cap``: the most customers one receiver takes in this handover; 0 for no cap.
+    ``avoid``: ``{customer id: receiver}`` who should not get that customer (the customer's other
+    salesperson: a backup who is also the salesperson is no backup), unless nobody else can.
     Ties go to the receiver listed first, so the result depends only on the inputs.
     Raises SpreadError when there is nobody to receive, or the cap leaves customers over.
     """
@@ -44,6 +46,8 @@ def spread(customers, receivers, existing_loads=None, cap=0):
     for customer in sorted(customers, key=lambda c: (-c.weight, c.id)):
         # The cap check above guarantees someone is still under the cap.
         open_receivers = [r for r in receivers if not cap or counts[r] < cap]
+        avoided = (avoid or {}).get(customer.id)
+        open_receivers = [r for r in open_receivers if r != avoided] or open_receivers
         receiver = min(open_receivers, key=lambda r: (loads[r], counts[r], order[r]))
         assignment[customer.id] = receiver
         loads[receiver] += customer.weight

@@ -25,7 +25,9 @@ DAYS_PER_MONTH = 365.25 / 12
 # A rep above this share of their capacity is full; above 100%, overloaded.
 FULL_FROM = 80.0
 PERIODS = ("last_month", "last_quarter", "this_quarter", "last_12_months", "this_year", "last_year")
-DEFAULT_PERIOD = "last_quarter"
+# Up to today, so the migration panel shows the grade changes a manager just saw happen; a
+# calendar quarter already over is empty in a young database.
+DEFAULT_PERIOD = "last_12_months"
 # Shares are compared with the band limits at this precision, so 20.000000000001% is 20%.
 _SHARE_DIGITS = 9
 

@@ -56,6 +56,11 @@ class TradeHandoverWizard(models.TransientModel):
     note = fields.Text()
     line_ids = fields.One2many("trade.handover.wizard.line", "wizard_id", string="Plan")
     needs_approval = fields.Boolean(compute="_compute_needs_approval")
+    role_conflicts = fields.Char(
+        string="Left Without a Backup",
+        compute="_compute_role_conflicts",
+        help="Customers whose receiver already holds their other role: they would be left without a backup.",
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -75,6 +80,12 @@ class TradeHandoverWizard(models.TransientModel):
     def _compute_needs_approval(self):
         for wizard in self:
             wizard.needs_approval = any(wizard.line_ids.mapped("needs_approval"))
+
+    @api.depends("line_ids.role_conflict")
+    def _compute_role_conflicts(self):
+        for wizard in self:
+            conflicts = wizard.line_ids.filtered("role_conflict")
+            wizard.role_conflicts = ", ".join(conflicts.partner_id.mapped("display_name")) or False
 
     @api.onchange("team_id")
     def _onchange_team_id(self):
@@ -161,7 +172,9 @@ class TradeHandoverWizard(models.TransientModel):
         tier_of = {customer.id: customer.service_tier_id for customer in customers}
         batch = [spreading.Customer(customer.id, tier_of[customer.id].handover_weight or 1) for customer in customers]
         try:
-            assignment = spreading.spread(batch, receivers.ids, self._existing_loads(receivers), self.cap)
+            assignment = spreading.spread(
+                batch, receivers.ids, self._existing_loads(receivers), self.cap, avoid=self._other_roles(customers)
+            )
         except spreading.SpreadError as error:
             raise UserError(self._spread_message(error)) from None
         leaver = self.from_user_id
@@ -182,6 +195,22 @@ class TradeHandoverWizard(models.TransientModel):
             }
             for customer in customers.sorted(lambda c: (-(tier_of[c.id].handover_weight or 1), c.id))
         ]
+
+    def _other_roles(self, customers):
+        """``{customer id: user id}`` of who holds the role the leaver does not, where someone does.
+
+        That user should not receive the customer: as both salesperson and backup, the customer
+        would have no backup at all.
+        """
+        leaver = self.from_user_id
+        others = {}
+        for customer in customers:
+            salesperson, backup = customer.user_id, customer.backup_user_id
+            if salesperson == leaver and backup and backup != leaver:
+                others[customer.id] = backup.id
+            elif backup == leaver and salesperson and salesperson != leaver:
+                others[customer.id] = salesperson.id
+        return others
 
     def _existing_loads(self, receivers):
         """Each receiver's load: the handover weights of the customers it serves today."""

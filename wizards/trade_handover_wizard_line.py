@@ -25,6 +25,11 @@ class TradeHandoverWizardLine(models.TransientModel):
     tier_id = fields.Many2one("trade.service.tier", readonly=True)
     weight = fields.Integer(readonly=True)
     needs_approval = fields.Boolean(compute="_compute_needs_approval")
+    role_conflict = fields.Boolean(
+        string="Loses Its Backup",
+        compute="_compute_role_conflict",
+        help="The receiver already holds the customer's other role: the customer would be left without a backup.",
+    )
 
     @api.depends("partner_id", "wizard_id.company_id")
     def _compute_needs_approval(self):
@@ -33,10 +38,18 @@ class TradeHandoverWizardLine(models.TransientModel):
             # sudo: the customer's tier decides, whoever plans the handover.
             line.needs_approval = line.partner_id.sudo().with_company(company).service_tier_id.handover_approval
 
+    @api.depends("partner_id", "receiver_id", "role")
+    def _compute_role_conflict(self):
+        for line in self:
+            customer = line.partner_id
+            other = customer.backup_user_id if line.role == "salesperson" else customer.user_id
+            line.role_conflict = bool(line.receiver_id) and line.role != "both" and line.receiver_id == other
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             vals.pop("needs_approval", None)
+            vals.pop("role_conflict", None)
         return super().create(vals_list)
 
     def write(self, vals):

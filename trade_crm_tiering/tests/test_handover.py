@@ -68,3 +68,18 @@ def test_check_cap_names_the_receiver_over_it():
         check_cap({1: "ann", 2: "ann", 3: "bob"}, 1)
     assert (caught.value.code, caught.value.params["receiver"], caught.value.params["count"]) == ("over_cap", "ann", 2)
     check_cap({1: "ann", 2: "ann"}, 0)
+
+
+def test_a_customer_avoids_its_other_salesperson():
+    # Customer 1 is backed up by the leaver and served by "bob": bob would be its own backup.
+    batch = customers("A", "A")
+    assignment = spread(batch, ["bob", "cat"], existing_loads={"bob": 0, "cat": 50}, avoid={1: "bob"})
+    assert assignment[1] == "cat"
+    assert assignment[2] == "bob", "the lighter receiver still takes the others"
+
+
+def test_avoided_receiver_takes_the_customer_when_nobody_else_can():
+    assert spread(customers("C"), ["bob"], avoid={1: "bob"}) == {1: "bob"}
+    batch = customers("C", "C")
+    # Bob took customer 1 and is at the cap: customer 2 goes to cat after all.
+    assert spread(batch, ["bob", "cat"], cap=1, avoid={2: "cat"}) == {1: "bob", 2: "cat"}

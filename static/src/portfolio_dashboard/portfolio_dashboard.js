@@ -1,5 +1,6 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
+import { Component, markup, onWillStart, useState } from "@odoo/owl";
 import { formatCurrency } from "@web/core/currency";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { download } from "@web/core/network/download";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -36,7 +37,8 @@ export class PortfolioDashboard extends Component {
         this.actionService = useService("action");
         this.state = useState({
             data: null,
-            period: this.props.state?.period || "last_quarter",
+            // The server's default period until the user picks one.
+            period: this.props.state?.period || null,
             loading: false,
             busy: false,
         });
@@ -51,7 +53,9 @@ export class PortfolioDashboard extends Component {
     async load() {
         this.state.loading = true;
         try {
-            this.state.data = await this.orm.call(MODEL, "get_data", [], { period: this.state.period });
+            const data = await this.orm.call(MODEL, "get_data", [], { period: this.state.period });
+            this.state.data = data;
+            this.state.period = data.period.key;
         } finally {
             this.state.loading = false;
         }
@@ -64,6 +68,10 @@ export class PortfolioDashboard extends Component {
 
     async open(kind, params = {}) {
         const action = await this.orm.call(MODEL, "action_open", [kind, params]);
+        if (action.help) {
+            // HTML from the action's record, as the action service marks it when it loads one.
+            action.help = markup(action.help);
+        }
         await this.actionService.doAction(action);
     }
 
@@ -111,6 +119,11 @@ export class PortfolioDashboard extends Component {
             return "-";
         }
         return `${formatFloat(value, { digits: [false, 1] })}%`;
+    }
+
+    /** A UTC datetime of the server, in the user's time zone and format, as the chatter shows dates. */
+    datetime(value) {
+        return value ? formatDateTime(deserializeDateTime(value)) : "";
     }
 
     decimal(value) {

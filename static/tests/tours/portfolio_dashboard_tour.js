@@ -28,6 +28,64 @@ registry.category("web_tour.tours").add("trade_crm_tiering_portfolio_dashboard",
             trigger: ".o_tct_rep:contains(Tina Tour Rep)",
         },
         {
+            content: "The migration panel covers the last 12 months by default, its dates apart from its name",
+            trigger: ".o_tct_migration .o_tct_period_title",
+            run() {
+                const text = this.anchor.textContent;
+                if (!/^Grade migration: Last 12 months \(\S+ - \S+\)$/.test(text)) {
+                    throw new Error(`Unexpected migration title: ${text}`);
+                }
+            },
+        },
+        {
+            content: "The shares under the bars say what they are",
+            trigger: ".o_tct_grades_legend:contains(share of revenue)",
+        },
+        {
+            content: "The monthly figures' time is formatted for the user, not ISO",
+            trigger: ".o_tct_refreshed",
+            run() {
+                const text = this.anchor.textContent;
+                if (!text || /\d{4}-\d{2}-\d{2}/.test(text)) {
+                    throw new Error(`Unexpected refresh time: ${text}`);
+                }
+            },
+        },
+        {
+            content: "The early warnings open their list",
+            trigger: ".o_tct_early_warnings:contains(early warnings)",
+            run: "click",
+        },
+        {
+            trigger: ".o_breadcrumb .active:contains(Early Warnings)",
+        },
+        {
+            content: "Its empty list explains itself (the action's help is HTML, not text)",
+            trigger: ".o_list_view .o_view_nocontent_smiling_face:contains(No open warning)",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains(Portfolio Dashboard)",
+            run: "click",
+        },
+        {
+            content: "The rep's customers",
+            trigger: ".o_tct_rep a:contains(Tina Tour Rep)",
+            run: "click",
+        },
+        {
+            content: "The drill-down is titled with the rep's name",
+            trigger: ".o_breadcrumb .active:contains(Customers of Tina Tour Rep)",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains(Tour Timber Giant)",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains(Portfolio Dashboard)",
+            run: "click",
+        },
+        {
             content: "One customer at three stars: open it",
             trigger: ".o_tct_grade[data-star='3'] .o_tct_grade_count:contains(1)",
             run: "click",
