@@ -1,6 +1,6 @@
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_open
-from odoo.tools.translate import TranslationModuleReader
+from odoo.tools.translate import TranslationModuleReader, code_translations
 
 # Terms written the same in Chinese: Odoo stores no translation equal to its source.
 SAME_IN_CHINESE = {"ID", "AAA", "AA", "BBB", "BB", "WhatsApp"}
@@ -26,6 +26,21 @@ class TestChineseTranslation(TransactionCase):
             }
         )
         self.assertFalse(missing, "terms without a zh_CN translation (run tools/i18n)")
+
+    def test_browser_terms_mean_what_they_mean_here(self):
+        """The web client merges every module's terms into one dictionary, so a term of ours that
+        another module translates differently may show that module's translation ("Load" as
+        导入, "Share" as 分享): each of our browser terms must be unambiguous."""
+        ours = code_translations.get_web_translations("trade_crm_tiering", "zh_CN")["messages"]
+        self.assertTrue(ours, "the dashboard's terms are translated")
+        ours = {message["id"]: message["string"] for message in ours}
+        modules = self.env["ir.module.module"].search([("state", "=", "installed")]).mapped("name")
+        clashes = []
+        for module in sorted(set(modules) - {"trade_crm_tiering"}):
+            for message in code_translations.get_web_translations(module, "zh_CN")["messages"]:
+                if message["id"] in ours and message["string"] != ours[message["id"]]:
+                    clashes.append(f"{message['id']!r}: {module} {message['string']!r}, ours {ours[message['id']]!r}")
+        self.assertFalse(clashes, "browser terms translated differently by another module")
 
     def test_glossary_terms(self):
         partner = self.env["res.partner"].with_context(lang="zh_CN")
