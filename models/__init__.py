@@ -31,3 +31,7 @@ from . import trade_handover_report
 from . import trade_customer_sheet
 from . import trade_customer_classification
 from . import trade_tiering_nightly
+from . import trade_response_clock
+from . import crm_lead_response
+from . import trade_pool_log_lead
+from . import res_company_response

@@ -52,6 +52,7 @@ export class PortfolioDashboard extends Component {
         this.state.loading = true;
         try {
             this.state.data = await this.orm.call(MODEL, "get_data", [], { period: this.state.period });
+            this.state.responseMedians = await this.orm.call(MODEL, "get_response_medians", []);
         } finally {
             this.state.loading = false;
         }
