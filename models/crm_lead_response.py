@@ -106,8 +106,8 @@ class CrmLead(models.Model):
         assignments, last = response.reassign(due, members, config, last)
         by_user = assignments.groupby(assignments["user"].fillna(0), sort=True).groups
         leads = self.sudo().with_context(tracking_disable=True)
-        for user_id, lead_ids in by_user.items():
-            user_id = int(user_id) or False
+        for key, lead_ids in by_user.items():
+            user_id = int(key) or False
             leads.browse([int(i) for i in lead_ids]).write(
                 {"user_id": user_id, "trade_assigned_at": now if user_id else False, "trade_assigned_user_id": user_id}
             )
