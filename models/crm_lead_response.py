@@ -8,13 +8,12 @@ other field, does not restart the count.
 
 from datetime import timedelta
 
+import pandas as pd
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
-
-import pandas as pd
 
 from ..trade_crm_tiering import response
 
@@ -56,9 +55,7 @@ class CrmLead(models.Model):
 
     def _reclaim_fields_error(self):
         return AccessError(
-            self.env._(
-                "When a lead was assigned and last handled is recorded by the system; it cannot be written."
-            )
+            self.env._("When a lead was assigned and last handled is recorded by the system; it cannot be written.")
         )
 
     # ------------------------------------------------------------------
@@ -104,7 +101,7 @@ class CrmLead(models.Model):
         last = {team.id: team.trade_reclaim_last_user_id.id for team in teams if team.trade_reclaim_last_user_id}
         due = due.assign(team=due["team"].map(lambda team: int(team) if pd.notna(team) else None))
         assignments, last = response.reassign(due, members, config, last)
-        by_user = assignments.groupby(assignments["user"].fillna(0), sort=True).groups
+        by_user = assignments.groupby(assignments["user"].map(lambda user: _user_id(user) or 0), sort=True).groups
         leads = self.sudo().with_context(tracking_disable=True)
         for key, lead_ids in by_user.items():
             user_id = int(key) or False
@@ -134,17 +131,20 @@ class CrmLead(models.Model):
 
     def _trade_log_reclaim(self, company, due, assignments, now):
         """A note in each lead's chatter and a row in the pool log, in bulk."""
-        users = self.env["res.users"].sudo().browse(
-            {int(u) for u in due["user"]} | {int(u) for u in assignments["user"].dropna()}
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .browse({int(u) for u in due["user"]} | {int(u) for u in assignments["user"].dropna()})
         )
         names = {user.id: user.name for user in users}
         hours = company.lead_reclaim_hours
         to_user = self.env._("Reclaimed from %(old)s after %(hours)s hours untouched: assigned to %(new)s.")
         to_pool = self.env._("Reclaimed from %(old)s after %(hours)s hours untouched: returned to the team pool.")
         bodies = {}
-        for lead_id, row in assignments.iterrows():
+        new_users = [_user_id(user) for user in assignments["user"]]
+        for lead_id, new_user in zip(assignments.index, new_users, strict=True):
             old = names.get(int(due.at[lead_id, "user"]), "")
-            new = names.get(int(row["user"])) if row["user"] else None
+            new = names.get(new_user) if new_user else None
             text = to_user % {"old": old, "hours": hours, "new": new} if new else to_pool % {"old": old, "hours": hours}
             bodies[int(lead_id)] = Markup("<p>%s</p>") % text
         self.sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
@@ -162,7 +162,7 @@ class CrmLead(models.Model):
         columns = {
             "lead_id": ("int4", lead_ids),
             "partner_id": ("int4", [partners.get(i) for i in lead_ids]),
-            "user_id": ("int4", [int(u) if u else None for u in assignments["user"]]),
+            "user_id": ("int4", new_users),
             "previous_user_id": ("int4", [int(due.at[i, "user"]) for i in assignments.index]),
         }
         constants = {
@@ -173,6 +173,11 @@ class CrmLead(models.Model):
         }
         engine._insert("trade_pool_log", columns, constants)
         self.env["trade.pool.log"].invalidate_model()
+
+
+def _user_id(value):
+    """A user id of response.reassign's output, or None for the pool (None or NaN)."""
+    return int(value) if pd.notna(value) and value else None
 
 
 class CrmTeam(models.Model):

@@ -5,12 +5,11 @@ a logged call or a done activity stops it (trade_crm_tiering/response.py has the
 are written by the system only: reps read their own, nobody writes them over RPC.
 """
 
+import pandas as pd
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL
-
-import pandas as pd
 
 from ..trade_crm_tiering import response
 

@@ -31,7 +31,13 @@ def _set_up(cls):
     )
     cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
     cls.customer = cls.env["res.partner"].create(
-        {"name": "Lisbon Timber Lda", "is_company": True, "user_id": cls.rep.id, "team_id": cls.team.id}
+        {
+            "name": "Lisbon Timber Lda",
+            "is_company": True,
+            "email": "buyer@lisbon-timber.example.com",
+            "user_id": cls.rep.id,
+            "team_id": cls.team.id,
+        }
     )
     cls.customer.with_company(cls.company).write({"service_tier_id": cls.tiers["A"].id})
 
@@ -151,7 +157,12 @@ class TestResponseClock(ResponseCase):
         self._clocks().sudo().date_started = fields.Datetime.now() - timedelta(hours=2)
         self.customer.with_user(self.rep).message_post(body="Answer", subtype_xmlid="mail.mt_comment")
         other = self.env["res.partner"].create(
-            {"name": "Porto Pallets", "is_company": True, "user_id": self.other_rep.id}
+            {
+                "name": "Porto Pallets",
+                "is_company": True,
+                "email": "info@porto.example.com",
+                "user_id": self.other_rep.id,
+            }
         )
         other.with_user(self.other_rep).message_post(
             body="Price?", author_id=other.id, message_type="email", subtype_xmlid="mail.mt_comment"
@@ -194,6 +205,7 @@ class TestLeadReclaim(ResponseCase):
     def test_a_reply_by_the_owner_keeps_the_lead(self):
         lead = self._lead(self.rep, hours_ago=30)
         lead.with_user(self.rep).message_post(body="Sent the quote", subtype_xmlid="mail.mt_comment")
+        self.assertTrue(lead.trade_touched_at)
         self._run_pass(self.gm)
         self.assertEqual(lead.user_id, self.rep)
 
