@@ -110,7 +110,9 @@ class TestResponseClock(ResponseCase):
             clock,
             [{"state": "running", "user_id": self.rep.id, "tier_id": self.tiers["A"].id, "allowed_hours": 4}],
         )
-        self.customer.with_user(self.rep).message_post(body="Checking stock", subtype_xmlid="mail.mt_note")
+        self.customer.with_user(self.rep).message_post(
+            body="Checking stock", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
         self.assertEqual(clock.state, "running", "an internal note is no answer")
         self.customer.with_user(self.rep).message_post(
             body="Quote attached", message_type="comment", subtype_xmlid="mail.mt_comment"
@@ -143,7 +145,9 @@ class TestResponseClock(ResponseCase):
         activity_type = self.env.ref("trade_crm_tiering.mail_activity_type_response_overdue")
         count = self.env["mail.activity"].search_count([("activity_type_id", "=", activity_type.id)])
         self.assertEqual(count, 2)
-        self.customer.with_user(self.rep).message_post(body="Sorry, quote attached", subtype_xmlid="mail.mt_comment")
+        self.customer.with_user(self.rep).message_post(
+            body="Sorry, quote attached", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
         self.assertEqual(clock.warning_state, "closed")
         self.assertFalse(self.env["mail.activity"].search_count([("activity_type_id", "=", activity_type.id)]))
 
@@ -155,7 +159,9 @@ class TestResponseClock(ResponseCase):
     def test_medians_per_rep_and_tier_respect_record_rules(self):
         self._customer_writes(self.customer, self.rep)
         self._clocks().sudo().date_started = fields.Datetime.now() - timedelta(hours=2)
-        self.customer.with_user(self.rep).message_post(body="Answer", subtype_xmlid="mail.mt_comment")
+        self.customer.with_user(self.rep).message_post(
+            body="Answer", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
         other = self.env["res.partner"].create(
             {
                 "name": "Porto Pallets",
@@ -204,7 +210,9 @@ class TestLeadReclaim(ResponseCase):
 
     def test_a_reply_by_the_owner_keeps_the_lead(self):
         lead = self._lead(self.rep, hours_ago=30)
-        lead.with_user(self.rep).message_post(body="Sent the quote", subtype_xmlid="mail.mt_comment")
+        lead.with_user(self.rep).message_post(
+            body="Sent the quote", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
         self.assertTrue(lead.trade_touched_at)
         self._run_pass(self.gm)
         self.assertEqual(lead.user_id, self.rep)
