@@ -8,6 +8,6 @@ class TradePoolLog(models.Model):
 
     # A lead need not have a customer.
     partner_id = fields.Many2one(required=False)
-    lead_id = fields.Many2one("crm.lead", string="Lead", index=True, ondelete="cascade")
+    lead_id = fields.Many2one("crm.lead", index=True, ondelete="cascade")
     previous_user_id = fields.Many2one("res.users", string="Reclaimed From")
     action = fields.Selection(selection_add=[("reclaim", "Reclaimed")], ondelete={"reclaim": "cascade"})

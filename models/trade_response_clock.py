@@ -25,7 +25,7 @@ class TradeResponseClock(models.Model):
     _order = "date_started desc, id desc"
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True, ondelete="cascade")
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True, index=True, ondelete="cascade")
+    lead_id = fields.Many2one("crm.lead", readonly=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, index=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
