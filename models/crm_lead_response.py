@@ -14,6 +14,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..trade_crm_tiering import response
 
@@ -101,17 +102,33 @@ class CrmLead(models.Model):
         last = {team.id: team.trade_reclaim_last_user_id.id for team in teams if team.trade_reclaim_last_user_id}
         due = due.assign(team=due["team"].map(lambda team: int(team) if pd.notna(team) else None))
         assignments, last = response.reassign(due, members, config, last)
-        by_user = assignments.groupby(assignments["user"].map(lambda user: _user_id(user) or 0), sort=True).groups
-        leads = self.sudo().with_context(tracking_disable=True)
-        for key, lead_ids in by_user.items():
-            user_id = int(key) or False
-            leads.browse([int(i) for i in lead_ids]).write(
-                {"user_id": user_id, "trade_assigned_at": now if user_id else False, "trade_assigned_user_id": user_id}
-            )
+        self._trade_reassign_rows(assignments, now)
         for team in teams:
             if last.get(team.id) and last[team.id] != team.trade_reclaim_last_user_id.id:
                 team.sudo().trade_reclaim_last_user_id = last[team.id]
         self._trade_log_reclaim(company, due, assignments, now)
+
+    def _trade_reassign_rows(self, assignments, now):
+        """Write the new owners in one UPDATE. Through the ORM, each owner change recomputes the
+        lead's team (a search per lead) and its probability; here the team stays (round-robin picks
+        within it), as does the probability, and tracking is the chatter note of _trade_log_reclaim."""
+        new_users = [_user_id(user) for user in assignments["user"]]
+        self.env.execute_query(
+            SQL(
+                """UPDATE crm_lead l
+                      SET user_id = v.user_id, trade_assigned_user_id = v.user_id,
+                          trade_assigned_at = CASE WHEN v.user_id IS NULL THEN NULL ELSE %(now)s END,
+                          date_open = CASE WHEN v.user_id IS NULL THEN l.date_open ELSE %(now)s END,
+                          write_uid = %(uid)s, write_date = %(now)s
+                     FROM (SELECT unnest(%(ids)s::int4[]) AS id, unnest(%(users)s::int4[]) AS user_id) v
+                    WHERE l.id = v.id""",
+                now=now,
+                uid=self.env.uid,
+                ids=[int(i) for i in assignments.index],
+                users=new_users,
+            )
+        )
+        self.invalidate_model(["user_id", "trade_assigned_user_id", "trade_assigned_at", "date_open"])
 
     def _trade_team_members(self, teams):
         """``{team id: [user id, ...]}``: active members of each team, in the order they joined."""
@@ -128,6 +145,30 @@ class CrmLead(models.Model):
         for team_id, user_id in rows:
             members.setdefault(team_id, []).append(user_id)
         return members
+
+    def _trade_insert_notes(self, bodies, now):
+        """The chatter notes ``{lead id: body}``, inserted in bulk as _message_log_batch would create them."""
+        author = self.env.user.partner_id
+        engine = self.env["trade.tiering.engine"]
+        constants = {
+            "model": "crm.lead",
+            "message_type": "notification",
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "is_internal": True,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "email_add_signature": False,
+            "date": now,
+            **engine._log_access_values(now),
+        }
+        columns = {
+            "res_id": ("int4", list(bodies)),
+            "body": ("text", [str(body) for body in bodies.values()]),
+            "message_id": ("varchar", [generate_tracking_message_id("message-notify") for _body in bodies]),
+        }
+        engine._insert("mail_message", columns, constants)
+        self.env["mail.message"].invalidate_model()
+        self.invalidate_model(["message_ids"])
 
     def _trade_log_reclaim(self, company, due, assignments, now):
         """A note in each lead's chatter and a row in the pool log, in bulk."""
@@ -147,7 +188,7 @@ class CrmLead(models.Model):
             new = names.get(new_user) if new_user else None
             text = to_user % {"old": old, "hours": hours, "new": new} if new else to_pool % {"old": old, "hours": hours}
             bodies[int(lead_id)] = Markup("<p>%s</p>") % text
-        self.sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
+        self._trade_insert_notes(bodies, now)
         engine = self.env["trade.tiering.engine"]
         lead_ids = [int(i) for i in assignments.index]
         partners = dict(
