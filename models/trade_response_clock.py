@@ -93,7 +93,9 @@ class TradeResponseClock(models.Model):
         if not internal:
             return "in" if kind_is_message and message.author_id else None
         if message.mail_activity_type_id:
-            return "out"
+            # Marking the overdue warning's own to-do done is no answer to the customer.
+            overdue = self.env.ref("trade_crm_tiering.mail_activity_type_response_overdue", raise_if_not_found=False)
+            return None if message.mail_activity_type_id == overdue else "out"
         if kind_is_message and not message.is_internal and not message.subtype_id.internal:
             return "out"
         return None

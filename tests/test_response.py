@@ -145,6 +145,8 @@ class TestResponseClock(ResponseCase):
         activity_type = self.env.ref("trade_crm_tiering.mail_activity_type_response_overdue")
         count = self.env["mail.activity"].search_count([("activity_type_id", "=", activity_type.id)])
         self.assertEqual(count, 2)
+        clock.rep_activity_id.with_user(self.rep).action_feedback(feedback="Done")
+        self.assertEqual(clock.state, "running", "marking the warning done is no answer to the customer")
         self.customer.with_user(self.rep).message_post(
             body="Sorry, quote attached", message_type="comment", subtype_xmlid="mail.mt_comment"
         )
