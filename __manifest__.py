@@ -36,6 +36,10 @@
         "views/trade_customer_export_wizard_views.xml",
         "views/menus.xml",
         "views/res_config_settings_quote_views.xml",
+        "data/trade_response_data.xml",
+        "security/trade_response_security.xml",
+        "views/res_config_settings_response_views.xml",
+        "views/trade_response_clock_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -37,7 +37,12 @@ ACTIONS = (
     ("cadence and pool", "ir_cron_tiering_cadence"),
     ("portfolio", "ir_cron_tiering_portfolio"),
     ("profile", "ir_cron_trade_profile"),
+    ("response", "ir_cron_trade_response"),
 )
+# The response pass's data: reps sharing the leads, response clocks of the last week.
+RESPONSE_REPS = 20
+CLOCKS_PER_CUSTOMER = 0.5
+RUNNING_CLOCK_SHARE = 0.3
 PASS_TIMEOUT_S = 1800
 DONE_RE = re.compile(r"Job '(?P<name>[^']*)' \((?P<id>\d+)\) done in (?P<seconds>[\d.]+)s")
 TROUBLE_RE = re.compile(r"timed out|timeout|failed|Traceback|ERROR|CRITICAL", re.IGNORECASE)
@@ -56,7 +61,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--actions",
         default=",".join(label.split()[0] for label, _xmlid in ACTIONS),
-        help="comma-separated actions to run, in their order (default: all): grading,scoring,cadence,portfolio,profile",
+        help="comma-separated actions to run, in their order (default: all): "
+        "grading,scoring,cadence,portfolio,profile,response",
     )
     parser.add_argument(
         "--wait-for", help="after generating the data, wait until this file exists (to start the data early)"
@@ -97,9 +103,73 @@ def generate(args):
         start = time.monotonic()
         sizes = bench_grading.generate(env, company, args, now, out)
         bench_grading.generate_scoring_data(env, company, args, now)
+        sizes = f"{sizes}, {generate_response_data(env, company, args, now)}"
         cr.commit()
         cr.execute("ANALYZE")
         out(f"    generation: {time.monotonic() - start:.1f} s ({sizes})")
+
+
+def generate_response_data(env, company, args, now):
+    """Reps in a team sharing the leads, assigned up to 48 hours ago (about half idle for more than
+    the 24 hours of the reclaim), and response clocks of the last week, 30 % still running."""
+    cr = env.cr
+    reps = env["res.users"].create(
+        [
+            {
+                "name": f"Bench Rep {i}",
+                "login": f"bench_rep_{i}",
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "groups_id": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])],
+            }
+            for i in range(RESPONSE_REPS)
+        ]
+    )
+    team = env["crm.team"].create(
+        {"name": "Bench Response Team", "company_id": company.id, "member_ids": [(6, 0, reps.ids)]}
+    )
+    env.flush_all()
+    cr.execute(
+        """UPDATE crm_lead l
+              SET user_id = r.ids[1 + mod(l.id, %(n)s)], trade_assigned_user_id = r.ids[1 + mod(l.id, %(n)s)],
+                  team_id = %(team)s, trade_assigned_at = %(now)s::timestamp - random() * interval '48 hours'
+             FROM (SELECT %(reps)s::int4[] AS ids) r
+            WHERE l.company_id = %(company)s""",
+        {"n": len(reps), "reps": reps.ids, "team": team.id, "now": now, "company": company.id},
+    )
+    leads = cr.rowcount
+    cr.execute(
+        """INSERT INTO trade_response_clock (partner_id, company_id, user_id, team_id, allowed_hours, date_started,
+                                             date_stopped, hours, state, warning_state, create_uid, write_uid,
+                                             create_date, write_date)
+           SELECT c.id, %(company)s, r.ids[1 + mod(c.idx, %(n)s)], %(team)s, (ARRAY[4, 8, 24, 48])[1 + mod(c.idx, 4)],
+                  x.started, CASE WHEN x.running THEN NULL ELSE x.started + x.took END,
+                  CASE WHEN x.running THEN NULL ELSE extract(epoch FROM x.took) / 3600 END,
+                  CASE WHEN x.running THEN 'running' ELSE 'answered' END, 'none', 1, 1, %(now)s, %(now)s
+             FROM (SELECT 1 + floor(random() * %(customers)s)::int AS idx,
+                          date_trunc('second', %(now)s::timestamp - random() * interval '7 days') AS started,
+                          random() < %(running)s AS running, random() * interval '30 hours' AS took
+                     FROM generate_series(1, %(count)s)) x
+             JOIN bench_customer c ON c.idx = x.idx
+             JOIN (SELECT %(reps)s::int4[] AS ids) r ON TRUE
+               ON CONFLICT DO NOTHING""",
+        {
+            "company": company.id,
+            "n": len(reps),
+            "reps": reps.ids,
+            "team": team.id,
+            "now": now,
+            "customers": args.customers,
+            "running": RUNNING_CLOCK_SHARE,
+            "count": round(args.customers * CLOCKS_PER_CUSTOMER),
+        },
+    )
+    clocks = cr.rowcount
+    cr.commit()
+    cr.execute("ANALYZE crm_lead")
+    cr.execute("ANALYZE trade_response_clock")
+    env.invalidate_all()
+    return {"assigned leads": leads, "response clocks": clocks}
 
 
 def run_actions(args, logfile):

@@ -35,3 +35,7 @@ from . import trade_service_tier_quote
 from . import res_company_quote
 from . import res_config_settings_quote
 from . import sale_order_quote_gates
+from . import trade_response_clock
+from . import crm_lead_response
+from . import trade_pool_log_lead
+from . import res_company_response

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from .trade_response_clock import THREAD_POST
+
 # Messages that mean someone dealt with the customer: notes, emails, done activities.
 INTERACTION_TYPES = ("comment", "email")
 
@@ -17,4 +19,29 @@ class MailMessage(models.Model):
             # sudo: whoever wrote to the customer, its follow-up cadence is the system's to keep.
             customers = self.env["res.partner"].sudo().browse(set(touched.mapped("res_id"))).exists()
             customers.commercial_partner_id._tiering_schedule_cadence()
+        if self.env.cr.cache.get(THREAD_POST):
+            # sudo: response clocks are the system's; posted through the chatter or the mail gateway only.
+            self.env["trade.response.clock"].sudo()._track_messages(messages.filtered(_maybe_response))
         return messages
+
+
+def _maybe_response(message):
+    """Messages that may start or stop a response clock (trade.response.clock._direction decides)."""
+    return message.model in ("res.partner", "crm.lead") and (
+        message.message_type in INTERACTION_TYPES or message.mail_activity_type_id
+    )
+
+
+class MailThread(models.AbstractModel):
+    _inherit = "mail.thread"
+
+    def _message_create(self, values_list):
+        # Marks messages posted through the thread API (chatter, mail gateway, done activities):
+        # a mail.message created directly over RPC cannot start or stop a response clock. On the
+        # cursor, not in the context, which an RPC caller controls.
+        cache = self.env.cr.cache
+        cache[THREAD_POST] = cache.get(THREAD_POST, 0) + 1
+        try:
+            return super()._message_create(values_list)
+        finally:
+            cache[THREAD_POST] -= 1

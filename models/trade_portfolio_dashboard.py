@@ -595,6 +595,12 @@ class TradePortfolioDashboard(models.AbstractModel):
         figures = dashboard._concentration(company, ranking, TOP_CUSTOMERS)
         return dashboard.env["trade.concentration.alert"]._check_company(company, figures)
 
+    @api.model
+    def get_response_medians(self):
+        """Each rep's median response time per service tier in the current company: a rep sees
+        their own, a supervisor everyone's (the response clocks' record rules)."""
+        return self.env["trade.response.clock"]._median_rows(self.env.company)
+
 
 def grade_ends(star, ends):
     """``(start star, end star)`` of a customer graded ``star`` now, from its history ``ends``.

@@ -62,6 +62,12 @@ class TradeTieringNightly(models.AbstractModel):
     def _cron_profile(self):
         return self._run_pass("profile")
 
+    @api.model
+    def _cron_response(self):
+        """Hourly, not nightly: overdue response clocks and idle leads (trade_response_clock.py,
+        crm_lead_response.py). Not in PASSES: _cron_tiering_regrade does not run it."""
+        return self._run_pass("response")
+
     # ------------------------------------------------------------------
     # The runner
     # ------------------------------------------------------------------
@@ -213,6 +219,13 @@ class TradeTieringNightly(models.AbstractModel):
             return facts._refresh_batch(company, cursor, PORTFOLIO_BATCH) or "concentration"
         self.env["trade.portfolio.dashboard"].with_company(company)._check_concentration(company)
         return None
+
+    def _unit_response(self, company, cursor):
+        """The overdue clocks first (one aggregation), then the idle leads in batches."""
+        if cursor is None:
+            self.env["trade.response.clock"].with_company(company)._check_overdue(company)
+            return 0
+        return self.env["crm.lead"].with_company(company)._trade_reclaim(company, after=cursor)
 
     def _unit_profile(self, company, _cursor):
         self.env["trade.lifecycle"]._refresh(company)

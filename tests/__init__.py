@@ -21,3 +21,4 @@ from . import test_nightly_batches
 from . import test_recipient_language
 from . import test_quote_approval
 from . import test_ui_views
+from . import test_response

@@ -56,6 +56,7 @@ export class PortfolioDashboard extends Component {
             const data = await this.orm.call(MODEL, "get_data", [], { period: this.state.period });
             this.state.data = data;
             this.state.period = data.period.key;
+            this.state.responseMedians = await this.orm.call(MODEL, "get_response_medians", []);
         } finally {
             this.state.loading = false;
         }
