@@ -35,6 +35,7 @@
         "views/trade_customer_import_wizard_views.xml",
         "views/trade_customer_export_wizard_views.xml",
         "views/menus.xml",
+        "views/res_partner_duplicates_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -31,3 +31,6 @@ from . import trade_handover_report
 from . import trade_customer_sheet
 from . import trade_customer_classification
 from . import trade_tiering_nightly
+from . import res_partner_duplicates
+from . import crm_lead_duplicates
+from . import trade_duplicate_group
