@@ -26,6 +26,14 @@ class TradeDuplicateGroup(models.Model):
     _auto = False
     _order = "size desc, partner_id"
     _rec_name = "partner_id"
+    # What the view reads: flushed before it is searched.
+    _depends = {
+        "res.partner": [
+            "trade_dup_name_key", "trade_dup_vat_key", "trade_dup_domain_key", "trade_dup_phone_key",
+            "trade_dup_mobile_key", "country_id", "active", "parent_id", "is_company", "user_id", "company_id", "name",
+        ],
+        "res.users": ["partner_id"],
+    }  # fmt: skip
 
     reason = fields.Selection(REASON_SELECTION, readonly=True)
     key = fields.Char(string="Shared Key", readonly=True)

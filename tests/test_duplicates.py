@@ -2,7 +2,7 @@
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import TieringCase
 from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
@@ -50,7 +50,7 @@ class DuplicateCase(TieringCase):
 class TestDuplicateCheck(DuplicateCase):
     def test_form_warns_before_saving_with_salesperson_and_grade(self):
         form = Form(self._partners(self.rep))
-        form.is_company = True
+        form.company_type = "company"
         form.name = "ACME TRADING GmbH"
         form.country_id = self.germany
         warning = form.trade_duplicate_warning
@@ -67,14 +67,14 @@ class TestDuplicateCheck(DuplicateCase):
         ):
             with self.subTest(field=field):
                 form = Form(self._partners(self.rep))
-                form.is_company = True
+                form.company_type = "company"
                 form.name = "Someone Else"
                 setattr(form, field, value)
                 self.assertIn(reason, form.trade_duplicate_warning or "")
 
     def test_free_mail_and_other_country_do_not_match(self):
         form = Form(self._partners(self.rep))
-        form.is_company = True
+        form.company_type = "company"
         form.name = "Acme Trading"
         form.country_id = self.env.ref("base.fr")
         form.email = "acme@gmail.com"
@@ -192,3 +192,19 @@ class TestDuplicateAdmin(DuplicateCase):
         self.assertEqual(self._grade(self.acme), ("2", 60_000))
         self.assertLessEqual(histories, self._history(self.acme))
         self.assertEqual(request.partner_id, self.acme)
+
+
+@tagged("post_install", "-at_install")
+class TestDuplicateWarningTour(HttpCase):
+    def test_rep_sees_the_duplicate_before_saving(self):
+        rep = new_test_user(self.env, login="dup_tour_rep", groups=REP_GROUPS, lang="en_US")
+        other = new_test_user(self.env, login="dup_tour_rep2", groups=REP_GROUPS, name="Olga Tour", lang="en_US")
+        acme = self.env["res.partner"].create(
+            {"name": "Acme Tour Trading Ltd", "is_company": True, "country_id": self.env.ref("base.de").id}
+        )
+        acme.user_id = other
+        acme.with_company(self.env.company).write({"star_grade": "4", "star_grade_actual": "4"})
+        self.start_tour(
+            "/odoo/action-base.action_partner_form/new", "trade_crm_tiering_duplicate_warning", login=rep.login
+        )
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Acme Tour Trading GmbH")]), 0)
