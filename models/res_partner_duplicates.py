@@ -284,9 +284,7 @@ class ResPartner(models.Model):
         for partner in self:
             matches = self.browse([match.id for match, _reasons in partner._trade_duplicates()])
             if not matches:
-                raise UserError(
-                    self.env._("%(customer)s matches no other customer.", customer=partner.display_name)
-                )
+                raise UserError(self.env._("%(customer)s matches no other customer.", customer=partner.display_name))
             partner.sudo().trade_not_duplicate_ids = [Command.link(match.id) for match in matches]
             partner.sudo().message_post(
                 body=self.env._(

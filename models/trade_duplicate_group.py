@@ -40,7 +40,7 @@ class TradeDuplicateGroup(models.Model):
     partner_id = fields.Many2one("res.partner", string="First Customer", readonly=True)
     size = fields.Integer(string="Customers", readonly=True)
     partner_names = fields.Char(string="Customers Sharing It", readonly=True)
-    salespeople = fields.Char(string="Salespeople", readonly=True)
+    salespeople = fields.Char(readonly=True)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -52,8 +52,10 @@ class TestDuplicateAttacks(RpcMixin, HttpCase):
         self._login(self.rep)
 
     def _twins(self):
-        return self.env["res.partner"].with_context(active_test=False).search_count(
-            [("trade_dup_vat_key", "=", "811907980"), ("id", "!=", self.acme.id)]
+        return (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search_count([("trade_dup_vat_key", "=", "811907980"), ("id", "!=", self.acme.id)])
         )
 
     def test_create(self):
