@@ -238,7 +238,9 @@ class ResPartner(models.Model):
     @api.model
     def _trade_check_confirm_write(self, vals):
         """Only supervisors confirm that a customer is not a duplicate (see action_trade_confirm_not_duplicate)."""
-        commands = vals.get(CONFIRMED_FIELD)
+        # A default from the context is filled into the new record after this check: look at it too.
+        sent = [vals.get(CONFIRMED_FIELD), self.env.context.get(f"default_{CONFIRMED_FIELD}")]
+        commands = [command for value in sent if value for command in value]
         if not commands or self.env.su or self._trade_may_duplicate():
             return
         if all(_empties(command) for command in commands):

@@ -11,7 +11,8 @@ registry.category("web_tour.tours").add("trade_crm_tiering_duplicate_warning", {
         },
         {
             content: "Named like another rep's customer",
-            trigger: ".o_form_view .o_field_widget[name=name] textarea",
+            // partner_autocomplete, when installed, makes the company name an input
+            trigger: ".o_form_view .o_field_widget[name=name] :is(input, textarea)",
             run: "edit Acme Tour Trading GmbH",
         },
         {
