@@ -38,5 +38,14 @@ registry.category("web_tour.tours").add("trade_crm_tiering_duplicate_warning", {
             trigger: ".modal .modal-footer .btn-primary",
             run: "click",
         },
+        {
+            content: "Discard the duplicate",
+            trigger: ".o_form_button_cancel",
+            run: "click",
+        },
+        {
+            content: "Nothing left unsaved",
+            trigger: "body:not(:has(.o_form_dirty))",
+        },
     ],
 });
