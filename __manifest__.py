@@ -40,6 +40,7 @@
         "security/trade_response_security.xml",
         "views/res_config_settings_response_views.xml",
         "views/trade_response_clock_views.xml",
+        "views/res_partner_duplicates_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

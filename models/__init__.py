@@ -39,3 +39,6 @@ from . import trade_response_clock
 from . import crm_lead_response
 from . import trade_pool_log_lead
 from . import res_company_response
+from . import res_partner_duplicates
+from . import crm_lead_duplicates
+from . import trade_duplicate_group

@@ -22,3 +22,5 @@ from . import test_recipient_language
 from . import test_quote_approval
 from . import test_ui_views
 from . import test_response
+from . import test_duplicates
+from . import test_duplicate_attacks
