@@ -35,6 +35,8 @@
         "views/trade_customer_import_wizard_views.xml",
         "views/trade_customer_export_wizard_views.xml",
         "views/menus.xml",
+        "security/trade_credit_security.xml",
+        "views/res_config_settings_credit_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

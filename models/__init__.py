@@ -31,3 +31,7 @@ from . import trade_handover_report
 from . import trade_customer_sheet
 from . import trade_customer_classification
 from . import trade_tiering_nightly
+from . import res_company_credit
+from . import trade_credit
+from . import res_partner_credit
+from . import res_config_settings_credit

@@ -1,0 +1,23 @@
+from odoo import fields, models
+
+from .res_company_credit import CREDIT_SETTING_FIELDS
+
+
+def _related_fields():
+    return {name: fields.Float(related=f"company_id.{name}", readonly=False) for name in CREDIT_SETTING_FIELDS[:-3]}
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    locals().update(_related_fields())
+    trade_credit_grace_days = fields.Integer(related="company_id.trade_credit_grace_days", readonly=False)
+    trade_credit_basis = fields.Selection(related="company_id.trade_credit_basis", readonly=False)
+    trade_credit_min_invoices = fields.Integer(related="company_id.trade_credit_min_invoices", readonly=False)
+
+    def action_trade_credit_limits(self):
+        """The company's credit matrix: one row per service tier, a limit per rating."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("trade_crm_tiering.action_trade_credit_limit")
+        action["domain"] = [("company_id", "=", self.env.company.id)]
+        action["context"] = {"default_company_id": self.env.company.id}
+        return action
