@@ -51,6 +51,14 @@ class ResCompany(models.Model):
         default=3,
         help="Customers with fewer invoices due in the last 12 months get no suggested rating.",
     )
+    trade_credit_unrated = fields.Selection(
+        [(credit.UNRATED_DEFAULT, "Company Default Limit")] + [(rating, rating) for rating in credit.BANDED],
+        string="Customers Without a Rating Get",
+        default=credit.UNRATED_DEFAULT,
+        required=True,
+        help="The limit of customers with too few invoices for a rating: the company default, or that of a rating "
+        "(e.g. B: new customers start on B terms).",
+    )
     trade_credit_limit_ids = fields.One2many("trade.credit.limit", "company_id", string="Credit Limits")
 
     def _trade_credit_bands(self):
@@ -73,37 +81,43 @@ class ResCompany(models.Model):
     def _trade_credit_error_message(self, error):
         """The user's message for a credit.CreditConfigError (bands or limits)."""
         params = {key: _text(value) for key, value in error.params.items()}
-        messages = {
-            "band_ratings": self.env._("The rating bands must be AAA, AA, A, BBB, BB and B, in that order."),
-            "band_days": self.env._(
+        messages = {  # code: the message, built on demand
+            "band_ratings": lambda: self.env._("The rating bands must be AAA, AA, A, BBB, BB and B, in that order."),
+            "band_days": lambda: self.env._(
                 "Rating %(rating)s: the average days late ceiling must be 0 or more (not %(value)s).", **params
             ),
-            "band_share": self.env._(
+            "band_share": lambda: self.env._(
                 "Rating %(rating)s: the overdue share ceiling must be between 0 and 100%% (not %(value)s).", **params
             ),
-            "not_monotone": self.env._(
+            "not_monotone": lambda: self.env._(
                 "The rating bands must rise from AAA to B: %(rating)s (%(days)s days late, %(share)s%% overdue) is "
                 "below %(previous_rating)s (%(previous_days)s days, %(previous_share)s%%).",
                 **params,
             ),
-            "unreachable": self.env._(
+            "unreachable": lambda: self.env._(
                 "Rating %(rating)s has the same ceilings as %(previous_rating)s, so no customer could get it: "
                 "raise one of them.",
                 **params,
             ),
-            "grace_days": self.env._("The payment grace must be between 0 and 60 days (not %(value)s).", **params),
-            "basis": self.env._("The overdue share is counted on the invoiced amount or the number of invoices."),
-            "min_invoices": self.env._("A rating needs at least 1 invoice (not %(value)s).", **params),
-            "limit_value": self.env._(
+            "grace_days": lambda: self.env._(
+                "The payment grace must be between 0 and 60 days (not %(value)s).", **params
+            ),
+            "basis": lambda: self.env._(
+                "The overdue share is counted on the invoiced amount or the number of invoices."
+            ),
+            "min_invoices": lambda: self.env._("A rating needs at least 1 invoice (not %(value)s).", **params),
+            "limit_value": lambda: self.env._(
                 "Tier %(tier)s, rating %(rating)s: a credit limit cannot be negative (%(value)s).", **params
             ),
-            "limit_not_monotone": self.env._(
+            "limit_not_monotone": lambda: self.env._(
                 "Tier %(tier)s: the credit limit of rating %(rating)s (%(value)s) is above that of the better "
                 "rating %(previous_rating)s (%(previous)s).",
                 **params,
             ),
         }
-        return messages.get(error.code) or self.env._("Invalid credit setting: %(problem)s", problem=error.code)
+        # Only the message of this error is built: the others' placeholders have no values.
+        message = messages.get(error.code)
+        return message() if message else self.env._("Invalid credit setting: %(problem)s", problem=error.code)
 
     def _trade_credit_matrix(self):
         """The company's credit.CreditMatrix, keyed by service tier id; None without any row."""
@@ -111,7 +125,9 @@ class ResCompany(models.Model):
         rows = self.env["trade.credit.limit"].sudo().search([("company_id", "=", self.id)])
         if not rows:
             return None
-        return credit.CreditMatrix(limits={row.service_tier_id.id: row._trade_limits() for row in rows})
+        return credit.CreditMatrix(
+            limits={row.service_tier_id.id: row._trade_limits() for row in rows}, unrated=self.trade_credit_unrated
+        )
 
 
 def _text(value):

@@ -14,6 +14,7 @@ class ResConfigSettings(models.TransientModel):
     trade_credit_grace_days = fields.Integer(related="company_id.trade_credit_grace_days", readonly=False)
     trade_credit_basis = fields.Selection(related="company_id.trade_credit_basis", readonly=False)
     trade_credit_min_invoices = fields.Integer(related="company_id.trade_credit_min_invoices", readonly=False)
+    trade_credit_unrated = fields.Selection(related="company_id.trade_credit_unrated", readonly=False)
 
     def action_trade_credit_limits(self):
         """The company's credit matrix: one row per service tier, a limit per rating."""

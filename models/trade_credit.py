@@ -225,7 +225,8 @@ class TradeCredit(models.AbstractModel):
         # Odoo copies credit_limit onto contacts (a commercial field): the same in bulk.
         contacts = self.env.execute_query(
             SQL(
-                "SELECT id, commercial_partner_id FROM res_partner WHERE commercial_partner_id = ANY(%s) AND id != commercial_partner_id",
+                """SELECT id, commercial_partner_id FROM res_partner
+                    WHERE commercial_partner_id = ANY(%s) AND id != commercial_partner_id""",
                 ids,
             )
         )

@@ -15,7 +15,14 @@ SUPERVISOR_GROUPS = (
 )
 GM_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_gm,account.group_account_invoice"
 ADMIN_GROUPS = "base.group_system,base.group_partner_manager,sales_team.group_sale_manager"
-LIMITS = {"limit_aaa": 50_000, "limit_aa": 40_000, "limit_a": 30_000, "limit_bbb": 20_000, "limit_bb": 10_000}
+LIMITS = {
+    "limit_aaa": 50_000,
+    "limit_aa": 40_000,
+    "limit_a": 30_000,
+    "limit_bbb": 20_000,
+    "limit_bb": 10_000,
+    "limit_b": 5_000,
+}
 
 
 @tagged("post_install", "-at_install")
@@ -203,6 +210,8 @@ class TestCreditAttacks(AttackCase):
         cls.env["trade.credit.limit"].create(
             {"company_id": cls.company.id, "service_tier_id": cls.tiers["D"].id, **LIMITS}
         )
+        # Customers without a payment record start on B terms: the VIP gets a limit of its own.
+        cls.company.trade_credit_unrated = "B"
         cls.env["trade.credit"]._refresh(cls.company)
 
     def _limit(self, partner):
@@ -212,6 +221,7 @@ class TestCreditAttacks(AttackCase):
 
     def test_write_limit_refused(self):
         before = self._limit(self.vip)
+        self.assertEqual(before, 5_000)
         self._login(self.billing_rep)
         for vals in ({"credit_limit": 1e9}, {"use_partner_credit_limit": False}):
             _result, error = self._rpc("res.partner", "write", [[self.vip.id], vals])
