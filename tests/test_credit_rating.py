@@ -188,6 +188,20 @@ class TestCreditRating(TieringCase):
         with self.assertRaises(AccessError):
             self.env["trade.credit.limit"].with_user(self.supervisor).create({"service_tier_id": tier.id})
 
+    def test_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["trade_crm_tiering"], ["zh_CN"], overwrite=True)
+        self.rep.lang = "zh_CN"
+        labels = self.env["res.partner"].with_user(self.rep).fields_get(["trade_credit_rating_auto", "credit_limit"])
+        self.assertEqual(labels["trade_credit_rating_auto"]["string"], "建议信用评级")
+        partner = self.bad.with_user(self.rep).with_company(self.company).with_context(lang="zh_CN")
+        with self.assertRaisesRegex(ValidationError, "请说明为何手动设置信用评级"):
+            partner.write({"trade_credit_rating_override": "A"})
+        with self.assertRaisesRegex(ValidationError, "评级区间必须从 AAA 到 B 逐级升高"):
+            self.env["res.company"].with_user(self.admin).with_context(lang="zh_CN").browse(self.company.id).write(
+                {"trade_credit_aa_days": 1.0}
+            )
+
 
 @tagged("post_install", "-at_install")
 class TestCreditAttacks(AttackCase):
