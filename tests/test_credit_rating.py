@@ -191,8 +191,12 @@ class TestCreditRating(TieringCase):
     def test_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["trade_crm_tiering"], ["zh_CN"], overwrite=True)
-        self.rep.lang = "zh_CN"
-        labels = self.env["res.partner"].with_user(self.rep).fields_get(["trade_credit_rating_auto", "credit_limit"])
+        labels = (
+            self.env["res.partner"]
+            .with_user(self.rep)
+            .with_context(lang="zh_CN")
+            .fields_get(["trade_credit_rating_auto", "credit_limit"])
+        )
         self.assertEqual(labels["trade_credit_rating_auto"]["string"], "建议信用评级")
         partner = self.bad.with_user(self.rep).with_company(self.company).with_context(lang="zh_CN")
         with self.assertRaisesRegex(ValidationError, "请说明为何手动设置信用评级"):
