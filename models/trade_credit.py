@@ -40,7 +40,6 @@ class TradeCreditLimit(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     service_tier_id = fields.Many2one(
         "trade.service.tier",
-        string="Service Tier",
         required=True,
         ondelete="cascade",
         domain="[('company_id', '=', company_id)]",
