@@ -41,6 +41,8 @@
         "views/res_config_settings_response_views.xml",
         "views/trade_response_clock_views.xml",
         "views/res_partner_duplicates_views.xml",
+        "security/trade_credit_security.xml",
+        "views/res_config_settings_credit_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bench_grading  # noqa: E402
 
 import odoo  # noqa: E402
+from odoo.tools import SQL  # noqa: E402
 
 MODULE = "trade_crm_tiering"
 TARGET_CALL_S = 60.0
@@ -104,6 +105,8 @@ def generate(args):
         sizes = bench_grading.generate(env, company, args, now, out)
         bench_grading.generate_scoring_data(env, company, args, now)
         sizes = f"{sizes}, {generate_response_data(env, company, args, now)}"
+        generate_credit_matrix(env, company)
+        generate_invoices(env, company, args)
         cr.commit()
         cr.execute("ANALYZE")
         out(f"    generation: {time.monotonic() - start:.1f} s ({sizes})")
@@ -170,6 +173,66 @@ def generate_response_data(env, company, args, now):
     cr.execute("ANALYZE trade_response_clock")
     env.invalidate_all()
     return {"assigned leads": leads, "response clocks": clocks}
+def generate_credit_matrix(env, company):
+    """A credit limit per service tier and rating, and B terms for customers without a rating: the
+    scoring pass's credit unit writes every customer's Odoo credit limit on the first night."""
+    limits = {"limit_aaa": 500_000, "limit_aa": 300_000, "limit_a": 200_000, "limit_bbb": 100_000}
+    limits.update({"limit_bb": 50_000, "limit_b": 20_000})
+    for index, tier in enumerate(company.tiering_tier_ids):
+        env["trade.credit.limit"].create(
+            {
+                "company_id": company.id,
+                "service_tier_id": tier.id,
+                **{name: amount / (index + 1) for name, amount in limits.items()},
+            }
+        )
+    company.trade_credit_unrated = "B"
+
+
+INVOICES_PER_CUSTOMER = 4
+OPEN_SHARE = 0.15
+
+
+def generate_invoices(env, company, args):
+    """Posted customer invoices due in the last 400 days, with SQL, for the credit ratings: about
+    INVOICES_PER_CUSTOMER a customer, OPEN_SHARE of them still open (late by the days since they
+    fell due), the others paid (on time: no reconciliation rows are generated)."""
+    cr = env.cr
+    cr.execute(
+        SQL("SELECT id FROM account_journal WHERE company_id = %s AND type = 'sale' ORDER BY id LIMIT 1", company.id)
+    )
+    journal = cr.fetchone()
+    filled = {"journal_id", "currency_id", "company_id", "date", "state", "move_type", "auto_post"}
+    missing = bench_grading.not_null_columns(cr, "account_move") - filled - {"id"}
+    if not journal or missing:
+        out(f"    invoices: none generated (sale journal: {bool(journal)}, unfilled columns: {sorted(missing)})")
+        return
+    cr.execute(SQL("SELECT setseed(%s)", (args.seed % 1000) / 1000.0 / 3))
+    cr.execute(
+        SQL(
+            """INSERT INTO account_move (journal_id, currency_id, company_id, date, invoice_date, invoice_date_due,
+                                         state, move_type, auto_post, partner_id, commercial_partner_id, name,
+                                         amount_total, amount_total_signed, amount_residual, payment_state,
+                                         create_uid, write_uid, create_date, write_date)
+               SELECT %(journal)s, %(currency)s, %(company)s, x.due - 30, x.due - 30, x.due, 'posted', 'out_invoice',
+                      'no', c.id, c.id, 'BENCH/' || x.n, x.amount, x.amount,
+                      CASE WHEN x.open THEN x.amount ELSE 0 END,
+                      CASE WHEN x.open THEN 'not_paid' ELSE 'paid' END, 1, 1, now(), now()
+                 FROM (SELECT n, 1 + floor(random() * %(customers)s)::int AS idx,
+                              CURRENT_DATE - floor(random() * 400)::int AS due,
+                              round((100 + random() * 20000)::numeric, 2) AS amount,
+                              random() < %(open)s AS open
+                         FROM generate_series(1, %(count)s) n) x
+                 JOIN bench_customer c ON c.idx = x.idx""",
+            journal=journal[0],
+            currency=company.currency_id.id,
+            company=company.id,
+            customers=args.customers,
+            open=OPEN_SHARE,
+            count=args.customers * INVOICES_PER_CUSTOMER,
+        )
+    )
+    out(f"    invoices: {cr.rowcount} posted customer invoices")
 
 
 def run_actions(args, logfile):

@@ -42,3 +42,7 @@ from . import res_company_response
 from . import res_partner_duplicates
 from . import crm_lead_duplicates
 from . import trade_duplicate_group
+from . import res_company_credit
+from . import trade_credit
+from . import res_partner_credit
+from . import res_config_settings_credit

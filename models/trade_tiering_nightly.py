@@ -185,11 +185,15 @@ class TradeTieringNightly(models.AbstractModel):
         return None
 
     def _unit_scoring(self, company, after):
-        """The company-wide figures first (a unit of their own), then batches of customers."""
+        """The company-wide figures first (a unit of their own), then batches of customers; the
+        credit ratings and limits last, in a unit of their own (one aggregation of the invoices)."""
         scoring = self.env["trade.tiering.scoring"]
+        if after == "credit":
+            self.env["trade.credit"]._refresh(company)
+            return None
         if after is None:
-            return 0 if scoring._score_basis(company) else None
-        return scoring._score_batch(company, after, SCORING_BATCH)
+            return 0 if scoring._score_basis(company) else "credit"
+        return scoring._score_batch(company, after, SCORING_BATCH) or "credit"
 
     def _unit_cadence_interactions(self):
         self.env["trade.tiering.cadence"]._refresh_last_interactions()

@@ -24,3 +24,4 @@ from . import test_ui_views
 from . import test_response
 from . import test_duplicates
 from . import test_duplicate_attacks
+from . import test_credit_rating
