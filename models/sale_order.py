@@ -360,6 +360,9 @@ class SaleOrder(models.Model):
     def _approval_reject_with_reason(self, reason):
         return self.action_reject_discount(reason)
 
+    def _approval_approve_from_activity(self):
+        return self.action_approve_discount()
+
     def _approval_activity_note(self, step):
         tier = self.partner_service_tier_id
         discount, allowed = _percent(self.max_line_discount), _percent(tier.max_discount)

@@ -18,3 +18,4 @@ from . import test_attack_guards
 from . import test_host_flows
 from . import test_nightly
 from . import test_nightly_batches
+from . import test_approval_activity
