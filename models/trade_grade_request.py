@@ -77,7 +77,9 @@ class TradeGradeRequest(models.Model):
         compute="_compute_approval_preview",
         help="Who approves the requested grade, in turn; or why nobody can.",
     )
-    approval_blocked = fields.Boolean(compute="_compute_approval_preview")
+    approval_warning = fields.Char(
+        compute="_compute_approval_preview", help="Why nobody can approve the requested grade, and what to set."
+    )
 
     @api.depends("partner_id", "company_id")
     def _compute_customer_snapshot(self):
@@ -96,16 +98,14 @@ class TradeGradeRequest(models.Model):
     @api.depends("partner_id", "requested_star", "requester_id", "company_id", "state")
     def _compute_approval_preview(self):
         for request in self:
-            request.approval_blocked = False
+            request.approval_preview = request.approval_warning = False
             if request.state != "draft" or not request.partner_id or not request.requested_star:
-                request.approval_preview = False
                 continue
             try:
                 # sudo: the requester sees who will approve, as the submit will ask them.
                 chain = request.sudo()._grade_approval_chain()
             except UserError as error:
-                request.approval_preview = error.args[0]
-                request.approval_blocked = True
+                request.approval_warning = error.args[0]
                 continue
             request.approval_preview = request._approval_chain_text(chain)
 

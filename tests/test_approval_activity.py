@@ -162,7 +162,7 @@ class TestGradeRequestDialog(ApprovalCase):
         form.requested_star = "4"
         self.assertEqual(form.requested_category, "key")
         self.assertEqual(form.approval_preview, "Sam Supervisor")
-        self.assertFalse(form.approval_blocked)
+        self.assertFalse(form.approval_warning)
         form.requested_star = "5"
         self.assertEqual(form.requested_category, "vip")
         self.assertEqual(form.approval_preview, "Sam Supervisor, then Grace Manager")
@@ -210,8 +210,8 @@ class TestGradeRequestDialog(ApprovalCase):
         self.company.tiering_approver_id = False
         form = self._dialog(self.gm)
         form.requested_star = "5"
-        self.assertTrue(form.approval_blocked)
-        self.assertIn("default approver", form.approval_preview)
+        self.assertFalse(form.approval_preview)
+        self.assertIn("default approver", form.approval_warning)
         form.reason = "Strategic distributor"
         request = form.save()
         with self.assertRaisesRegex(UserError, "default approver"):
