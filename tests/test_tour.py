@@ -136,7 +136,11 @@ class TestApprovalActivityTourZh(HttpCase):
         )
 
     def test_import_template_request_dialog_and_approval_from_the_activity(self):
-        self.start_tour("/odoo", "trade_crm_tiering_zh_import_template", login=self.requester.login)
+        self.start_tour(
+            "/odoo/action-sale.action_quotations_with_onboarding",
+            "trade_crm_tiering_zh_import_template",
+            login=self.requester.login,
+        )
         wizard = self.env["trade.customer.import.wizard"].search([("create_uid", "=", self.requester.id)])
         self.assertEqual(len(wizard), 1, "the first click saved the wizard, without a file")
         self.assertFalse(wizard.file)

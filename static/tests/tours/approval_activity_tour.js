@@ -6,11 +6,6 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("trade_crm_tiering_zh_import_template", {
     steps: () => [
         {
-            content: "Open Sales",
-            trigger: ".o_app[data-menu-xmlid='sale.sale_menu_root']",
-            run: "click",
-        },
-        {
             content: "Open the Customer Tiering menu",
             trigger: ".o_main_navbar [data-menu-xmlid='trade_crm_tiering.menu_trade_tiering_root']",
             run: "click",
