@@ -13,10 +13,14 @@ class MailActivity(models.Model):
     _inherit = "mail.activity"
 
     trade_approval = fields.Boolean(
-        compute="_compute_trade_approval", help="An activity asking to approve a document of the approval workflow."
+        string="Approval Activity",
+        compute="_compute_trade_approval",
+        help="An activity asking to approve a document of the approval workflow.",
     )
     trade_can_approve = fields.Boolean(
-        compute="_compute_trade_approval", help="The current user may approve or reject from this activity."
+        string="Can Approve",
+        compute="_compute_trade_approval",
+        help="The current user may approve or reject from this activity.",
     )
 
     @api.depends_context("uid")

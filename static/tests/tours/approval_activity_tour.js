@@ -30,7 +30,7 @@ registry.category("web_tour.tours").add("trade_crm_tiering_zh_import_template", 
                 ".modal .o_form_view:not(:has(.o_field_invalid)) button[name=action_download_template]:enabled",
         },
         {
-            trigger: "body:not(:has(.o_notification.border-danger)):not(:has(.o_error_dialog))",
+            trigger: "body:not(:has(.o_notification_bar.bg-danger)):not(:has(.o_error_dialog))",
         },
         {
             content: "Close the wizard",
