@@ -75,7 +75,7 @@ class TradeGradeRequest(models.Model):
     approval_preview = fields.Char(
         string="Approved By",
         compute="_compute_approval_preview",
-        help="Who approves the requested grade, in turn; or why nobody can.",
+        help="Who approves the requested grade, in turn.",
     )
     approval_warning = fields.Char(
         compute="_compute_approval_preview", help="Why nobody can approve the requested grade, and what to set."
