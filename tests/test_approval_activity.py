@@ -182,7 +182,8 @@ class TestGradeRequestDialog(ApprovalCase):
         self.assertEqual(action["params"]["next"], {"type": "ir.actions.act_window_close"})
 
     def test_general_manager_asks_vip_for_their_own_customer(self):
-        self.customer.user_id = self.gm
+        # The salesperson's team is computed from the salesperson: the customer stays in the team.
+        self.customer.write({"user_id": self.gm.id, "team_id": self.team.id})
         form = self._dialog(self.gm)
         form.requested_star = "5"
         self.assertEqual(form.approval_preview, "Sam Supervisor")

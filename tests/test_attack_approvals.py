@@ -553,8 +553,8 @@ class TestAttackApprovalActivity(AttackCase):
     def test_162_reps_cannot_decide_through_the_activity(self):
         request, activity = self._waiting()
         for user in (self.rep, self.other_rep):
-            self.assertRefused("", user, "mail.activity", "action_trade_approve", activity.ids)
-            self.assertRefused("", user, "mail.activity", "action_trade_reject", activity.ids)
+            self.assertRefused(".", user, "mail.activity", "action_trade_approve", activity.ids)
+            self.assertRefused(".", user, "mail.activity", "action_trade_reject", activity.ids)
         self.assertRefused("own request", self.rep, "mail.activity", "action_trade_approve", activity.ids)
         self.assertEqual((request.state, request.approval_step_ids.state), ("to_approve", "pending"))
         self.assertEqual(self._state(self.customer), ("2", False))
@@ -563,9 +563,9 @@ class TestAttackApprovalActivity(AttackCase):
         request, activity = self._waiting()
         for user in (self.rep, self.supervisor):
             self.assertRefused("Approve or reject", user, "mail.activity", "action_feedback", activity.ids)
-        self.assertRefused("", self.rep, "mail.activity", "unlink", activity.ids)
+        self.assertRefused(".", self.rep, "mail.activity", "unlink", activity.ids)
         self.assertRefused("Approve or reject", self.supervisor, "mail.activity", "unlink", activity.ids)
-        self.assertRefused("", self.other_rep, "mail.activity", "action_feedback", activity.ids)
+        self.assertRefused(".", self.other_rep, "mail.activity", "action_feedback", activity.ids)
         self.assertTrue(activity.exists())
         self.assertEqual(request.approval_user_id, self.supervisor)
         # The approver decides from the activity.
