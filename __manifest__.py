@@ -53,6 +53,7 @@
     "assets": {
         "web.assets_backend": [
             "trade_crm_tiering/static/src/portfolio_dashboard/*",
+            "trade_crm_tiering/static/src/approval_activity/*",
         ],
         "web.assets_tests": [
             "trade_crm_tiering/static/tests/tours/*.js",

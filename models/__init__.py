@@ -12,6 +12,7 @@ from . import res_partner_access
 from . import trade_approval_step
 from . import trade_approval_step_access
 from . import trade_approval_mixin
+from . import mail_activity
 from . import trade_grade_history
 from . import trade_grade_request
 from . import res_config_settings

@@ -610,6 +610,9 @@ class SaleOrder(models.Model):
     def _approval_reject_with_reason(self, reason):
         return self.action_reject_discount(reason)
 
+    def _approval_approve_from_activity(self):
+        return self.action_approve_discount()
+
     def _approval_activity_note(self, step):
         """What the approver weighs: the customer's grade and tier, and each figure against its limit.
 

@@ -12,6 +12,8 @@ class TradeApprovalMixin(models.AbstractModel):
     ``_approval_activity_note(step)``. It calls ``_approval_start(chain)`` with the
     ``[(role, user)]`` to ask in turn, ``_approval_approve()``, ``_approval_reject()`` and
     ``_approval_cancel()``. Steps are written as superuser: users act through these methods only.
+    The approval activities offer Approve and Reject (see mail.activity): they call
+    ``_approval_approve_from_activity()`` and ``action_open_reject_wizard()``.
     """
 
     _name = "trade.approval.mixin"
@@ -62,6 +64,10 @@ class TradeApprovalMixin(models.AbstractModel):
 
     def _approval_activity_note(self, step):
         raise NotImplementedError
+
+    def _approval_approve_from_activity(self):
+        """Approve as the approval activity's Approve button does: the model's own approve action."""
+        return self.action_approve()
 
     def _approval_pending_step(self):
         self.ensure_one()

@@ -72,6 +72,14 @@ class TradeGradeRequest(models.Model):
     reason = fields.Text(required=True, tracking=True)
     review_date = fields.Date(help="For a grade above what the customer buys today: when it is looked at again.")
     rejection_reason = fields.Text()
+    approval_preview = fields.Char(
+        string="Approved By",
+        compute="_compute_approval_preview",
+        help="Who approves the requested grade, in turn.",
+    )
+    approval_warning = fields.Char(
+        compute="_compute_approval_preview", help="Why nobody can approve the requested grade, and what to set."
+    )
 
     @api.depends("partner_id", "company_id")
     def _compute_customer_snapshot(self):
@@ -85,6 +93,29 @@ class TradeGradeRequest(models.Model):
     def _compute_requested_category(self):
         for request in self:
             request.requested_category = request.requested_star and grading.category(request.requested_star)
+
+    @api.depends_context("uid")
+    @api.depends("partner_id", "requested_star", "requester_id", "company_id", "state")
+    def _compute_approval_preview(self):
+        for request in self:
+            request.approval_preview = request.approval_warning = False
+            if request.state != "draft" or not request.partner_id or not request.requested_star:
+                continue
+            try:
+                # sudo: the requester sees who will approve, as the submit will ask them.
+                chain = request.sudo()._grade_approval_chain()
+            except UserError as error:
+                request.approval_warning = error.args[0]
+                continue
+            request.approval_preview = request._approval_chain_text(chain)
+
+    def _approval_chain_text(self, chain):
+        if not chain:
+            return self.env._("Nobody: an ordinary grade applies as soon as it is submitted.")
+        names = [user.name for _role, user in chain]
+        if len(names) == 1:
+            return names[0]
+        return self.env._("%(first)s, then %(second)s", first=names[0], second=names[1])
 
     @api.depends("partner_id", "requested_star")
     @api.depends_context("lang")
@@ -179,7 +210,34 @@ class TradeGradeRequest(models.Model):
                 request._approval_start(chain)
             else:
                 request._finish_approved()
-        return True
+        return self._submitted_notification() if len(self) == 1 else True
+
+    def _submitted_notification(self):
+        """What the requester is told once the request is sent: it closes the request dialog."""
+        stars = dict(STAR_SELECTION)
+        if self.state == "approved":
+            message = self.env._(
+                "%(customer)s is now served at %(grade)s.",
+                customer=self.partner_id.name,
+                grade=stars[self.requested_star],
+            )
+        else:
+            steps = self.sudo().approval_step_ids
+            message = self.env._(
+                "%(request)s is sent for approval to %(approvers)s.",
+                request=self.name,
+                approvers=self._approval_chain_text([(step.role, step.user_id) for step in steps]),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Grade request submitted"),
+                "message": message,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_approve(self, feedback=None):
         for request in self:
@@ -307,13 +365,14 @@ class TradeGradeRequest(models.Model):
         customer = self.partner_id.with_company(self.company_id)
         manager = self.company_id.tiering_gm_id.filtered("active")
         if category == "vip":
-            if not manager or manager == self.requester_id:
+            if not manager:
                 raise UserError(
                     self.env._(
-                        "VIP grades need an active general manager other than the requester: set one in "
-                        "Settings > Sales > Customer Tiering."
+                        "VIP grades need an active general manager: set one in Settings > Sales > Customer Tiering."
                     )
                 )
+            if manager == self.requester_id:
+                return self._grade_approval_chain_for_manager(customer)
             # Two different people sign a VIP grade: the supervisor step never goes to the GM.
             supervisor = customer._tiering_supervisor(exclude=self.requester_id | manager)
             if not supervisor:
@@ -333,6 +392,22 @@ class TradeGradeRequest(models.Model):
                 self.env._(
                     "Nobody can approve key-account grades for %(customer)s: make its sales team leader a "
                     "supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                    customer=self.partner_id.name,
+                )
+            )
+        return [("supervisor", supervisor)]
+
+    def _grade_approval_chain_for_manager(self, customer):
+        """The general manager asking a VIP grade has given the general manager's consent by asking:
+        the customer's supervisor (team leader, else the default approver) signs, so that two
+        people still agree on it."""
+        supervisor = customer._tiering_supervisor(exclude=self.requester_id)
+        if not supervisor:
+            raise UserError(
+                self.env._(
+                    "You are the general manager: a VIP grade you ask for is approved by %(customer)s's sales team "
+                    "leader or by the company's default approver, and there is neither. Set a default approver in "
+                    "Settings > Sales > Customer Tiering.",
                     customer=self.partner_id.name,
                 )
             )

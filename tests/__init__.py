@@ -25,3 +25,4 @@ from . import test_response
 from . import test_duplicates
 from . import test_duplicate_attacks
 from . import test_credit_rating
+from . import test_approval_activity

@@ -147,11 +147,14 @@ class TestGradeRequests(ApprovalCase):
         gm_request.with_user(self.supervisor).action_approve()
         self.assertEqual(gm_request.state, "approved")
 
-    def test_general_manager_cannot_ask_for_vip_alone(self):
+    def test_general_manager_cannot_approve_their_own_vip_request(self):
+        # #16.8: no dead end; the company's default approver signs, never the general manager.
         self.customer.team_id = False
         request = self._request(self.gm, 5)
-        with self.assertRaisesRegex(UserError, "general manager other than the requester"):
-            request.with_user(self.gm).action_submit()
+        request.with_user(self.gm).action_submit()
+        self.assertEqual(request.approval_step_ids.user_id, self.approver)
+        with self.assertRaisesRegex(AccessError, "own request"):
+            request.with_user(self.gm).action_approve()
 
     def test_reps_cannot_approve(self):
         request = self._request(self.rep, 3)

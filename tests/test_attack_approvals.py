@@ -572,3 +572,39 @@ class TestAttackDuplicateRequests(AttackCase):
         )
         requests = self.env["trade.grade.request"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(requests.mapped("state"), ["draft", "to_approve"])
+
+
+@tagged("post_install", "-at_install")
+class TestAttackApprovalActivity(AttackCase):
+    """#16.2: the approval activity's Approve, Reject and Mark Done are no way around the workflow."""
+
+    def _waiting(self):
+        request_id = self._vip_request(self.rep, 4, customer=self.customer)
+        self._rpc(self.rep, "trade.grade.request", "action_submit", [request_id])
+        request = self.env["trade.grade.request"].browse(request_id)
+        self.assertEqual(request.state, "to_approve")
+        return request, self._approval_activities(request)
+
+    def test_162_reps_cannot_decide_through_the_activity(self):
+        request, activity = self._waiting()
+        for user in (self.rep, self.other_rep):
+            self.assertRefused(".", user, "mail.activity", "action_trade_approve", activity.ids)
+            self.assertRefused(".", user, "mail.activity", "action_trade_reject", activity.ids)
+        self.assertRefused("own request", self.rep, "mail.activity", "action_trade_approve", activity.ids)
+        self.assertEqual((request.state, request.approval_step_ids.state), ("to_approve", "pending"))
+        self.assertEqual(self._state(self.customer), ("2", False))
+
+    def test_162_the_reminder_cannot_be_silenced(self):
+        request, activity = self._waiting()
+        for user in (self.rep, self.supervisor):
+            self.assertRefused("Approve or reject", user, "mail.activity", "action_feedback", activity.ids)
+        self.assertRefused(".", self.rep, "mail.activity", "unlink", activity.ids)
+        self.assertRefused("Approve or reject", self.supervisor, "mail.activity", "unlink", activity.ids)
+        self.assertRefused(".", self.other_rep, "mail.activity", "action_feedback", activity.ids)
+        self.assertTrue(activity.exists())
+        self.assertEqual(request.approval_user_id, self.supervisor)
+        # The approver decides from the activity.
+        result = self._rpc(self.supervisor, "mail.activity", "action_trade_approve", activity.ids)
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(self._state(self.customer), ("4", "4"))

@@ -12,6 +12,7 @@ from ..trade_crm_tiering import exporting, importing, policy
 # that update a customer (the others are counted).
 PREVIEW_ALL_ROWS = 2000
 MAX_CELL = 32767  # characters in an Excel cell
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class TradeCustomerImportWizard(models.TransientModel):
@@ -488,9 +489,11 @@ class TradeCustomerImportWizard(models.TransientModel):
         }
 
     def _download(self, field, filename_field):
+        # The type is given: guessing it from the file's first kilobyte fails for xlsx (a zip
+        # whose directory is at its end) and logs a warning on every download.
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content?model={self._name}&id={self.id}&field={field}"
-            f"&filename_field={filename_field}&download=true",
+            f"&filename_field={filename_field}&download=true&mimetype={XLSX_MIMETYPE}",
             "target": "self",
         }
