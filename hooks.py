@@ -2,23 +2,16 @@ from odoo.tools import SQL
 
 
 def post_init_hook(env):
-    """Existing companies get the default grading currency (USD), made active, and service tiers;
-    Sales' Discounts setting is turned on."""
+    """Existing companies get the default grading currency (USD), made active, and service tiers.
+
+    Sales' Discounts setting is left as the administrator has it: turning it on changes how Odoo
+    prices every order line (a pricelist's discount replaces a manual one when the quantity
+    changes). The tiers' settings say where it is when it is off.
+    """
     companies = env["res.company"].search([])
     companies._tiering_activate_currency()
     companies._tiering_create_default_tiers()
     companies._tiering_assign_tiers()
-    _enable_line_discounts(env)
-
-
-def _enable_line_discounts(env):
-    """Turn on Sales' "Discounts" setting, as Settings does, for every internal user.
-
-    The tiers' discount authority is about line discounts, and Odoo hides the Discount column of
-    order lines until the setting is on. Only at installation: an administrator who turns it off
-    afterwards is not overruled by an upgrade.
-    """
-    env.ref("base.group_user")._apply_group(env.ref("sale.group_discount_per_so_line"))
 
 
 def uninstall_hook(env):

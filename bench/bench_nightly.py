@@ -173,6 +173,8 @@ def generate_response_data(env, company, args, now):
     cr.execute("ANALYZE trade_response_clock")
     env.invalidate_all()
     return {"assigned leads": leads, "response clocks": clocks}
+
+
 def generate_credit_matrix(env, company):
     """A credit limit per service tier and rating, and B terms for customers without a rating: the
     scoring pass's credit unit writes every customer's Odoo credit limit on the first night."""

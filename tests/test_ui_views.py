@@ -43,10 +43,17 @@ class TestUiViews(TierCase):
     # Discount authority needs Sales' Discounts setting (item 4)
     # ------------------------------------------------------------------
 
-    def test_salespeople_see_line_discounts_from_installation(self):
+    def test_installing_leaves_the_discounts_setting_to_the_administrator(self):
+        discounts = self.env.ref("sale.group_discount_per_so_line")
+        self.assertNotIn(discounts, self.env.ref("base.group_user").implied_ids, "Odoo's default is kept")
+        form = _arch(self.env["sale.order"].with_user(self.rep), "form", self.env.ref("sale.view_order_form").id)
+        column = "//field[@name='order_line']//list//field[@name='discount']"
+        self.assertFalse(form.xpath(column))
+        settings = self.env["res.config.settings"].with_user(self.admin).create({"group_discount_per_so_line": True})
+        settings.execute()
         self.assertTrue(self.rep.has_group("sale.group_discount_per_so_line"))
         form = _arch(self.env["sale.order"].with_user(self.rep), "form", self.env.ref("sale.view_order_form").id)
-        self.assertTrue(form.xpath("//field[@name='order_line']//list//field[@name='discount']"))
+        self.assertTrue(form.xpath(column), "once the administrator turns it on, reps see the Discount column")
 
     def test_settings_point_to_the_discounts_setting(self):
         settings = self.env["res.config.settings"].with_user(self.admin)
