@@ -53,23 +53,49 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     trade_dup_name_key = fields.Char(
-        string="Duplicate Check Name Key", compute="_compute_trade_dup_keys", store=True, index=True, copy=False
+        string="Duplicate Check Name Key",
+        compute="_compute_trade_dup_keys",
+        store=True,
+        index=True,
+        copy=False,
+        groups="base.group_user",
     )
     trade_dup_vat_key = fields.Char(
-        string="Duplicate Check VAT Key", compute="_compute_trade_dup_keys", store=True, index=True, copy=False
+        string="Duplicate Check VAT Key",
+        compute="_compute_trade_dup_keys",
+        store=True,
+        index=True,
+        copy=False,
+        groups="base.group_user",
     )
     trade_dup_domain_key = fields.Char(
-        string="Duplicate Check Email Domain Key", compute="_compute_trade_dup_keys", store=True, index=True, copy=False
+        string="Duplicate Check Email Domain Key",
+        compute="_compute_trade_dup_keys",
+        store=True,
+        index=True,
+        copy=False,
+        groups="base.group_user",
     )
     trade_dup_phone_key = fields.Char(
-        string="Duplicate Check Phone Key", compute="_compute_trade_dup_keys", store=True, index=True, copy=False
+        string="Duplicate Check Phone Key",
+        compute="_compute_trade_dup_keys",
+        store=True,
+        index=True,
+        copy=False,
+        groups="base.group_user",
     )
     trade_dup_mobile_key = fields.Char(
-        string="Duplicate Check Mobile Key", compute="_compute_trade_dup_keys", store=True, index=True, copy=False
+        string="Duplicate Check Mobile Key",
+        compute="_compute_trade_dup_keys",
+        store=True,
+        index=True,
+        copy=False,
+        groups="base.group_user",
     )
     trade_duplicate_warning = fields.Text(
         string="Possible Duplicates",
         compute="_compute_trade_duplicate_warning",
+        groups="base.group_user",
         help="Customers that may be this one: same VAT, name and country, email domain or phone.",
     )
     trade_not_duplicate_ids = fields.Many2many(
