@@ -168,10 +168,13 @@ class DuplicatesBench:
             self.explain(groups)
 
     def explain(self, groups):
-        """EXPLAIN ANALYZE what the list asks: the page's ids, the count and the read of the page."""
+        """EXPLAIN ANALYZE what the list asks: the page, the count and the read of the page."""
         page = groups.search([], limit=80)
         for sql in (
-            SQL("SELECT id FROM trade_duplicate_group ORDER BY size DESC, partner_id LIMIT 80"),
+            SQL(
+                "SELECT id, reason, key, size, partner_names, salespeople FROM trade_duplicate_group"
+                " ORDER BY size DESC, partner_id LIMIT 80"
+            ),
             SQL("SELECT COUNT(*) FROM trade_duplicate_group"),
             SQL("SELECT * FROM trade_duplicate_group WHERE id IN %s", tuple(page.ids) or (0,)),
         ):

@@ -48,23 +48,49 @@ class TradeDuplicateGroup(models.Model):
         No aggregate is DISTINCT, ordered or an array: PostgreSQL hashes the keys of each kind in
         little memory instead of sorting (or spilling) every key of every customer, and a filter on
         the reason drops the other kinds' scans. The members, their names and salespeople are
-        correlated subqueries on the key indexes, so PostgreSQL computes them only for the rows it
-        returns (after the sort and limit of a page), never for the search or the count.
+        functions of the key (index lookups, see _members_sql): PostgreSQL calls them only for the
+        rows it returns (after the sort and limit of a page), never for the search or the count.
+        They are PL/pgSQL so the planner does not inline them: inlined, their estimated cost on
+        every possible group made a read by id JIT-compile for seconds.
         """
         tools.drop_view_if_exists(self.env.cr, self._table)
+        members = self._members_sql()
+        for name, returns, body in (
+            ("trade_duplicate_members", "int[]", SQL("ARRAY(SELECT m.id FROM (%s) m ORDER BY m.id)", members)),
+            (
+                "trade_duplicate_names",
+                "text",
+                SQL("(SELECT string_agg(m.name, ', ' ORDER BY m.id) FROM (%s) m)", members),
+            ),
+            (
+                "trade_duplicate_salespeople",
+                "text",
+                SQL(
+                    """(SELECT string_agg(DISTINCT COALESCE(mp.name, ''), ', ') FROM (%s) m
+                         JOIN res_users u ON u.id = m.user_id JOIN res_partner mp ON mp.id = u.partner_id)""",
+                    members,
+                ),
+            ),
+        ):
+            self.env.cr.execute(
+                SQL(
+                    """CREATE OR REPLACE FUNCTION %s(group_reason text, group_key text) RETURNS %s
+                       LANGUAGE plpgsql STABLE AS $body$ BEGIN RETURN %s; END $body$""",
+                    SQL.identifier(name),
+                    SQL(returns),
+                    body,
+                )
+            )
         self.env.cr.execute(
             SQL(
                 """CREATE OR REPLACE VIEW trade_duplicate_group AS (
                 SELECT s.id, s.reason, split_part(s.key, '|', 1) AS key, s.id / 8 AS partner_id, s.size,
-                       (SELECT ARRAY_AGG(m.id ORDER BY m.id) FROM (%(members)s) m) AS member_ids,
-                       (SELECT string_agg(m.name, ', ' ORDER BY m.id) FROM (%(members)s) m) AS partner_names,
-                       (SELECT string_agg(DISTINCT COALESCE(mp.name, ''), ', ') FROM (%(members)s) m
-                          JOIN res_users u ON u.id = m.user_id JOIN res_partner mp ON mp.id = u.partner_id
-                       ) AS salespeople
-                  FROM (%(shared)s) s
+                       trade_duplicate_members(s.reason, s.key) AS member_ids,
+                       trade_duplicate_names(s.reason, s.key) AS partner_names,
+                       trade_duplicate_salespeople(s.reason, s.key) AS salespeople
+                  FROM (%s) s
             )""",
-                members=self._members_sql(),
-                shared=self._shared_keys_sql(),
+                self._shared_keys_sql(),
             )
         )
 
@@ -107,26 +133,26 @@ class TradeDuplicateGroup(models.Model):
 
     @api.model
     def _members_sql(self):
-        """The customers (id, name, user_id) sharing the key of the row ``s``: index lookups.
+        """The customers (id, name, user_id) sharing ``group_key`` of ``group_reason``: index lookups.
 
-        Each arm is gated on ``s.reason``, which PostgreSQL checks once before touching the table.
+        Each arm is gated on the reason, which PostgreSQL checks once before touching the table.
         """
         candidates = SQL(CANDIDATES.replace("ANY(%s)", "ANY(ARRAY(SELECT id FROM res_company))"))
         return SQL(
             """SELECT p.id, p.name, p.user_id FROM res_partner p
-                WHERE s.reason = 'vat' AND p.trade_dup_vat_key = s.key AND %(c)s
+                WHERE group_reason = 'vat' AND p.trade_dup_vat_key = group_key AND %(c)s
             UNION ALL
                SELECT p.id, p.name, p.user_id FROM res_partner p
-                WHERE s.reason = 'name_country' AND %(c)s
-                  AND p.trade_dup_name_key = regexp_replace(s.key, '[|][^|]*$', '')
-                  AND p.trade_dup_name_key || '|' || COALESCE(p.country_id::text, '') = s.key
+                WHERE group_reason = 'name_country' AND %(c)s
+                  AND p.trade_dup_name_key = regexp_replace(group_key, '[|][^|]*$', '')
+                  AND p.trade_dup_name_key || '|' || COALESCE(p.country_id::text, '') = group_key
             UNION ALL
                SELECT p.id, p.name, p.user_id FROM res_partner p
-                WHERE s.reason = 'email_domain' AND p.trade_dup_domain_key = s.key AND %(c)s
+                WHERE group_reason = 'email_domain' AND p.trade_dup_domain_key = group_key AND %(c)s
             UNION ALL
                SELECT p.id, p.name, p.user_id FROM res_partner p
-                WHERE s.reason = 'phone' AND %(c)s
-                  AND (p.trade_dup_phone_key = s.key OR (p.trade_dup_mobile_key = s.key
+                WHERE group_reason = 'phone' AND %(c)s
+                  AND (p.trade_dup_phone_key = group_key OR (p.trade_dup_mobile_key = group_key
                        AND p.trade_dup_mobile_key IS DISTINCT FROM p.trade_dup_phone_key))""",
             c=candidates,
         )
