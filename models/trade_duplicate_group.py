@@ -17,8 +17,9 @@ class TradeDuplicateGroup(models.Model):
     """Possible duplicates (查重), for administrators: one row per key 2 to 20 customers share.
 
     The SQL of ``duplicates.duplicate_groups``' shared keys over the stored, indexed key columns
-    (see res_partner_duplicates): one aggregation, no customer keyed in Python. A row's id is its
-    first customer's id times 8 plus the kind of key, so it stays put while the list is open.
+    (see res_partner_duplicates): one hashed aggregation per kind of key, no customer keyed in
+    Python. A row's id is its first customer's id times 8 plus the kind of key, so it stays put
+    while the list is open.
     """
 
     _name = "trade.duplicate.group"
