@@ -40,6 +40,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000, help="customers (company partners) to generate")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the data")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the list's page, count and read")
     bench_grading.add_database_arguments(parser, "database (the add-on installed, no bench data yet)")
     args = parser.parse_args(argv)
     if args.customers < 100:
@@ -162,6 +163,23 @@ class DuplicatesBench:
                 lambda domain=domain: groups.web_search_read(domain, LIST_SPEC, limit=80, count_limit=None)
             )
             self.record(f"possible duplicates list, {label}", first, best, f"({page['length']:,} groups)")
+        self.cr.rollback()
+        if self.args.explain:
+            self.explain(groups)
+
+    def explain(self, groups):
+        """EXPLAIN ANALYZE what the list asks: the page, the count and the read of the page."""
+        page = groups.search([], limit=80)
+        for sql in (
+            SQL(
+                "SELECT id, reason, key, size, partner_names, salespeople FROM trade_duplicate_group"
+                " ORDER BY size DESC, partner_id LIMIT 80"
+            ),
+            SQL("SELECT COUNT(*) FROM trade_duplicate_group"),
+            SQL("SELECT * FROM trade_duplicate_group WHERE id IN %s", tuple(page.ids) or (0,)),
+        ):
+            self.cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", sql))
+            self.out("\n".join(f"      {row[0]}" for row in self.cr.fetchall()))
         self.cr.rollback()
 
     def step_probe(self, admin):

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -17,8 +17,9 @@ class TradeDuplicateGroup(models.Model):
     """Possible duplicates (查重), for administrators: one row per key 2 to 20 customers share.
 
     The SQL of ``duplicates.duplicate_groups``' shared keys over the stored, indexed key columns
-    (see res_partner_duplicates): one aggregation, no customer keyed in Python. A row's id is its
-    first customer's id times 8 plus the kind of key, so it stays put while the list is open.
+    (see res_partner_duplicates): one hashed aggregation per kind of key, no customer keyed in
+    Python. A row's id is its first customer's id times 8 plus the kind of key, so it stays put
+    while the list is open.
     """
 
     _name = "trade.duplicate.group"
@@ -43,45 +44,118 @@ class TradeDuplicateGroup(models.Model):
     salespeople = fields.Char(readonly=True)
 
     def init(self):
+        """One grouped scan per kind of key, only the count and the first customer per key.
+
+        No aggregate is DISTINCT, ordered or an array: PostgreSQL hashes the keys of each kind in
+        little memory instead of sorting (or spilling) every key of every customer, and a filter on
+        the reason drops the other kinds' scans. The members, their names and salespeople are
+        functions of the key (index lookups, see _members_sql): PostgreSQL calls them only for the
+        rows it returns (after the sort and limit of a page), never for the search or the count.
+        They are PL/pgSQL so the planner does not inline them: inlined, their estimated cost on
+        every possible group made a read by id JIT-compile for seconds.
+        """
         tools.drop_view_if_exists(self.env.cr, self._table)
-        candidates = CANDIDATES.replace("ANY(%s)", "ANY(ARRAY(SELECT id FROM res_company))")
+        members = self._members_sql()
+        for name, returns, body in (
+            ("trade_duplicate_members", "int[]", SQL("ARRAY(SELECT m.id FROM (%s) m ORDER BY m.id)", members)),
+            (
+                "trade_duplicate_names",
+                "text",
+                SQL("(SELECT string_agg(m.name, ', ' ORDER BY m.id) FROM (%s) m)", members),
+            ),
+            (
+                "trade_duplicate_salespeople",
+                "text",
+                SQL(
+                    """(SELECT string_agg(DISTINCT COALESCE(mp.name, ''), ', ') FROM (%s) m
+                         JOIN res_users u ON u.id = m.user_id JOIN res_partner mp ON mp.id = u.partner_id)""",
+                    members,
+                ),
+            ),
+        ):
+            self.env.cr.execute(
+                SQL(
+                    """CREATE OR REPLACE FUNCTION %s(group_reason text, group_key text) RETURNS %s
+                       LANGUAGE plpgsql STABLE AS $body$ BEGIN RETURN %s; END $body$""",
+                    SQL.identifier(name),
+                    SQL(returns),
+                    body,
+                )
+            )
         self.env.cr.execute(
             SQL(
                 """CREATE OR REPLACE VIEW trade_duplicate_group AS (
-                WITH keyed AS (
-                    SELECT p.id, 0 AS kind, 'vat' AS reason, p.trade_dup_vat_key AS key
-                      FROM res_partner p WHERE %(candidates)s AND p.trade_dup_vat_key IS NOT NULL
-                    UNION ALL
-                    SELECT p.id, 1, 'name_country', p.trade_dup_name_key || '|' || COALESCE(p.country_id::text, '')
-                      FROM res_partner p WHERE %(candidates)s AND p.trade_dup_name_key IS NOT NULL
-                    UNION ALL
-                    SELECT p.id, 2, 'email_domain', p.trade_dup_domain_key
-                      FROM res_partner p WHERE %(candidates)s AND p.trade_dup_domain_key IS NOT NULL
-                    UNION ALL
-                    SELECT p.id, 3, 'phone', p.trade_dup_phone_key
-                      FROM res_partner p WHERE %(candidates)s AND p.trade_dup_phone_key IS NOT NULL
-                    UNION ALL
-                    SELECT p.id, 4, 'phone', p.trade_dup_mobile_key
-                      FROM res_partner p WHERE %(candidates)s AND p.trade_dup_mobile_key IS NOT NULL
-                       AND p.trade_dup_mobile_key IS DISTINCT FROM p.trade_dup_phone_key
-                ), shared AS (
-                    SELECT reason, key, MIN(id) AS partner_id, COUNT(DISTINCT id) AS size,
-                           (ARRAY_AGG(kind ORDER BY id, kind))[1] AS kind, ARRAY_AGG(DISTINCT id) AS member_ids
-                      FROM keyed GROUP BY reason, key
-                    HAVING COUNT(DISTINCT id) BETWEEN 2 AND %(limit)s
-                )
-                SELECT s.partner_id * 8 + s.kind AS id, s.reason, split_part(s.key, '|', 1) AS key,
-                       s.partner_id, s.size, s.member_ids,
-                       (SELECT string_agg(m.name, ', ' ORDER BY m.id) FROM res_partner m
-                         WHERE m.id = ANY(s.member_ids)) AS partner_names,
-                       (SELECT string_agg(DISTINCT COALESCE(mp.name, ''), ', ') FROM res_partner m
-                          JOIN res_users u ON u.id = m.user_id JOIN res_partner mp ON mp.id = u.partner_id
-                         WHERE m.id = ANY(s.member_ids)) AS salespeople
-                  FROM shared s
+                SELECT s.id, s.reason, split_part(s.key, '|', 1) AS key, s.id / 8 AS partner_id, s.size,
+                       trade_duplicate_members(s.reason, s.key) AS member_ids,
+                       trade_duplicate_names(s.reason, s.key) AS partner_names,
+                       trade_duplicate_salespeople(s.reason, s.key) AS salespeople
+                  FROM (%s) s
             )""",
-                candidates=SQL(candidates),
-                limit=MAX_KEY_RECORDS,
+                self._shared_keys_sql(),
             )
+        )
+
+    @api.model
+    def _shared_keys_sql(self):
+        """``(reason, key, id, size)`` of the keys 2 to ``MAX_KEY_RECORDS`` customers share.
+
+        ``id`` is MIN(partner id * 8 + kind of key): the first customer and its kind in one number.
+        A partner has each key once (its mobile only when it is not its phone): COUNT(*) counts
+        customers.
+        """
+        candidates = SQL(CANDIDATES.replace("ANY(%s)", "ANY(ARRAY(SELECT id FROM res_company))"))
+        having = SQL("HAVING COUNT(*) BETWEEN 2 AND %s", MAX_KEY_RECORDS)
+        name_key = SQL("p.trade_dup_name_key || '|' || COALESCE(p.country_id::text, '')")
+        return SQL(
+            """SELECT 'vat' AS reason, p.trade_dup_vat_key AS key, MIN(p.id * 8) AS id, COUNT(*) AS size
+                 FROM res_partner p WHERE %(c)s AND p.trade_dup_vat_key IS NOT NULL
+                GROUP BY p.trade_dup_vat_key %(having)s
+            UNION ALL
+               SELECT 'name_country', %(name_key)s, MIN(p.id * 8 + 1), COUNT(*)
+                 FROM res_partner p WHERE %(c)s AND p.trade_dup_name_key IS NOT NULL
+                GROUP BY %(name_key)s %(having)s
+            UNION ALL
+               SELECT 'email_domain', p.trade_dup_domain_key, MIN(p.id * 8 + 2), COUNT(*)
+                 FROM res_partner p WHERE %(c)s AND p.trade_dup_domain_key IS NOT NULL
+                GROUP BY p.trade_dup_domain_key %(having)s
+            UNION ALL
+               SELECT 'phone', k.key, MIN(k.id8), COUNT(*) FROM (
+                   SELECT p.id * 8 + 3 AS id8, p.trade_dup_phone_key AS key
+                     FROM res_partner p WHERE %(c)s AND p.trade_dup_phone_key IS NOT NULL
+                   UNION ALL
+                   SELECT p.id * 8 + 4, p.trade_dup_mobile_key
+                     FROM res_partner p WHERE %(c)s AND p.trade_dup_mobile_key IS NOT NULL
+                      AND p.trade_dup_mobile_key IS DISTINCT FROM p.trade_dup_phone_key
+               ) k GROUP BY k.key %(having)s""",
+            c=candidates,
+            having=having,
+            name_key=name_key,
+        )
+
+    @api.model
+    def _members_sql(self):
+        """The customers (id, name, user_id) sharing ``group_key`` of ``group_reason``: index lookups.
+
+        Each arm is gated on the reason, which PostgreSQL checks once before touching the table.
+        """
+        candidates = SQL(CANDIDATES.replace("ANY(%s)", "ANY(ARRAY(SELECT id FROM res_company))"))
+        return SQL(
+            """SELECT p.id, p.name, p.user_id FROM res_partner p
+                WHERE group_reason = 'vat' AND p.trade_dup_vat_key = group_key AND %(c)s
+            UNION ALL
+               SELECT p.id, p.name, p.user_id FROM res_partner p
+                WHERE group_reason = 'name_country' AND %(c)s
+                  AND p.trade_dup_name_key = regexp_replace(group_key, '[|][^|]*$', '')
+                  AND p.trade_dup_name_key || '|' || COALESCE(p.country_id::text, '') = group_key
+            UNION ALL
+               SELECT p.id, p.name, p.user_id FROM res_partner p
+                WHERE group_reason = 'email_domain' AND p.trade_dup_domain_key = group_key AND %(c)s
+            UNION ALL
+               SELECT p.id, p.name, p.user_id FROM res_partner p
+                WHERE group_reason = 'phone' AND %(c)s
+                  AND (p.trade_dup_phone_key = group_key OR (p.trade_dup_mobile_key = group_key
+                       AND p.trade_dup_mobile_key IS DISTINCT FROM p.trade_dup_phone_key))""",
+            c=candidates,
         )
 
     def _member_ids(self):

@@ -157,6 +157,24 @@ class TestDuplicateAdmin(DuplicateCase):
         with self.assertRaises(AccessError):
             self.env["trade.duplicate.group"].with_user(self.rep).search([])
 
+    def test_possible_duplicates_by_name_and_country_and_by_mobile(self):
+        """Each kind of key finds its members: name within a country, a mobile equal to a phone."""
+        twin = self._customer("Acme Trading GmbH", country_id=self.germany.id, user_id=self.rep.id)
+        self._customer("Acme Trading Ltd", country_id=self.env.ref("base.fr").id, user_id=self.rep.id)
+        by_mobile = self._customer("Zeta Imports", mobile="+49 30 1234567", user_id=self.rep.id)
+        self.assertEqual(twin.trade_dup_name_key, self.acme.trade_dup_name_key)
+        groups = self.env["trade.duplicate.group"].with_user(self.admin)
+        found = groups.search([("partner_id", "=", self.acme.id)])
+        name_group = found.filtered(lambda g: g.reason == "name_country")
+        self.assertEqual((name_group.size, name_group.key), (2, self.acme.trade_dup_name_key))
+        self.assertEqual(name_group.partner_names, "Acme Trading Ltd, Acme Trading GmbH")
+        self.assertEqual(name_group.salespeople, "Olga Rep, Ravi Rep")
+        self.assertEqual(name_group.action_merge()["context"]["active_ids"], [self.acme.id, twin.id])
+        phone_group = found.filtered(lambda g: g.reason == "phone")
+        self.assertEqual(phone_group.partner_names, "Acme Trading Ltd, Zeta Imports")
+        self.assertEqual(phone_group.action_merge()["context"]["active_ids"], [self.acme.id, by_mobile.id])
+        self.assertEqual(groups.search([("reason", "=", "phone")]), phone_group)
+
     def test_admin_and_odoo_flows_are_not_refused(self):
         twin = self._partners(self.admin).create({"name": "Acme Trading", "is_company": True, "vat": "123456789"})
         self.assertTrue(twin.exists())
