@@ -10,6 +10,11 @@ registry.category("web_tour.tours").add("trade_crm_tiering_duplicate_warning", {
             run: "click",
         },
         {
+            // the form re-renders for a company (the name widget may change): edit it afterwards
+            content: "The form is a company's",
+            trigger: ".o_form_view .o_field_widget[name=company_type] input[data-value=company]:checked",
+        },
+        {
             content: "Named like another rep's customer",
             // partner_autocomplete, when installed, makes the company name an input
             trigger: ".o_form_view .o_field_widget[name=name] :is(input, textarea)",
