@@ -155,9 +155,11 @@ class TestApprovalActivityTourZh(HttpCase):
         )
         self.assertEqual(request.approval_user_id, self.supervisor)
 
-        # The supervisor's part (tour trade_crm_tiering_zh_approve_from_activity: approve from the
-        # activity's button) is not started: it failed in 2 of 3 runs, the activity rendering
-        # without its Approve/Reject buttons (#16.2, left open). TestApprovalActivity and
-        # TestAttackApprovalActivity cover the activity methods as the users.
-        request.with_user(self.supervisor).action_approve()
+        self.start_tour(
+            "/odoo/action-trade_crm_tiering.action_trade_grade_request",
+            "trade_crm_tiering_zh_approve_from_activity",
+            login=self.supervisor.login,
+        )
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(request.approval_step_ids.signed_by_id, self.supervisor)
         self.assertEqual(self.customer.with_company(self.env.company).star_grade, "4")

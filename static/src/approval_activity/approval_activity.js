@@ -6,6 +6,12 @@ import { patch } from "@web/core/utils/patch";
 /**
  * Approval activities (grade requests, discount approvals, handovers) are decided, not marked
  * done: Approve and Reject call the activity's methods, which go through the document's workflow.
+ *
+ * The labels are "Approve request" and "Reject request", not bare "Approve"/"Reject": the web
+ * client merges every module's browser terms into one dictionary, in an order that changes from one
+ * server process to the next, and mail translates "Reject" as 拒绝 (hr modules "Approve" as 批准),
+ * so the buttons showed our 驳回 or mail's 拒绝 by chance. TestChineseTranslation checks that no
+ * installed module translates our browser terms differently.
  */
 async function decide(env, activity, method, onDone) {
     const action = await env.services.orm.call("mail.activity", method, [[activity.id]]);

@@ -94,9 +94,14 @@ registry.category("web_tour.tours").add("trade_crm_tiering_zh_approve_from_activ
             run: "click",
         },
         {
-            content: "The activity offers Approve and Reject, not Mark Done",
+            content: "The chatter shows the approval activity with its buttons, not Mark Done",
             trigger:
-                ".o-mail-Activity:not(:has(.o-mail-Activity-markDone)) .o-trade-Activity-reject:contains(驳回)",
+                ".o-mail-Chatter .o-mail-Activity:not(:has(.o-mail-Activity-markDone)) .o-trade-Activity-approve",
+        },
+        {
+            // Our own browser terms: a bare "Reject" would show mail's 拒绝 in some server processes.
+            content: "Reject reads 驳回",
+            trigger: ".o-mail-Activity .o-trade-Activity-reject:contains(驳回)",
         },
         {
             content: "Approve from the activity",
