@@ -124,6 +124,20 @@ def role_password(login):
     return f"{login}_pwd"
 
 
+def company_user(env, company, login, groups, name):
+    """An English-speaking user of ``company`` only, logging in with role_password(login)."""
+    return new_test_user(
+        env,
+        login=login,
+        password=role_password(login),
+        name=name,
+        groups=groups,
+        company_id=company.id,
+        company_ids=[Command.set(company.ids)],
+        lang="en_US",
+    )
+
+
 def make_role_users(env, company, prefix="role"):
     """``{role: user}`` for ROLE_GROUPS, in ``company``; each logs in with role_password(login)."""
     users = {}

@@ -1,9 +1,9 @@
 """The duplicate check (查重) attacked over JSON-RPC by a rep: each refused, nothing written (#13.4)."""
 
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import role_password
+from .common import company_user
 from .test_approval import REP_GROUPS, SUPERVISOR_GROUPS
 from .test_attack_guards import RpcMixin
 
@@ -18,9 +18,9 @@ class TestDuplicateAttacks(RpcMixin, HttpCase):
         usd = cls.env.ref("base.USD")
         cls.company = cls.env["res.company"].create({"name": "Dup Attack Co", "currency_id": usd.id})
         cls.env.user.company_ids |= cls.company
-        cls.rep = cls._user("dupatk_rep", REP_GROUPS, "Ravi Attack")
-        cls.other_rep = cls._user("dupatk_rep2", REP_GROUPS, "Olga Attack")
-        cls.supervisor = cls._user("dupatk_sup", SUPERVISOR_GROUPS, "Sam Attack")
+        cls.rep = company_user(cls.env, cls.company, "dupatk_rep", REP_GROUPS, "Ravi Attack")
+        cls.other_rep = company_user(cls.env, cls.company, "dupatk_rep2", REP_GROUPS, "Olga Attack")
+        cls.supervisor = company_user(cls.env, cls.company, "dupatk_sup", SUPERVISOR_GROUPS, "Sam Attack")
         cls.germany = cls.env.ref("base.de")
         cls.acme = cls.env["res.partner"].create(
             {
@@ -33,19 +33,6 @@ class TestDuplicateAttacks(RpcMixin, HttpCase):
             }
         )
         cls.own = cls.env["res.partner"].create({"name": "Ravi Own Timber", "is_company": True, "user_id": cls.rep.id})
-
-    @classmethod
-    def _user(cls, login, groups, name):
-        return new_test_user(
-            cls.env,
-            login=login,
-            password=role_password(login),
-            groups=groups,
-            name=name,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-            lang="en_US",
-        )
 
     def setUp(self):
         super().setUp()

@@ -6,7 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import TieringCase, role_password
+from .common import TieringCase, company_user
 from .test_attack_guards import RpcMixin
 
 REP_GROUPS = "sales_team.group_sale_salesman"
@@ -16,10 +16,10 @@ GM_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_ti
 
 def _set_up(cls):
     """Two reps in a team led by a supervisor, a GM, a tier-A customer (4 hours to answer)."""
-    cls.rep = _user(cls, "resp_rep", REP_GROUPS, "Ravi Rep")
-    cls.other_rep = _user(cls, "resp_rep2", REP_GROUPS, "Olga Rep")
-    cls.supervisor = _user(cls, "resp_sup", SUPERVISOR_GROUPS, "Sam Supervisor")
-    cls.gm = _user(cls, "resp_gm", GM_GROUPS, "Grace Manager")
+    cls.rep = company_user(cls.env, cls.company, "resp_rep", REP_GROUPS, "Ravi Rep")
+    cls.other_rep = company_user(cls.env, cls.company, "resp_rep2", REP_GROUPS, "Olga Rep")
+    cls.supervisor = company_user(cls.env, cls.company, "resp_sup", SUPERVISOR_GROUPS, "Sam Supervisor")
+    cls.gm = company_user(cls.env, cls.company, "resp_gm", GM_GROUPS, "Grace Manager")
     cls.company.write({"tiering_gm_id": cls.gm.id})
     cls.team = cls.env["crm.team"].create(
         {
@@ -40,19 +40,6 @@ def _set_up(cls):
         }
     )
     cls.customer.with_company(cls.company).write({"service_tier_id": cls.tiers["A"].id})
-
-
-def _user(cls, login, groups, name):
-    return new_test_user(
-        cls.env,
-        login=login,
-        password=role_password(login),
-        name=name,
-        groups=groups,
-        company_id=cls.company.id,
-        company_ids=[Command.set(cls.company.ids)],
-        lang="en_US",
-    )
 
 
 class ResponseCase(TieringCase):
