@@ -54,6 +54,7 @@
         "web.assets_backend": [
             "trade_crm_tiering/static/src/portfolio_dashboard/*",
             "trade_crm_tiering/static/src/approval_activity/*",
+            "trade_crm_tiering/static/src/quote_print/*",
         ],
         "web.assets_tests": [
             "trade_crm_tiering/static/tests/tours/*.js",

@@ -8,6 +8,7 @@ from odoo.tools.misc import formatLang
 
 from ..trade_crm_tiering import quote
 from .res_partner import CATEGORY_SELECTION, STAR_SELECTION, SUPERVISOR_GROUP
+from .sale_order_quote_gates import QUOTE_REPORTS
 
 GM_GROUP = "trade_crm_tiering.group_tiering_gm"
 
@@ -87,7 +88,7 @@ class SaleOrder(models.Model):
     quote_approval_level = fields.Selection(
         [("supervisor", "Sales Supervisor"), ("gm", "Sales Supervisor, then General Manager")],
         compute="_compute_quote_approval",
-        string="Approved By",
+        string="To Be Approved By",
     )
     discount_approval_state = fields.Selection(
         [("pending", "Waiting for Approval"), ("approved", "Approved"), ("rejected", "Rejected")],
@@ -418,6 +419,14 @@ class SaleOrder(models.Model):
                 reasons=reasons,
             )
         )
+
+    def action_tiering_check_print(self, report_name):
+        """Called by the web client before it prints ``report_name``: a quotation report of orders
+        that need approval asks for it and returns the notification saying so (the print is
+        skipped); otherwise False and the report prints."""
+        if report_name not in QUOTE_REPORTS:
+            return False
+        return self._tiering_quote_gate("print") or False
 
     def _tiering_quote_print_check(self):
         """Printing raises (the PDF is rendered outside any button): it says why and who approves."""

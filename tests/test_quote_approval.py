@@ -127,6 +127,24 @@ class TestQuoteApproval(QuoteCase):
         self.assertEqual(order.with_user(self.rep).action_preview_sale_order()["type"], "ir.actions.act_url")
         self.assertTrue(share.action_send_mail())
 
+    def test_printing_from_odoo_asks_for_the_approval(self):
+        # The web client asks before it prints (static/src/quote_print): the request is kept.
+        order = self._quote(discount=7)
+        as_rep = order.with_user(self.rep)
+        self.assertIs(as_rep.action_tiering_check_print("account.report_invoice"), False)
+        self.assertFalse(order.discount_approval_state)
+        self._assert_asked(as_rep.action_tiering_check_print("sale.report_saleorder"), "Sam Supervisor", "7% discount")
+        self.assertEqual((order.discount_approval_state, order.approval_user_id), ("pending", self.supervisor))
+        with self.assertRaisesRegex(UserError, "cannot be printed yet: it waits for the approval of Sam"):
+            as_rep.action_tiering_check_print("sale.report_saleorder")
+        order.with_user(self.supervisor).action_approve_discount()
+        self.assertIs(as_rep.action_tiering_check_print("sale.report_saleorder"), False)
+        pro_forma = self._quote(discount=7).with_user(self.rep)
+        self._assert_asked(pro_forma.action_tiering_check_print("sale.report_saleorder_pro_forma"), "Sam Supervisor", "7%")
+        within_authority = self._quote(discount=5).with_user(self.rep)
+        self.assertIs(within_authority.action_tiering_check_print("sale.report_saleorder"), False)
+        self.assertFalse(within_authority.discount_approval_state)
+
     def test_any_change_voids_the_approval(self):
         changes = {
             "payment terms": lambda order: order.write({"payment_term_id": self.term_45.id}),
@@ -332,7 +350,8 @@ class TestAttackQuoteApproval(AttackCase):
 
 @tagged("post_install", "-at_install")
 class TestQuoteApprovalTour(HttpCase):
-    def test_rep_sends_supervisor_approves(self):
+    def _quotation_above_the_amount_limit(self):
+        """A rep's quotation of 30,000 for a B customer whose tier lets reps quote up to 20,000."""
         company = self.env.company
         company.tiering_auto_upgrade = "apply"
         rep = new_test_user(self.env, login="tour_quote_rep", groups="sales_team.group_sale_salesman", lang="en_US")
@@ -369,8 +388,20 @@ class TestQuoteApprovalTour(HttpCase):
                 }
             )
         )
+        return quotation, rep, supervisor
+
+    def test_rep_sends_supervisor_approves(self):
+        quotation, rep, supervisor = self._quotation_above_the_amount_limit()
         self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_quote_send", login=rep.login)
         self.assertEqual((quotation.state, quotation.discount_approval_state), ("draft", "pending"))
         self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_quote_approve", login=supervisor.login)
         self.assertEqual(quotation.discount_approval_state, "approved")
         self.assertEqual(quotation.with_user(rep).action_quotation_send()["res_model"], "mail.compose.message")
+
+    def test_printing_asks_for_the_approval(self):
+        quotation, rep, supervisor = self._quotation_above_the_amount_limit()
+        self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_quote_print", login=rep.login)
+        self.assertEqual((quotation.state, quotation.discount_approval_state), ("draft", "pending"))
+        self.assertEqual(quotation.approval_user_id, supervisor)
+        activity = quotation.activity_ids.filtered(lambda a: a.user_id == supervisor)
+        self.assertEqual(len(activity), 1)

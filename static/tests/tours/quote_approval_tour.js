@@ -37,3 +37,32 @@ registry.category("web_tour.tours").add("trade_crm_tiering_quote_approve", {
         },
     ],
 });
+
+// A rep prints the same kind of quotation: printing asks for the approval too, nothing is printed.
+registry.category("web_tour.tours").add("trade_crm_tiering_quote_print", {
+    steps: () => [
+        {
+            content: "Open the actions menu",
+            trigger: ".o_form_view .o_cp_action_menus i.fa-cog",
+            run: "click",
+        },
+        {
+            content: "Open the print menu",
+            trigger: ".o-dropdown--menu button:contains(Print)",
+            run: "click",
+        },
+        {
+            content: "Print the quotation",
+            trigger: ".o-dropdown--menu .o_menu_item:contains(Quotation / Order)",
+            run: "click",
+        },
+        {
+            content: "It is sent for approval instead",
+            trigger: ".o_notification:contains(sent for approval to):contains(printed once approved)",
+        },
+        {
+            content: "It now waits for the supervisor",
+            trigger: ".o_form_view .alert-warning:contains(waits for the approval of)",
+        },
+    ],
+});
