@@ -183,17 +183,6 @@ class TradeGradeRequest(models.Model):
 
     source = fields.Selection(selection_add=[("matrix", "From the value matrix")], ondelete={"matrix": "set default"})
 
-    def _notify_requester(self, message):
-        # A request the value matrix made tells the customer's salesperson, as an automatic one.
-        matrix_requests = self.filtered(lambda request: request.source == "matrix")
-        for request in matrix_requests:
-            request.sudo().message_post(
-                body=Markup("<p>%s</p>") % message,
-                partner_ids=request.partner_id.user_id.partner_id.ids,
-                subtype_xmlid="mail.mt_comment",
-            )
-        return super(TradeGradeRequest, self - matrix_requests)._notify_requester(message)
-
 
 class TradeTieringNightly(models.AbstractModel):
     _inherit = "trade.tiering.nightly"
