@@ -32,6 +32,8 @@ QUIET_DAYS = 90
 # Tier changes proposed per company and night at most: each request is submitted for approval on
 # its own (activities, notifications); the rest follow on the next nights.
 MAX_REQUESTS = 500
+# Grade requests submitted per unit of the nightly pass (see trade.tiering.nightly).
+REQUEST_BATCH = 100
 
 
 class TradeMatrixConsequence(models.Model):
@@ -188,11 +190,15 @@ class TradeTieringNightly(models.AbstractModel):
     _inherit = "trade.tiering.nightly"
 
     def _unit_scoring(self, company, after):
-        """Once the company's customers are scored, what their value classes propose (a step of
-        its own, before the credit ratings)."""
-        if after == "matrix":
-            self.env["trade.value.matrix"]._apply(company)
-            return "credit"
+        """Once the company's customers are scored, what their value classes propose: units of
+        their own, before the credit ratings, each submitting at most REQUEST_BATCH grade requests
+        (cursor ``matrix:<requests made tonight>``)."""
+        if isinstance(after, str) and after.startswith("matrix"):
+            made = int(after.partition(":")[2] or 0)
+            limit = min(REQUEST_BATCH, MAX_REQUESTS - made)
+            summary = self.env["trade.value.matrix"]._apply(company, limit, release=not made)
+            made += summary["requested"]
+            return f"matrix:{made}" if summary["requested"] == limit and made < MAX_REQUESTS else "credit"
         following = super()._unit_scoring(company, after)
         # After the last batch; not when the pass could not score (missing rates: after is None).
         if following == "credit" and after is not None and after != "credit":
@@ -205,8 +211,9 @@ class TradeValueMatrix(models.AbstractModel):
     _description = "Value Matrix Consequences"
 
     @api.model
-    def _apply(self, company):
-        """Apply ``company``'s consequences to its scored customers, set-based. Returns counts."""
+    def _apply(self, company, limit=MAX_REQUESTS, release=True):
+        """Apply ``company``'s consequences to its scored customers, set-based: at most ``limit``
+        new grade requests, and the releases to the pool when ``release``. Returns counts."""
         # sudo: the nightly pass acts for the company, as the grading engine does.
         matrix_env = self.sudo().with_company(company)
         company = matrix_env.env["res.company"].browse(company.id)
@@ -224,9 +231,9 @@ class TradeValueMatrix(models.AbstractModel):
         frame = frame.join(proposed.rename(columns={"tier": "target_tier"}))
         changes = frame[frame["action"] == "tier_change"]
         releases = frame[(frame["action"] == "release_to_pool") & frame["user_id"].notna()]
-        if not changes.empty:
-            summary["requested"], summary["kept"] = matrix_env._propose_tier_changes(company, changes)
-        if not releases.empty:
+        if not changes.empty and limit > 0:
+            summary["requested"], summary["kept"] = matrix_env._propose_tier_changes(company, changes, limit)
+        if not releases.empty and release:
             summary["released"] = matrix_env._release(company, releases)
         return summary
 
@@ -252,7 +259,7 @@ class TradeValueMatrix(models.AbstractModel):
         frame["user_id"] = frame["user_id"].astype("object").where(frame["user_id"].notna(), None)
         return frame
 
-    def _propose_tier_changes(self, company, changes):
+    def _propose_tier_changes(self, company, changes, limit):
         """One grade request per customer to a grade of its target tier, submitted for approval.
 
         Left out: customers with a request already open; those whose target grade is below what
@@ -300,7 +307,7 @@ class TradeValueMatrix(models.AbstractModel):
             for partner_id, star in targets.items()
             if partner_id not in waiting and (partner_id, star) not in rejected
         }
-        todo = dict(list(todo.items())[:MAX_REQUESTS])
+        todo = dict(list(todo.items())[:limit])
         if not todo:
             return 0, len(changes)
         engine = self.env["trade.tiering.engine"]

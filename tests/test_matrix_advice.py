@@ -291,3 +291,19 @@ class TestMatrixAdvice(RolesCase):
         request.with_user(self.supervisor).action_reject("Too small for a key account")
         self._run_nightly_scoring()
         self.assertEqual(self._requests(self.gem), request, "rejected: not proposed again the next night")
+
+    def test_requests_come_in_batches_within_the_nightly_cap(self):
+        second = self._customer("Second Gem", user_id=self.salesman.id)
+        self._costed_order(second, 10_000, 4_000)
+        self._configure([("hidden_gem", "tier_change", "B")])
+        self.env["trade.tiering.scoring"]._score(self.company)
+        engine = self.env["trade.value.matrix"]
+        self.assertEqual(engine._apply(self.company, limit=1)["requested"], 1)
+        self.assertEqual(engine._apply(self.company, limit=1)["requested"], 1)
+        self.assertEqual(engine._apply(self.company, limit=1)["requested"], 0, "both wait for approval")
+        self.assertEqual(len(self._requests(self.gem)), 1)
+        self.assertEqual(len(self._requests(second)), 1)
+        # The nightly unit hands the next batch on as its cursor, then goes on to the credit ratings.
+        nightly = self.env["trade.tiering.nightly"]
+        self.assertEqual(nightly._unit_scoring(self.company, "matrix"), "credit")
+        self.assertEqual(nightly._unit_scoring(self.company, "matrix:500"), "credit")
