@@ -106,6 +106,7 @@ def generate(args):
         bench_grading.generate_scoring_data(env, company, args, now)
         sizes = f"{sizes}, {generate_response_data(env, company, args, now)}"
         generate_credit_matrix(env, company)
+        generate_matrix_consequences(env, company)
         generate_invoices(env, company, args)
         cr.commit()
         cr.execute("ANALYZE")
@@ -189,6 +190,24 @@ def generate_credit_matrix(env, company):
             }
         )
     company.trade_credit_unrated = "B"
+
+
+def generate_matrix_consequences(env, company):
+    """Value matrix consequences (#14.6; off by default): hidden gems propose tier B (grade requests
+    submitted for approval, at most 500 a night) and let-go customers go back to the team pool, so
+    the scoring pass's matrix units do their most on the first night."""
+    tiers = {tier.code: tier for tier in company.tiering_tier_ids}
+    env["trade.matrix.consequence"].create(
+        [
+            {
+                "company_id": company.id,
+                "value_class": "hidden_gem",
+                "action": "tier_change",
+                "service_tier_id": tiers["B"].id,
+            },
+            {"company_id": company.id, "value_class": "let_go", "action": "release_to_pool"},
+        ]
+    )
 
 
 INVOICES_PER_CUSTOMER = 4

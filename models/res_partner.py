@@ -46,7 +46,7 @@ VALUE_CLASSES = [
     ("costly_giant", "Costly Giant"),
     ("hidden_gem", "Hidden Gem"),
     ("costly_niche", "Costly Niche"),
-    ("maintain", "Maintain"),
+    ("maintain", "Low Value"),
     ("let_go", "Let Go"),
 ]
 HEALTH_BANDS = [("good", "Good"), ("fair", "Fair"), ("poor", "Poor")]
@@ -591,21 +591,22 @@ class ResPartner(models.Model):
             partner.value_class_action = actions.get(partner.value_class, False)
 
     def _tiering_value_class_actions(self):
+        # What seed 002 says of each class (see trade_crm_tiering.matrix.ADVICE).
         return {
-            "treasure": self.env._("Treasure: keep investing, guard against complacency."),
-            "demanding_star": self.env._(
-                "Demanding star: worth the effort; streamline the service to lower the cost to serve."
-            ),
+            "treasure": self.env._("Treasure: keep investing, guard against complacency, or the money will not last."),
+            "demanding_star": self.env._("Demanding star: worth the trouble for the money; serve it well."),
             "volume_base": self.env._(
-                "Volume base: keep it efficient; lift the margin through product mix and price reviews."
+                "Volume base: little effort but much capital tied up; keep it if the capital it ties up can be "
+                "afforded."
             ),
-            "costly_giant": self.env._("Costly giant: renegotiate prices and terms, and cut the effort it takes."),
-            "hidden_gem": self.env._("Hidden gem: grow it; cross-sell and win a larger share of its purchases."),
-            "costly_niche": self.env._(
-                "Costly niche: standardise the service and move routine work to lighter channels."
+            "costly_giant": self.env._("Costly giant: low margin and much effort; consider dropping it."),
+            "hidden_gem": self.env._(
+                "Hidden gem: real money and fast cash flow; new salespeople and small companies should not "
+                "look down on it."
             ),
-            "maintain": self.env._("Maintain: serve at low cost with standard offers, no extra investment."),
-            "let_go": self.env._("Let go: spend the time elsewhere."),
+            "costly_niche": self.env._("Costly niche: a high margin on little, for much effort; consider dropping it."),
+            "maintain": self.env._("Low value: drop it and spend the time on what matters more."),
+            "let_go": self.env._("Let go: drop it and spend the time on what matters more."),
         }
 
     @api.depends("tiering_amount_12m", "tiering_amount_prev_12m", "tiering_margin_12m", "tiering_interactions_12m")
@@ -1110,17 +1111,19 @@ class ResPartner(models.Model):
             )
         self.env["mail.activity"].create(values)
 
-    def _tiering_release_to_pool(self):
+    def _tiering_release_to_pool(self, note=None):
         """Customers lose their salesperson and backup, keep their team, and say why in the chatter.
 
         The salesperson is the same in every company: a customer another company still serves at a
-        tier above this one's keeps it.
+        tier above this one's keeps it. ``note(env, partner)``: the chatter note, when the release
+        is not for want of interactions. Returns the customers released.
         """
         released = self - self._tiering_served_above_elsewhere()
         if released:
-            released._tiering_release_served_here()
+            released._tiering_release_served_here(note)
+        return released
 
-    def _tiering_release_served_here(self):
+    def _tiering_release_served_here(self, note=None):
         today = fields.Date.context_today(self)
         previous = {partner.id: partner.user_id for partner in self}
         # A chatter note, in the language of the customer's salesperson, else the company's (the
@@ -1129,6 +1132,9 @@ class ResPartner(models.Model):
         bodies = {}
         for partner in self:
             env = self.with_context(lang=langs[partner.user_id.id]).env
+            if note:
+                bodies[partner.id] = note(env, partner)
+                continue
             bodies[partner.id] = env._(
                 "Back to the team pool: no interaction for %(days)s days (tier %(tier)s). "
                 "%(user)s was its salesperson.",

@@ -66,6 +66,11 @@ REP_MASKED_FIELDS = frozenset(
         "tiering_repurchase_rate",
         "tiering_usual_gap",
         "potential_reason",
+        # the value matrix's advice and the margin after service cost (#14.6)
+        "value_class_advice",
+        "tiering_service_cost_12m",
+        "tiering_net_margin_12m",
+        "tiering_net_margin_rate",
     }
 )
 

@@ -48,6 +48,8 @@ STORED_VALUES = (
     ("health_previous", "result", "health_previous", "int"),
     ("health_quarter", "result", "health_quarter", "date"),
     ("tiering_dormant", "result", "dormant", "bool"),
+    ("tiering_service_cost_12m", "result", "service_cost", "money"),
+    ("tiering_net_margin_12m", "result", "net_margin", "money"),
 )
 COMPARED_FIELDS = tuple(name for name, *_source in STORED_VALUES)
 # When the scores of a customer last changed: written with them, never compared.

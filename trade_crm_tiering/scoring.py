@@ -97,6 +97,7 @@ class ScoringConfig:
     weights: tuple = DEFAULT_WEIGHTS
     cutoffs: matrix.Cutoffs = field(default_factory=matrix.Cutoffs)
     thresholds: early_warnings.Thresholds = field(default_factory=early_warnings.Thresholds)
+    service_cost: matrix.ServiceCost = field(default_factory=matrix.ServiceCost)
 
 
 def check_weights(weights):
@@ -213,7 +214,8 @@ def evaluate(frame, config, today, basis=None):
     ``frame`` holds ``INPUT_COLUMNS``; ``today`` is a date. Returns a DataFrame with the derived
     figures, the scores, RFM, value class, health, and the warning conditions. ``basis``: the
     company-wide figures of ``ranking_basis`` when ``frame`` is a batch of the company's customers;
-    the results are then those of one pass over all of them.
+    the results are then those of one pass over all of them. ``service_cost`` and ``net_margin``:
+    the last 12 months' interactions at the company's cost per interaction, and the margin after it.
     """
     frame = frame.reindex(columns=INPUT_COLUMNS)
     derived = derived_figures(frame)
@@ -231,6 +233,11 @@ def evaluate(frame, config, today, basis=None):
     )
     result = result.join(health.health_frame(frame, derived, components["difficulty"]["payment"], today))
     result = result.join(early_warnings.conditions(frame, derived, config.thresholds))
+    # The article's activity-based costing: the margin once the interactions are paid for.
+    costing = matrix.service_costing(
+        frame["amount_12m"], frame["margin_12m"], frame["interactions_12m"], config.service_cost
+    )
+    result = result.join(costing[["service_cost", "net_margin"]])
     return result
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trade_crm_tiering import scoring
+from trade_crm_tiering import matrix, scoring
 from trade_crm_tiering.ranking import percentile, quintile
 from trade_crm_tiering.scoring import ScoringConfig, ScoringConfigError, check_weights
 
@@ -186,6 +186,19 @@ def test_known_customer_end_to_end(frame):
     assert result["score_difficulty"] == 76  # cost 50, payment 83.3, decision 95, chain 75
     assert result["score_stickiness"] == 65  # years 43.8, contacts 50, repurchase 100
     assert result["tiering_score"] == 62  # 20 + 17.25 + 11.4 + 13 = 61.65
+    assert result["service_cost"] == 100.0  # 5 interactions at the default 20
+    assert result["net_margin"] == 14_900.0
+
+
+def test_margin_after_service_cost_at_the_company_cost(frame):
+    customers = frame(
+        busy={"amount_12m": 10_000, "margin_12m": 1_000, "orders_12m": 1, "interactions_12m": 40},
+        quiet={"amount_12m": 10_000, "margin_12m": 1_000, "orders_12m": 1, "interactions_12m": 0},
+    )
+    result = evaluate(customers, service_cost=matrix.ServiceCost(cost_per_interaction=50))
+    assert result.loc["busy", "service_cost"] == 2_000.0
+    assert result.loc["busy", "net_margin"] == -1_000.0  # costs more to serve than it earns
+    assert result.loc["quiet", "net_margin"] == 1_000.0
 
 
 @pytest.mark.parametrize(
