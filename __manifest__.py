@@ -43,6 +43,8 @@
         "views/res_partner_duplicates_views.xml",
         "security/trade_credit_security.xml",
         "views/res_config_settings_credit_views.xml",
+        "data/trade_tier_playbook_data.xml",
+        "views/trade_tier_playbook_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
