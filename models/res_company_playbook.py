@@ -41,7 +41,7 @@ class ResCompany(models.Model):
                 ids=list(partner_ids or ()),
             )
         )
-        return {partner_id: tier_id for partner_id, tier_id in rows}
+        return dict(rows)
 
     @api.model
     def _tiering_sponsor_group(self):

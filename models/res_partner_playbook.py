@@ -16,7 +16,6 @@ class ResPartner(models.Model):
 
     executive_sponsor_id = fields.Many2one(
         "res.users",
-        string="Executive Sponsor",
         company_dependent=True,
         copy=False,
         groups=INTERNAL,
@@ -36,16 +35,18 @@ class ResPartner(models.Model):
     def _compute_sponsor_missing(self):
         for partner in self:
             partner.sponsor_missing = bool(
-                not partner.parent_id
-                and partner.service_tier_id.sponsor_expected
-                and not partner.executive_sponsor_id
+                not partner.parent_id and partner.service_tier_id.sponsor_expected and not partner.executive_sponsor_id
             )
 
     def _search_sponsor_missing(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on missing executive sponsors."))
         tiers = self.env["trade.service.tier"].search([("sponsor_expected", "=", True)])
-        missing = [("parent_id", "=", False), ("service_tier_id", "in", tiers.ids), ("executive_sponsor_id", "=", False)]
+        missing = [
+            ("parent_id", "=", False),
+            ("service_tier_id", "in", tiers.ids),
+            ("executive_sponsor_id", "=", False),
+        ]
         return missing if (operator == "=") == value else ["!", "&", "&", *missing]
 
     # ------------------------------------------------------------------

@@ -16,13 +16,14 @@ class SaleOrder(models.Model):
 
     @api.depends("partner_id", "company_id")
     def _compute_pricelist_id(self):
-        super()._compute_pricelist_id()
+        res = super()._compute_pricelist_id()
         for order in self:
             if order.state != "draft" or not order.partner_id:
                 continue
             pricelist = order._tiering_tier_pricelist()
             if pricelist:
                 order.pricelist_id = pricelist
+        return res
 
     def _tiering_tier_pricelist(self):
         """The pricelist of the customer's tier, when the customer has no pricelist of its own.

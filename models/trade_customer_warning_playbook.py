@@ -23,8 +23,10 @@ class TradeCustomerWarning(models.Model):
         threaded, with at most one contact person (the scoring pass's ``contacts`` count: active
         child contacts of type contact). One query for the tiers of the customers."""
         contacts = inputs["contacts"].fillna(0)
-        tiers = self.env["trade.service.tier"].sudo().search(
-            [("company_id", "=", company.id), ("single_thread_warning", "=", True)]
+        tiers = (
+            self.env["trade.service.tier"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("single_thread_warning", "=", True)])
         )
         if not tiers or inputs.empty:
             return pd.Series(False, index=inputs.index, dtype=bool)

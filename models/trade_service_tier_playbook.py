@@ -13,7 +13,6 @@ class TradeServiceTier(models.Model):
 
     activity_plan_id = fields.Many2one(
         "mail.activity.plan",
-        string="Activity Plan",
         copy=False,
         domain="[('res_model', '=', 'res.partner'), ('company_id', 'in', (company_id, False))]",
         help="Launched on a customer when it enters this tier: its activities are scheduled for the "
@@ -21,7 +20,6 @@ class TradeServiceTier(models.Model):
     )
     pricelist_id = fields.Many2one(
         "product.pricelist",
-        string="Pricelist",
         copy=False,
         check_company=True,
         help="Given to new quotations of customers that have no pricelist of their own.",

@@ -18,7 +18,9 @@ class PlaybookCase(TierCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.admin = company_user(cls.env, cls.company, "pb_admin", ROLE_GROUPS["admin"], "Ada Admin")
-        cls.director = company_user(cls.env, cls.company, "pb_director", "sales_team.group_sale_manager", "Dirk Director")
+        cls.director = company_user(
+            cls.env, cls.company, "pb_director", "sales_team.group_sale_manager", "Dirk Director"
+        )
         cls.plan = cls.env.ref("trade_crm_tiering.activity_plan_tier_a")
 
     def _configure_tier(self, code, **values):
@@ -29,7 +31,11 @@ class PlaybookCase(TierCase):
 
     def _activities(self, partner):
         return self.env["mail.activity"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id), ("activity_type_id", "in", self._plan_types())]
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("activity_type_id", "in", self._plan_types()),
+            ]
         )
 
     def _plan_types(self):
@@ -99,8 +105,13 @@ class TestTierPlaybookPlans(PlaybookCase):
                     "name": "Key account onboarding",
                     "res_model": "res.partner",
                     "template_ids": [
-                        Command.create({"summary": "Credit check", "responsible_type": "other",
-                                        "responsible_id": self.supervisor.id}),
+                        Command.create(
+                            {
+                                "summary": "Credit check",
+                                "responsible_type": "other",
+                                "responsible_id": self.supervisor.id,
+                            }
+                        ),
                         Command.create({"summary": "Introduce the team", "responsible_type": "on_demand"}),
                     ],
                 }
@@ -199,7 +210,10 @@ class TestSingleThreadedAccount(PlaybookCase):
 
     def _contacts(self, customer, count):
         return self.env["res.partner"].create(
-            [{"name": f"{customer.name} contact {n}", "parent_id": customer.id, "type": "contact"} for n in range(count)]
+            [
+                {"name": f"{customer.name} contact {n}", "parent_id": customer.id, "type": "contact"}
+                for n in range(count)
+            ]
         )
 
     def test_core_and_key_accounts_with_one_contact_are_warned_once(self):
@@ -216,8 +230,9 @@ class TestSingleThreadedAccount(PlaybookCase):
         self.env.ref("trade_crm_tiering.ir_cron_tiering_scoring").method_direct_trigger()
         warning = self._warnings(core)
         self.assertEqual((warning.state, warning.user_id), ("open", self.rep))
-        self.assertEqual(warning.activity_id.activity_type_id, self.env.ref(
-            "trade_crm_tiering.mail_activity_type_single_threaded"))
+        self.assertEqual(
+            warning.activity_id.activity_type_id, self.env.ref("trade_crm_tiering.mail_activity_type_single_threaded")
+        )
         self.assertEqual(warning.activity_id.summary, "Single-threaded account: add contacts")
         self.assertIn("one contact person", warning.details)
         self.assertEqual(self._warnings(key).state, "open")
@@ -262,12 +277,16 @@ class TestTierPricelist(PlaybookCase):
         key = self._key_account()
         own = self._key_account("Own Pricelist GmbH")
         own.property_product_pricelist = self._pricelist(self.cny, self.company)
-        self.assertEqual(own.with_company(self.company).specific_property_product_pricelist,
-                         self._pricelist(self.cny, self.company))
+        self.assertEqual(
+            own.with_company(self.company).specific_property_product_pricelist, self._pricelist(self.cny, self.company)
+        )
         newcomer = self._customer("Newcomer Ltd", user_id=self.rep.id)
         self.assertEqual(self._quotation(key).pricelist_id, self.core_pricelist)
-        self.assertEqual(self._quotation(own).pricelist_id, self._pricelist(self.cny, self.company),
-                         "the customer's own pricelist wins")
+        self.assertEqual(
+            self._quotation(own).pricelist_id,
+            self._pricelist(self.cny, self.company),
+            "the customer's own pricelist wins",
+        )
         self.assertNotEqual(self._quotation(newcomer).pricelist_id, self.core_pricelist, "tier D has none")
 
     def test_archived_tier_pricelist_is_not_used(self):
