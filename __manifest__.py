@@ -45,6 +45,8 @@
         "views/res_config_settings_credit_views.xml",
         "security/trade_value_matrix_security.xml",
         "views/trade_value_matrix_views.xml",
+        "data/trade_tier_playbook_data.xml",
+        "views/trade_tier_playbook_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -49,3 +49,10 @@ from . import res_partner_credit
 from . import res_config_settings_credit
 from . import res_partner_value_matrix
 from . import trade_value_matrix
+from . import trade_service_tier_playbook
+from . import res_company_playbook
+from . import res_partner_playbook
+from . import trade_tiering_engine_playbook
+from . import sale_order_tier_playbook
+from . import trade_customer_warning_playbook
+from . import res_config_settings_playbook

@@ -15,12 +15,14 @@ WARNING_TYPES = [
     ("frequency_drop", "Order Frequency Drop"),
     ("dormant", "Dormant Customer"),
     ("inquiries_falling", "Inquiries Falling"),
+    ("single_threaded", "Single-threaded Account"),
 ]
 ACTIVITY_TYPES = {
     "growth_spike": "trade_crm_tiering.mail_activity_type_upgrade_opportunity",
     "frequency_drop": "trade_crm_tiering.mail_activity_type_retention",
     "dormant": "trade_crm_tiering.mail_activity_type_dormant",
     "inquiries_falling": "trade_crm_tiering.mail_activity_type_inquiries_falling",
+    "single_threaded": "trade_crm_tiering.mail_activity_type_single_threaded",
 }
 # Who acts first on each warning; the other one when that person is missing.
 SUPERVISOR_FIRST = {"growth_spike"}
@@ -145,7 +147,9 @@ class TradeCustomerWarning(models.Model):
         """
         holding = {
             warning_type: set(result.index[result[f"warn_{warning_type}"]].tolist())
-            for warning_type in early_warnings.TYPES
+            for warning_type, _label in WARNING_TYPES
+            # The types of early_warnings, and those other passes add a column for (#14).
+            if warning_type in early_warnings.TYPES or f"warn_{warning_type}" in result
         }
         to_raise, to_close = early_warnings.episodes(holding, self._open_warnings(company, partner_range))
         self._close(to_close, today)

@@ -27,3 +27,4 @@ from . import test_duplicate_attacks
 from . import test_credit_rating
 from . import test_approval_activity
 from . import test_matrix_advice
+from . import test_tier_playbook

@@ -1,0 +1,48 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    tiering_sponsor_group_id = fields.Many2one(
+        "res.groups",
+        string="Executive Sponsors From",
+        default=lambda self: self.env.ref("sales_team.group_sale_manager", raise_if_not_found=False),
+        help="The executive sponsor of a customer is a user of this group.",
+    )
+
+    def _tiering_assign_tiers(self):
+        """Customers moved to another tier by a change of the tiers' star ranges get their tier's
+        playbook too (see res.partner._tiering_enter_tiers)."""
+        before = {company: company._tiering_tier_snapshot() for company in self}
+        res = super()._tiering_assign_tiers()
+        for company, tiers in before.items():
+            after = company._tiering_tier_snapshot()
+            moves = {pid: (tiers.get(pid), tier) for pid, tier in after.items() if tiers.get(pid) != tier}
+            self.env["res.partner"]._tiering_enter_tiers(company, moves)
+        return res
+
+    def _tiering_tier_snapshot(self, partner_ids=None):
+        """``{customer id: tier id}`` of the company's customers (commercial entities), fallback
+        tier included; ``partner_ids`` limits it. One query."""
+        self.ensure_one()
+        partners = self.env["res.partner"].with_company(self)
+        partners.flush_model(["service_tier_id", "commercial_partner_id"])
+        fallback = partners._fields["service_tier_id"].get_company_dependent_fallback(partners).id
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id, COALESCE((service_tier_id ->> %(cid)s)::int4, %(fallback)s)
+                     FROM res_partner
+                    WHERE id = commercial_partner_id AND (%(all)s OR id = ANY(%(ids)s))""",
+                cid=str(self.id),
+                fallback=fallback or None,
+                all=partner_ids is None,
+                ids=list(partner_ids or ()),
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _tiering_sponsor_group(self):
+        return self.tiering_sponsor_group_id or self.env.ref("sales_team.group_sale_manager")
