@@ -43,6 +43,8 @@
         "views/res_partner_duplicates_views.xml",
         "security/trade_credit_security.xml",
         "views/res_config_settings_credit_views.xml",
+        "security/trade_backup_security.xml",
+        "data/trade_backup_data.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -47,3 +47,6 @@ from . import res_company_credit
 from . import trade_credit
 from . import res_partner_credit
 from . import res_config_settings_credit
+from . import res_partner_backup
+from . import sale_order_backup
+from . import trade_customer_warning_backup

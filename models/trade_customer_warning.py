@@ -15,12 +15,14 @@ WARNING_TYPES = [
     ("frequency_drop", "Order Frequency Drop"),
     ("dormant", "Dormant Customer"),
     ("inquiries_falling", "Inquiries Falling"),
+    ("missing_backup", "Missing Backup Salesperson"),
 ]
 ACTIVITY_TYPES = {
     "growth_spike": "trade_crm_tiering.mail_activity_type_upgrade_opportunity",
     "frequency_drop": "trade_crm_tiering.mail_activity_type_retention",
     "dormant": "trade_crm_tiering.mail_activity_type_dormant",
     "inquiries_falling": "trade_crm_tiering.mail_activity_type_inquiries_falling",
+    "missing_backup": "trade_crm_tiering.mail_activity_type_missing_backup",
 }
 # Who acts first on each warning; the other one when that person is missing.
 SUPERVISOR_FIRST = {"growth_spike"}
