@@ -45,6 +45,7 @@
         "views/res_config_settings_credit_views.xml",
         "security/trade_backup_security.xml",
         "data/trade_backup_data.xml",
+        "views/trade_backup_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -22,6 +22,9 @@ from .res_partner import BACKUP_SYSTEM_FIELDS, REASSIGN_GROUPS
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # Indexed where set (few customers have a backup): the record rules of warnings and the
+    # "served" condition of res_partner_access.py look customers up by their backup.
+    backup_user_id = fields.Many2one(index="btree_not_null")
     backup_missing_since = fields.Date(
         string="Backup Missing Since",
         company_dependent=True,
