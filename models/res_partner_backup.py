@@ -26,7 +26,6 @@ class ResPartner(models.Model):
     # "served" condition of res_partner_access.py look customers up by their backup.
     backup_user_id = fields.Many2one(index="btree_not_null")
     backup_missing_since = fields.Date(
-        string="Backup Missing Since",
         company_dependent=True,
         index=False,
         readonly=True,
@@ -108,7 +107,7 @@ class ResPartner(models.Model):
         by_backup = defaultdict(list)
         for partner in self:
             old = previous.get(partner.id)
-            if old and old != partner.backup_user_id and old != partner.user_id and old.partner_id:
+            if old and old not in (partner.backup_user_id, partner.user_id) and old.partner_id:
                 by_backup[old.partner_id.id].append(partner.id)
         for follower_id, partner_ids in by_backup.items():
             self.browse(partner_ids).sudo().message_unsubscribe(partner_ids=[follower_id])

@@ -46,10 +46,11 @@ class TradeCustomerWarning(models.Model):
     # ------------------------------------------------------------------
 
     def _raise(self, company, to_raise, figures, today):
-        super()._raise(company, to_raise, figures, today)
+        res = super()._raise(company, to_raise, figures, today)
         self._trade_copy_to_backups(
             company, to_raise, today, lambda keys, langs: self._details(company, keys, figures, today, langs)
         )
+        return res
 
     def _trade_copy_to_backups(self, company, raised, today, details_of):
         """Give the backup of each customer of ``raised`` (``[(customer id, type)]``, raised today)
@@ -66,7 +67,8 @@ class TradeCustomerWarning(models.Model):
                      JOIN res_users u ON u.id = p.backup_user_id
                     WHERE w.company_id = %(company)s AND w.state = 'open' AND w.date_raised = %(today)s
                       AND w.backup_activity_id IS NULL
-                      AND (w.partner_id, w.warning_type) IN (SELECT * FROM unnest(%(ids)s::int4[], %(types)s::varchar[]))
+                      AND (w.partner_id, w.warning_type) IN
+                          (SELECT * FROM unnest(%(ids)s::int4[], %(types)s::varchar[]))
                       AND u.active AND NOT u.share AND p.backup_user_id IS DISTINCT FROM w.user_id
                       AND EXISTS (SELECT 1 FROM res_company_users_rel r WHERE r.user_id = u.id AND r.cid = %(company)s)
                     ORDER BY w.id""",
@@ -101,13 +103,15 @@ class TradeCustomerWarning(models.Model):
             self.flush_model(["backup_activity_id"])
             rows = self.env.execute_query(
                 SQL(
-                    "SELECT backup_activity_id FROM trade_customer_warning WHERE id = ANY(%s) AND backup_activity_id IS NOT NULL",
+                    """SELECT backup_activity_id FROM trade_customer_warning
+                        WHERE id = ANY(%s) AND backup_activity_id IS NOT NULL""",
                     list(warning_ids),
                 )
             )
             copies = copies.browse([row[0] for row in rows])
-        super()._close(warning_ids, today)
+        res = super()._close(warning_ids, today)
         copies.exists().unlink()
+        return res
 
     def action_dismiss(self):
         copies = self.filtered(lambda warning: warning.state == "open").backup_activity_id

@@ -131,7 +131,9 @@ class TestBackupSalesperson(BackupCase):
         foreign.user_id = self.rep
         scope = [("id", "in", (own | nobody | backed | foreign).ids)]
         self.assertEqual(self.env["sale.order"].with_user(self.other_rep).search(scope), own | nobody | backed)
-        self.assertEqual(self.env["sale.order"].with_user(self.supervisor).search(scope), own | nobody | backed | foreign)
+        self.assertEqual(
+            self.env["sale.order"].with_user(self.supervisor).search(scope), own | nobody | backed | foreign
+        )
         lines = self.env["sale.order.line"].with_user(self.other_rep).search([("order_id", "in", scope[0][2])])
         self.assertEqual(lines.order_id, own | nobody | backed)
 
@@ -271,14 +273,20 @@ class TestBackupSalesperson(BackupCase):
         with self._on(start + timedelta(days=8)):
             self._night()
         warning = self._warnings(self.vip, "missing_backup")
-        self.assertEqual((warning.state, warning.user_id, warning.date_raised), ("open", self.supervisor, start + timedelta(days=8)))
+        self.assertEqual(
+            (warning.state, warning.user_id, warning.date_raised), ("open", self.supervisor, start + timedelta(days=8))
+        )
         self.assertIn("(8 days)", warning.details)
         activity = warning.activity_id
-        self.assertEqual((activity.user_id, activity.activity_type_id), (self.supervisor, self.env.ref(MISSING_BACKUP_TYPE)))
+        self.assertEqual(
+            (activity.user_id, activity.activity_type_id), (self.supervisor, self.env.ref(MISSING_BACKUP_TYPE))
+        )
         self.assertEqual(activity.summary, "Missing backup: give the customer one")
         # The supervisor and the customer's salesperson read it; once per episode.
         self.assertEqual(
-            self.env["trade.customer.warning"].with_user(self.supervisor).search([("warning_type", "=", "missing_backup")]),
+            self.env["trade.customer.warning"]
+            .with_user(self.supervisor)
+            .search([("warning_type", "=", "missing_backup")]),
             warning,
         )
         self.assertEqual(
@@ -325,7 +333,11 @@ class TestBackupSalespersonRpc(HttpCase):
 
         def user(login, groups):
             return new_test_user(
-                cls.env, login=login, password=f"{login}_pwd", groups=groups, company_id=company.id,
+                cls.env,
+                login=login,
+                password=f"{login}_pwd",
+                groups=groups,
+                company_id=company.id,
                 company_ids=company.ids,
             )
 

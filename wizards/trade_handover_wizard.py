@@ -224,10 +224,9 @@ class TradeHandoverWizard(models.TransientModel):
         leaver = self.from_user_id
         backed = customers.filtered(lambda c: c.user_id == leaver and c.backup_user_id not in (leaver, False))
         backups = backed.backup_user_id.filtered(
-            lambda user: user.active
-            and not user.share
-            and user.has_group(REP_GROUP)
-            and self.company_id in user.company_ids
+            lambda user: (
+                user.active and not user.share and user.has_group(REP_GROUP) and self.company_id in user.company_ids
+            )
         )
         return {customer.id: customer.backup_user_id.id for customer in backed if customer.backup_user_id in backups}
 

@@ -44,7 +44,9 @@ class TradeHandoverWizardLine(models.TransientModel):
             # The backup taking over from the leaving salesperson is the handover of its kind (#14):
             # the customer is left without a backup, which the missing-backup warning then flags.
             customer = line.partner_id
-            line.role_conflict = bool(line.receiver_id) and line.role == "backup" and line.receiver_id == customer.user_id
+            line.role_conflict = (
+                bool(line.receiver_id) and line.role == "backup" and line.receiver_id == customer.user_id
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
