@@ -47,6 +47,9 @@
         "views/trade_value_matrix_views.xml",
         "data/trade_tier_playbook_data.xml",
         "views/trade_tier_playbook_views.xml",
+        "security/trade_backup_security.xml",
+        "data/trade_backup_data.xml",
+        "views/trade_backup_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -56,3 +56,6 @@ from . import trade_tiering_engine_playbook
 from . import sale_order_tier_playbook
 from . import trade_customer_warning_playbook
 from . import res_config_settings_playbook
+from . import res_partner_backup
+from . import sale_order_backup
+from . import trade_customer_warning_backup

@@ -112,8 +112,10 @@ CHANNELS = [
 LIFECYCLE_SYSTEM_FIELDS = ("trade_lifecycle", "trade_lifecycle_auto")
 # Credit fields the system keeps (res_partner_credit.py); users set the rating by hand, with a reason.
 CREDIT_SYSTEM_FIELDS = ("trade_credit_rating_auto", "trade_credit_rating_used", "trade_credit_rated_auto_on")
+# Since when a customer lacks the backup its tier requires (res_partner_backup.py): the system's.
+BACKUP_SYSTEM_FIELDS = ("backup_missing_since",)
 # Everything the system keeps on a customer: no user sets it, and no default, copy or import carries it.
-PROTECTED_FIELDS = (*SYSTEM_FIELDS, *LIFECYCLE_SYSTEM_FIELDS, *CREDIT_SYSTEM_FIELDS)
+PROTECTED_FIELDS = (*SYSTEM_FIELDS, *LIFECYCLE_SYSTEM_FIELDS, *CREDIT_SYSTEM_FIELDS, *BACKUP_SYSTEM_FIELDS)
 # Who may give a customer another salesperson directly; reps go through a pool claim or a handover.
 REASSIGN_GROUPS = (SUPERVISOR_GROUP, "trade_crm_tiering.group_tiering_admin", "sales_team.group_sale_manager")
 # Set, under sudo, by the paths that move customers and log it themselves (pool claim, handover).

@@ -16,6 +16,7 @@ WARNING_TYPES = [
     ("dormant", "Dormant Customer"),
     ("inquiries_falling", "Inquiries Falling"),
     ("single_threaded", "Single-threaded Account"),
+    ("missing_backup", "Missing Backup Salesperson"),
 ]
 ACTIVITY_TYPES = {
     "growth_spike": "trade_crm_tiering.mail_activity_type_upgrade_opportunity",
@@ -23,6 +24,7 @@ ACTIVITY_TYPES = {
     "dormant": "trade_crm_tiering.mail_activity_type_dormant",
     "inquiries_falling": "trade_crm_tiering.mail_activity_type_inquiries_falling",
     "single_threaded": "trade_crm_tiering.mail_activity_type_single_threaded",
+    "missing_backup": "trade_crm_tiering.mail_activity_type_missing_backup",
 }
 # Who acts first on each warning; the other one when that person is missing.
 SUPERVISOR_FIRST = {"growth_spike"}

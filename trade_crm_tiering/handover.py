@@ -24,26 +24,36 @@ class Customer:
     weight: int
 
 
-def spread(customers, receivers, existing_loads=None, cap=0, avoid=None):
+def spread(customers, receivers, existing_loads=None, cap=0, avoid=None, preferred=None):
     """``{customer id: receiver}`` for ``customers`` (``[Customer]``) over ``receivers``.
 
     ``existing_loads``: ``{receiver: load}`` of the customers each receiver already serves.
     ``cap``: the most customers one receiver takes in this handover; 0 for no cap.
     ``avoid``: ``{customer id: receiver}`` who should not get that customer (the customer's other
     salesperson: a backup who is also the salesperson is no backup), unless nobody else can.
+    ``preferred``: ``{customer id: receiver}`` who takes that customer first (its backup
+    salesperson, who knows it), within the cap; such a receiver need not be one of ``receivers``.
     Ties go to the receiver listed first, so the result depends only on the inputs.
     Raises SpreadError when there is nobody to receive, or the cap leaves customers over.
     """
     receivers = list(dict.fromkeys(receivers))
     if not receivers:
         raise SpreadError("no_receiver")
-    if cap and cap * len(receivers) < len(customers):
-        raise SpreadError("cap", customers=len(customers), receivers=len(receivers), cap=cap)
     loads = {receiver: (existing_loads or {}).get(receiver, 0) for receiver in receivers}
     counts = dict.fromkeys(receivers, 0)
-    order = {receiver: index for index, receiver in enumerate(receivers)}
     assignment = {}
     for customer in sorted(customers, key=lambda c: (-c.weight, c.id)):
+        receiver = (preferred or {}).get(customer.id)
+        if receiver is None or (cap and counts.get(receiver, 0) >= cap):
+            continue
+        assignment[customer.id] = receiver
+        loads[receiver] = loads.get(receiver, 0) + customer.weight
+        counts[receiver] = counts.get(receiver, 0) + 1
+    rest = [customer for customer in customers if customer.id not in assignment]
+    if cap and sum(max(cap - counts[receiver], 0) for receiver in receivers) < len(rest):
+        raise SpreadError("cap", customers=len(customers), receivers=len(receivers), cap=cap)
+    order = {receiver: index for index, receiver in enumerate(receivers)}
+    for customer in sorted(rest, key=lambda c: (-c.weight, c.id)):
         # The cap check above guarantees someone is still under the cap.
         open_receivers = [r for r in receivers if not cap or counts[r] < cap]
         avoided = (avoid or {}).get(customer.id)

@@ -173,7 +173,12 @@ class TradeHandoverWizard(models.TransientModel):
         batch = [spreading.Customer(customer.id, tier_of[customer.id].handover_weight or 1) for customer in customers]
         try:
             assignment = spreading.spread(
-                batch, receivers.ids, self._existing_loads(receivers), self.cap, avoid=self._other_roles(customers)
+                batch,
+                receivers.ids,
+                self._existing_loads(receivers),
+                self.cap,
+                avoid=self._other_roles(customers),
+                preferred=self._backup_receivers(customers),
             )
         except spreading.SpreadError as error:
             raise UserError(self._spread_message(error)) from None
@@ -211,6 +216,19 @@ class TradeHandoverWizard(models.TransientModel):
             elif backup == leaver and salesperson and salesperson != leaver:
                 others[customer.id] = salesperson.id
         return others
+
+    def _backup_receivers(self, customers):
+        """``{customer id: user id}`` of the backup salesperson of each customer the leaver serves as
+        salesperson: the backup knows the customer and takes it over by default (the line can be
+        changed). Only a backup who may receive customers (see _check_receivers) is proposed."""
+        leaver = self.from_user_id
+        backed = customers.filtered(lambda c: c.user_id == leaver and c.backup_user_id not in (leaver, False))
+        backups = backed.backup_user_id.filtered(
+            lambda user: (
+                user.active and not user.share and user.has_group(REP_GROUP) and self.company_id in user.company_ids
+            )
+        )
+        return {customer.id: customer.backup_user_id.id for customer in backed if customer.backup_user_id in backups}
 
     def _existing_loads(self, receivers):
         """Each receiver's load: the handover weights of the customers it serves today."""

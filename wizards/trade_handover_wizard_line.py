@@ -41,9 +41,12 @@ class TradeHandoverWizardLine(models.TransientModel):
     @api.depends("partner_id", "receiver_id", "role")
     def _compute_role_conflict(self):
         for line in self:
+            # The backup taking over from the leaving salesperson is the handover of its kind (#14):
+            # the customer is left without a backup, which the missing-backup warning then flags.
             customer = line.partner_id
-            other = customer.backup_user_id if line.role == "salesperson" else customer.user_id
-            line.role_conflict = bool(line.receiver_id) and line.role != "both" and line.receiver_id == other
+            line.role_conflict = (
+                bool(line.receiver_id) and line.role == "backup" and line.receiver_id == customer.user_id
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -83,3 +83,24 @@ def test_avoided_receiver_takes_the_customer_when_nobody_else_can():
     batch = customers("C", "C")
     # Bob took customer 1 and is at the cap: customer 2 goes to cat after all.
     assert spread(batch, ["bob", "cat"], cap=1, avoid={2: "cat"}) == {1: "bob", 2: "cat"}
+
+
+def test_a_customer_goes_to_its_backup_first():
+    # Customer 1 is backed up by "cat", who is not among the receivers: she takes it over.
+    batch = customers("A", "B", "C")
+    assignment = spread(batch, ["ann", "bob"], preferred={1: "cat", 3: "bob"})
+    assert assignment[1] == "cat"
+    assert assignment[3] == "bob"
+    assert assignment[2] == "ann", "bob already got customer 3: ann is the lighter"
+
+
+def test_backups_count_against_the_cap():
+    batch = customers("A", "B", "C", "D")
+    # bob backs up customers 1 and 2 and may take one: the other is spread, so ann takes 3.
+    assignment = spread(batch, ["ann", "bob"], cap=2, preferred={1: "bob", 2: "bob", 3: "bob"})
+    assert sorted(assignment.values()).count("bob") == 2
+    assert (assignment[1], assignment[2]) == ("bob", "bob")
+    assert (assignment[3], assignment[4]) == ("ann", "ann")
+    with pytest.raises(SpreadError) as caught:
+        spread(customers("A", "B", "C", "D", "D"), ["ann", "bob"], cap=2, preferred={1: "bob"})
+    assert caught.value.code == "cap"
