@@ -43,6 +43,7 @@
         "views/res_partner_duplicates_views.xml",
         "security/trade_credit_security.xml",
         "views/res_config_settings_credit_views.xml",
+        "views/res_partner_prospect_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -40,12 +40,13 @@ known of them, columns ``PROSPECT_COLUMNS``:
   the CRM's ``stages`` open stages in their order (an opportunity in the first is at 1), a draft
   quotation (``stages + 1``) and a sent one (``stages + 2``); the furthest counts.
   Expected revenue is the larger of the open leads' expected revenue and the open quotations'
-  untaxed amount, in the grading currency.
+  untaxed amount, in the grading currency (``prospect_revenue``).
 - Cooperation difficulty: the rep's decision-chain rating, as for customers (50 without it).
 - Relationship stickiness: the contacts we deal with (4 or more -> 100).
 
 The composite follows the company weights like a customer's. The value matrix places a prospect by
-its probability-weighted expected revenue as the order size, with no margin known (low margin) and
+its probability-weighted expected revenue (its leads' prorated revenue, or its quotations at
+the highest probability of its leads, in full without any) as the order size, with no margin known (low margin) and
 its interactions per 10,000 of that revenue as the effort, against the customers' cut-offs.
 """
 
@@ -316,9 +317,10 @@ def _amount_24m(frame):
 # ----------------------------------------------------------------------
 
 PROSPECT_COLUMNS = (
-    "expected_revenue",  # grading currency: the larger of open leads' expected revenue and open quotations
+    "lead_revenue",  # grading currency: expected revenue of the open leads and opportunities
+    "lead_weighted",  # the same, each times its probability (Odoo's prorated revenue)
+    "quoted",  # grading currency: untaxed amount of the open quotations
     "probability",  # highest probability (0-100) of the open leads and opportunities; NaN without
-    "weighted_revenue",  # sum of the open leads' expected revenue x probability, or the quotations'
     "pipeline_position",  # 0 lead, 1.. the opportunity's stage, stages + 1 draft, stages + 2 sent quotation
     "interactions_12m",
     "contacts",
@@ -330,13 +332,25 @@ PROSPECT_COLUMNS = (
 STAR_SCORE = 20.0  # a star of expected revenue is worth this much of the revenue component
 
 
+def prospect_revenue(frame):
+    """``(expected, weighted)`` revenue of each prospect: the larger of its leads' expected revenue
+    and its quotations; weighted by probability (a quotation at the highest probability of the
+    prospect's leads, in full when it has none)."""
+    frame = frame.reindex(columns=PROSPECT_COLUMNS)
+    leads = pd.Series(frame["lead_revenue"], dtype="float64").fillna(0)
+    quoted = pd.Series(frame["quoted"], dtype="float64").fillna(0)
+    chance = pd.Series(frame["probability"], dtype="float64").fillna(100).clip(0, 100) / 100
+    weighted = np.maximum(pd.Series(frame["lead_weighted"], dtype="float64").fillna(0), quoted * chance)
+    return np.maximum(leads, quoted), weighted
+
+
 def prospect_components(frame, thresholds, stages):
     """The potential components of each prospect: ``{component: Series}`` (NaN: left out).
 
     ``thresholds``: the company's five grading thresholds; ``stages``: its open CRM stages.
     """
     frame = frame.reindex(columns=PROSPECT_COLUMNS)
-    revenue = pd.Series(frame["expected_revenue"], dtype="float64")
+    revenue, _weighted = prospect_revenue(frame)
     stars = revenue.map(lambda amount: float(grading.band(amount, thresholds)), na_action="ignore")
     position = pd.Series(frame["pipeline_position"], dtype="float64").clip(lower=0, upper=stages + 2)
     return {
@@ -370,7 +384,7 @@ def evaluate_prospects(frame, config, thresholds, stages, cutoff_values):
     }
     scores = dimension_scores(components, config.weights)
     scores.index = frame.index
-    weighted = pd.Series(frame["weighted_revenue"], dtype="float64").fillna(0)
+    _revenue, weighted = prospect_revenue(frame)
     interactions = pd.Series(frame["interactions_12m"], dtype="float64").fillna(0)
     effort = (interactions / weighted * COST_UNIT).where(weighted > 0)
     scores["value_class"] = matrix.classify(weighted, nothing, interactions, effort, config.cutoffs, cutoff_values)

@@ -16,7 +16,7 @@ def frame(**columns):
 
 def test_potential_is_the_mean_of_ratings_revenue_probability_and_stage():
     prospects = frame(
-        expected_revenue=[300_000.0],  # 3 stars -> 60
+        lead_revenue=[300_000.0],  # 3 stars -> 60
         probability=[40.0],  # 40
         pipeline_position=[3.0],  # an opportunity in the 3rd open stage: 3 / 6 -> 50
         rating_industry=[5.0],  # 100
@@ -38,7 +38,8 @@ def test_pipeline_ends_with_the_sent_quotation():
 
 def test_missing_lead_data_is_left_out_and_nothing_known_is_neutral():
     prospects = frame(
-        expected_revenue=[0.0, np.nan, 10_000.0],
+        lead_revenue=[0.0, np.nan, np.nan],
+        quoted=[np.nan, 0.0, 10_000.0],
         probability=[np.nan, np.nan, np.nan],
         pipeline_position=[np.nan, np.nan, np.nan],
     )
@@ -50,15 +51,16 @@ def test_missing_lead_data_is_left_out_and_nothing_known_is_neutral():
 
 
 def test_revenue_on_a_threshold_gets_its_star():
-    prospects = frame(expected_revenue=[19_999.0, 20_000.0, 2_000_000.0, 9e9])
+    prospects = frame(lead_revenue=[19_999.0, 20_000.0, 2_000_000.0, 9e9])
     revenue = scoring.prospect_components(prospects, THRESHOLDS, STAGES)["revenue"]
     assert revenue.tolist() == [0.0, 20.0, 100.0, 100.0]
 
 
 def test_evaluate_prospects_scores_and_places_them_in_the_matrix():
     prospects = frame(
-        expected_revenue=[500_000.0, 5_000.0],
-        weighted_revenue=[250_000.0, 500.0],
+        lead_revenue=[500_000.0, np.nan],
+        lead_weighted=[250_000.0, np.nan],
+        quoted=[100_000.0, 5_000.0],
         probability=[50.0, 10.0],
         pipeline_position=[6.0, 0.0],
         interactions_12m=[0.0, 3.0],
@@ -86,12 +88,25 @@ def test_evaluate_prospects_scores_and_places_them_in_the_matrix():
 def test_prospects_follow_the_weights_check():
     with pytest.raises(scoring.ScoringConfigError):
         scoring.evaluate_prospects(
-            frame(expected_revenue=[1.0]), ScoringConfig(weights=(50, 50, 10, 0)), THRESHOLDS, STAGES, (0, 0, 0)
+            frame(lead_revenue=[1.0]), ScoringConfig(weights=(50, 50, 10, 0)), THRESHOLDS, STAGES, (0, 0, 0)
         )
 
 
+def test_expected_and_weighted_revenue():
+    prospects = frame(
+        lead_revenue=[10_000.0, 10_000.0, np.nan, np.nan],
+        lead_weighted=[5_000.0, 1_000.0, np.nan, np.nan],
+        quoted=[np.nan, 20_000.0, 8_000.0, np.nan],
+        probability=[50.0, 10.0, np.nan, np.nan],
+    )
+    expected, weighted = scoring.prospect_revenue(prospects)
+    assert expected.tolist() == [10_000.0, 20_000.0, 8_000.0, 0.0]
+    # a quotation counts at the best probability of the leads, in full without leads
+    assert weighted.tolist() == [5_000.0, 2_000.0, 8_000.0, 0.0]
+
+
 def test_fixed_cutoffs_place_prospects():
-    prospects = frame(weighted_revenue=[1_000.0], interactions_12m=[0.0])
+    prospects = frame(quoted=[1_000.0], interactions_12m=[0.0])
     config = ScoringConfig(cutoffs=Cutoffs(mode="fixed", amount=500.0, margin=10.0, effort=1.0))
     result = scoring.evaluate_prospects(prospects, config, THRESHOLDS, STAGES, None)
     assert result.value_class.tolist() == ["volume_base"]
