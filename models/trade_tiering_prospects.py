@@ -84,7 +84,10 @@ class TradeTieringEngine(models.AbstractModel):
         if not prospect_ids:
             return []
         developing = company._tiering_tier_map().get(0)
-        values = {"tiering_date": fields.Date.context_today(engine), "service_tier_id": developing.id if developing else False}
+        values = {
+            "tiering_date": fields.Date.context_today(engine),
+            "service_tier_id": developing.id if developing else False,
+        }
         contacts = engine._contacts_of(prospect_ids)
         targets = [target for pid in prospect_ids for target in (pid, *contacts.get(pid, ()))]
         engine._write_grade_fields(company, [(target, values) for target in targets])
@@ -212,7 +215,8 @@ class TradeTieringScoring(models.AbstractModel):
         stages = scoring.env["crm.stage"].search_count([("is_won", "=", False)])
         frame = scoring._prospect_figures(company, stages, today)
         ids = frame.index.tolist()
-        for part in (scoring._prospect_interactions(company, ids, today), scoring._contacts(ids), scoring._ratings(ids)):
+        parts = (scoring._prospect_interactions(company, ids, today), scoring._contacts(ids), scoring._ratings(ids))
+        for part in parts:
             frame = frame.join(part)
         counts = ["interactions_12m", "contacts"]
         frame[counts] = frame[counts].astype("float64").fillna(0)
@@ -339,9 +343,7 @@ class TradeTieringScoring(models.AbstractModel):
         how many partners were written."""
         cid = str(company.id)
         partners = self.env["res.partner"]
-        columns = SQL(", ").join(
-            SQL("(%s ->> %s)", SQL.identifier(name), cid) for name in PROSPECT_SCORE_FIELDS
-        )
+        columns = SQL(", ").join(SQL("(%s ->> %s)", SQL.identifier(name), cid) for name in PROSPECT_SCORE_FIELDS)
         rows = self.env.execute_query(
             SQL(
                 """SELECT id, %(columns)s FROM res_partner
