@@ -50,6 +50,7 @@
         "security/trade_backup_security.xml",
         "data/trade_backup_data.xml",
         "views/trade_backup_views.xml",
+        "views/res_partner_prospect_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

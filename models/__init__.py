@@ -59,3 +59,4 @@ from . import res_config_settings_playbook
 from . import res_partner_backup
 from . import sale_order_backup
 from . import trade_customer_warning_backup
+from . import trade_tiering_prospects

@@ -29,3 +29,4 @@ from . import test_approval_activity
 from . import test_matrix_advice
 from . import test_tier_playbook
 from . import test_backup_salesperson
+from . import test_prospects

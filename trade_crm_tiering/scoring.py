@@ -25,6 +25,29 @@ Components:
 - Relationship stickiness: years since the first order (5 or more -> 100), contacts we deal with
   at the customer (4 or more -> 100) and the repurchase rate, the share of the last 8 quarters
   (since the first order, if later) with an order.
+
+Prospects (customers with a lead, an opportunity or a quotation in the company and no confirmed
+order yet, the developing customers of seed 000) are scored by ``evaluate_prospects`` on what is
+known of them, columns ``PROSPECT_COLUMNS``:
+
+- Current value: 0, they have bought nothing yet.
+- Potential value, the prospect potential: the mean of the rep's 1-5 ratings of industry outlook,
+  company size and share of wallet (1 -> 0, 5 -> 100), the expected revenue (the star grade that
+  amount would give as an annual purchase amount under the company's thresholds, x 20: 0 stars
+  -> 0, 5 stars -> 100; left out without an expected revenue), the highest probability of its open
+  leads and opportunities (Odoo's 0-100 %; left out when it has none), and how far along the
+  pipeline it is: ``100 x position / (stages + 2)`` where the pipeline is a lead (position 0),
+  the CRM's ``stages`` open stages in their order (an opportunity in the first is at 1), a draft
+  quotation (``stages + 1``) and a sent one (``stages + 2``); the furthest counts.
+  Expected revenue is the larger of the open leads' expected revenue and the open quotations'
+  untaxed amount, in the grading currency (``prospect_revenue``).
+- Cooperation difficulty: the rep's decision-chain rating, as for customers (50 without it).
+- Relationship stickiness: the contacts we deal with (4 or more -> 100).
+
+The composite follows the company weights like a customer's. The value matrix places a prospect by
+its probability-weighted expected revenue (its leads' prorated revenue, or its quotations at
+the highest probability of its leads, in full without any) as the order size, with no margin known (low margin) and
+its interactions per 10,000 of that revenue as the effort, against the customers' cut-offs.
 """
 
 from dataclasses import dataclass, field
@@ -32,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import early_warnings, health, matrix, rfm
+from . import early_warnings, grading, health, matrix, rfm
 from .ranking import percentile
 
 # Windows, in days back from today (today is day 0).
@@ -294,3 +317,82 @@ def ranking_basis(frame, config):
 
 def _amount_24m(frame):
     return frame["amount_12m"].fillna(0) + frame["amount_prev_12m"].fillna(0)
+
+
+# ----------------------------------------------------------------------
+# Prospects: no confirmed order yet, a lead, an opportunity or a quotation
+# ----------------------------------------------------------------------
+
+PROSPECT_COLUMNS = (
+    "lead_revenue",  # grading currency: expected revenue of the open leads and opportunities
+    "lead_weighted",  # the same, each times its probability (Odoo's prorated revenue)
+    "quoted",  # grading currency: untaxed amount of the open quotations
+    "probability",  # highest probability (0-100) of the open leads and opportunities; NaN without
+    "pipeline_position",  # 0 lead, 1.. the opportunity's stage, stages + 1 draft, stages + 2 sent quotation
+    "interactions_12m",
+    "contacts",
+    "rating_industry",
+    "rating_size",
+    "rating_wallet",
+    "rating_chain",
+)
+STAR_SCORE = 20.0  # a star of expected revenue is worth this much of the revenue component
+
+
+def prospect_revenue(frame):
+    """``(expected, weighted)`` revenue of each prospect: the larger of its leads' expected revenue
+    and its quotations; weighted by probability (a quotation at the highest probability of the
+    prospect's leads, in full when it has none)."""
+    frame = frame.reindex(columns=PROSPECT_COLUMNS)
+    leads = pd.Series(frame["lead_revenue"], dtype="float64").fillna(0)
+    quoted = pd.Series(frame["quoted"], dtype="float64").fillna(0)
+    chance = pd.Series(frame["probability"], dtype="float64").fillna(100).clip(0, 100) / 100
+    weighted = np.maximum(pd.Series(frame["lead_weighted"], dtype="float64").fillna(0), quoted * chance)
+    return np.maximum(leads, quoted), weighted
+
+
+def prospect_components(frame, thresholds, stages):
+    """The potential components of each prospect: ``{component: Series}`` (NaN: left out).
+
+    ``thresholds``: the company's five grading thresholds; ``stages``: its open CRM stages.
+    """
+    frame = frame.reindex(columns=PROSPECT_COLUMNS)
+    revenue, _weighted = prospect_revenue(frame)
+    stars = revenue.map(lambda amount: float(grading.band(amount, thresholds)), na_action="ignore")
+    position = pd.Series(frame["pipeline_position"], dtype="float64").clip(lower=0, upper=stages + 2)
+    return {
+        "industry": _rating(frame["rating_industry"]),
+        "size": _rating(frame["rating_size"]),
+        "wallet": _rating(frame["rating_wallet"]),
+        "revenue": (stars * STAR_SCORE).where(revenue > 0),
+        "probability": pd.Series(frame["probability"], dtype="float64").clip(0, 100),
+        "stage": position * 100 / (stages + 2),
+    }
+
+
+def prospect_potential(frame, thresholds, stages):
+    """The prospect potential score (0-100, rounded) of each prospect: the mean of its components."""
+    return round_score(_dimension(*prospect_components(frame, thresholds, stages).values()))
+
+
+def evaluate_prospects(frame, config, thresholds, stages, cutoff_values):
+    """Scores and value class of the prospects of ``frame`` (``PROSPECT_COLUMNS``, index: partner).
+
+    ``cutoff_values``: the value matrix's ``(amount, margin rate, effort)`` cut-offs of the
+    company's customers (matrix.cutoff_values), which prospects are placed against.
+    """
+    frame = frame.reindex(columns=PROSPECT_COLUMNS)
+    nothing = pd.Series(np.nan, index=frame.index, dtype="float64")
+    components = {
+        "current": {"amount": pd.Series(0.0, index=frame.index)},
+        "potential": prospect_components(frame, thresholds, stages),
+        "difficulty": {"chain": _rating(frame["rating_chain"], best=1)},
+        "stickiness": {"contacts": _scale(frame["contacts"], CONTACTS_FULL)},
+    }
+    scores = dimension_scores(components, config.weights)
+    scores.index = frame.index
+    _revenue, weighted = prospect_revenue(frame)
+    interactions = pd.Series(frame["interactions_12m"], dtype="float64").fillna(0)
+    effort = (interactions / weighted * COST_UNIT).where(weighted > 0)
+    scores["value_class"] = matrix.classify(weighted, nothing, interactions, effort, config.cutoffs, cutoff_values)
+    return scores
