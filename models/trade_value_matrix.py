@@ -248,6 +248,8 @@ class TradeValueMatrix(models.AbstractModel):
                           COALESCE((star_grade_actual ->> %(cid)s)::int, 0), user_id
                      FROM res_partner
                     WHERE value_class ->> %(cid)s = ANY(%(classes)s) AND id = commercial_partner_id AND active
+                      -- Scored on their orders: a prospect's class is only an estimate from its leads.
+                      AND tiering_scored_on ? %(cid)s
                     ORDER BY id""",
                 cid=cid,
                 classes=classes,

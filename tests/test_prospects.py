@@ -224,6 +224,22 @@ class TestProspectScores(ProspectCase):
         with Form(prospect) as form:
             self.assertEqual(form.score_potential, potential)
 
+    def test_value_matrix_consequences_leave_prospects_alone(self):
+        # A prospect counts as low margin, so its estimated class is one the article would drop.
+        self.env["trade.matrix.consequence"].create(
+            [
+                {"company_id": self.company.id, "value_class": value_class, "action": "release_to_pool"}
+                for value_class in ("maintain", "let_go")
+            ]
+        )
+        prospect = self._prospect("Natal Veneers")
+        self._lead(prospect, type="opportunity", stage_id=self.stages[0].id, expected_revenue=20_000, probability=30)
+        self._run_nightly()
+        partner = prospect.with_company(self.company)
+        partner.invalidate_recordset()
+        self.assertIn(partner.value_class, ("maintain", "let_go"))
+        self.assertEqual(partner.user_id, self.rep, "still the rep's: no consequence on an estimate")
+
     def test_quotation_further_along_the_pipeline_scores_higher(self):
         early, late = self._prospect("Early Prospect"), self._prospect("Late Prospect")
         self._lead(early)
