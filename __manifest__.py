@@ -43,6 +43,8 @@
         "views/res_partner_duplicates_views.xml",
         "security/trade_credit_security.xml",
         "views/res_config_settings_credit_views.xml",
+        "security/trade_tier_rule_security.xml",
+        "views/trade_tier_rule_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
