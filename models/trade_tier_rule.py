@@ -28,6 +28,9 @@ APPROVAL_CODES = ("A", "B")
 # Fields of a grade request that only the rules pass sets.
 RULE_REQUEST_FIELDS = ("requested_tier_id", "tier_rule_id")
 OPEN_STATES = ("draft", "to_approve")
+# Requests opened per nightly unit: each asks its approver through an activity (ORM), so a first
+# night that moves thousands of customers up spreads them over units that fit the time budget.
+REQUEST_BATCH = 500
 
 
 class TradeTierRule(models.Model):
@@ -46,7 +49,6 @@ class TradeTierRule(models.Model):
     )
     tier_id = fields.Many2one(
         "trade.service.tier",
-        string="Tier",
         required=True,
         ondelete="cascade",
         check_company=True,
@@ -88,7 +90,7 @@ class TradeTierRule(models.Model):
     number = fields.Integer(
         compute="_compute_number", string="Rule No.", help="The rule's number within its tier, in order."
     )
-    conditions = fields.Char(compute="_compute_conditions", string="Conditions")
+    conditions = fields.Char(compute="_compute_conditions")
 
     # ------------------------------------------------------------------
     # The rule as tier_rules sees it
@@ -155,19 +157,18 @@ class TradeTierRule(models.Model):
         )
 
     def _labels(self):
-        _ = self.env._
         return {
-            "score_min": _("score at least %(min)s"),
-            "score_max": _("score at most %(max)s"),
-            "score_between": _("score %(min)s to %(max)s"),
-            "stages": _("stage %(stages)s"),
-            "inquiry": _("inquiry within %(months)s months"),
-            "order": _("order within %(months)s months"),
-            "amount": _("amount at least %(amount)s"),
-            "tags_any": _("tagged %(tags)s"),
-            "tags_all": _("tagged all of %(tags)s"),
-            "and": _(" and "),
-            "separator": _(", "),
+            "score_min": self.env._("score at least %(min)s"),
+            "score_max": self.env._("score at most %(max)s"),
+            "score_between": self.env._("score %(min)s to %(max)s"),
+            "stages": self.env._("stage %(stages)s"),
+            "inquiry": self.env._("inquiry within %(months)s months"),
+            "order": self.env._("order within %(months)s months"),
+            "amount": self.env._("amount at least %(amount)s"),
+            "tags_any": self.env._("tagged %(tags)s"),
+            "tags_all": self.env._("tagged all of %(tags)s"),
+            "and": self.env._(" and "),
+            "separator": self.env._(", "),
         }
 
     # ------------------------------------------------------------------
@@ -369,7 +370,7 @@ class ResPartner(models.Model):
         return super(ResPartner, self.with_context(context)).create(vals_list)
 
     def _tiering_check_grade_write(self, vals):
-        super()._tiering_check_grade_write(vals)
+        res = super()._tiering_check_grade_write(vals)
         if "tier_rule_id" in vals and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -377,6 +378,7 @@ class ResPartner(models.Model):
                     "it cannot be edited."
                 )
             )
+        return res
 
 
 class TradeTieringEngine(models.AbstractModel):
@@ -399,8 +401,9 @@ class TradeTieringNightly(models.AbstractModel):
     def _unit_scoring(self, company, after):
         """After the scores and the credit ratings, the company's tier rules (a unit of their own)."""
         if after == "tier_rules":
-            self.env["trade.tier.rule"]._apply_company(company)
-            return None
+            summary = self.env["trade.tier.rule"]._apply_company(company)
+            # More requests to open than one unit does: another unit evaluates again and goes on.
+            return "tier_rules" if summary.get("more") else None
         result = super()._unit_scoring(company, after)
         if after == "credit" and result is None:
             return "tier_rules"
@@ -413,9 +416,9 @@ class TradeGradeRequest(models.Model):
     _inherit = "trade.grade.request"
 
     source = fields.Selection(selection_add=[("rule", "From a tier rule")], ondelete={"rule": "cascade"})
-    requested_tier_id = fields.Many2one("trade.service.tier", string="Requested Tier", readonly=True, copy=False)
-    tier_rule_id = fields.Many2one("trade.tier.rule", string="Tier Rule", readonly=True, copy=False)
-    current_tier_id = fields.Many2one("trade.service.tier", string="Current Tier", readonly=True, copy=False)
+    requested_tier_id = fields.Many2one("trade.service.tier", readonly=True, copy=False)
+    tier_rule_id = fields.Many2one("trade.tier.rule", readonly=True, copy=False)
+    current_tier_id = fields.Many2one("trade.service.tier", readonly=True, copy=False)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -440,7 +443,7 @@ class TradeGradeRequest(models.Model):
     @api.depends_context("lang")
     def _compute_display_name(self):
         rule_requests = self.filtered(lambda r: r.source == "rule")
-        super(TradeGradeRequest, self - rule_requests)._compute_display_name()
+        res = super(TradeGradeRequest, self - rule_requests)._compute_display_name()
         for request in rule_requests:
             request.display_name = self.env._(
                 "%(customer)s: tier %(old)s → %(new)s",
@@ -448,6 +451,7 @@ class TradeGradeRequest(models.Model):
                 old=request.current_tier_id.code or "",
                 new=request.requested_tier_id.code or "",
             )
+        return res
 
     def _check_submittable(self):
         if self.source != "rule":
@@ -555,9 +559,10 @@ class TradeTierRuleEvaluation(models.Model):
         current_tier = frame["tier"].fillna(fallback_tier if fallback_tier else np.nan)
         current_tier = current_tier.astype("object").where(current_tier.notna(), None)
         ranks = {tier.id: rank for rank, tier in enumerate(tiers)}
-        approval = tier_rules.needs_approval(
-            current_tier, result["tier"], ranks, tiers.filtered("rule_approval").ids
-        ) & result["rule"].notna()
+        approval = (
+            tier_rules.needs_approval(current_tier, result["tier"], ranks, tiers.filtered("rule_approval").ids)
+            & result["rule"].notna()
+        )
         requests = rules_model._follow_up_requests(company, result[approval], new_rule[approval], current_tier)
         free = ~approval
         changed = free & (
@@ -566,12 +571,10 @@ class TradeTierRuleEvaluation(models.Model):
         )
         changes = [
             (int(pid), _int_or_false(tier), _int_or_false(rule))
-            for pid, tier, rule in zip(
-                result.index[changed], result["tier"][changed], new_rule[changed], strict=True
-            )
+            for pid, tier, rule in zip(result.index[changed], result["tier"][changed], new_rule[changed], strict=True)
         ]
         rules_model._write_placements(company, changes)
-        return {"customers": len(frame), "changed": len(changes), "requests": requests}
+        return {"customers": len(frame), "changed": len(changes), "requests": requests[0], "more": requests[1]}
 
     def _inputs(self, company):
         """One query: each customer's score, stage, last inquiry and order dates, amount, star grade,
@@ -659,7 +662,9 @@ class TradeTierRuleEvaluation(models.Model):
         cid = str(company.id)
         self.env["res.partner"].flush_model(["tier_rule_id"])
         rows = self.env.execute_query(
-            SQL("UPDATE res_partner SET tier_rule_id = tier_rule_id - %s WHERE tier_rule_id ? %s RETURNING id", cid, cid)
+            SQL(
+                "UPDATE res_partner SET tier_rule_id = tier_rule_id - %s WHERE tier_rule_id ? %s RETURNING id", cid, cid
+            )
         )
         if rows:
             self.env["res.partner"].invalidate_model(["tier_rule_id"])
@@ -677,7 +682,7 @@ class TradeTierRuleEvaluation(models.Model):
         """One open request per customer a rule would move up into an approval tier; the others' go.
 
         ``proposed``: evaluate()'s rows of those customers; ``rules``: their rule ids.
-        Returns the number of requests opened.
+        Opens at most REQUEST_BATCH requests; returns (opened, whether more are to open).
         """
         wanted = {
             int(pid): (int(tier), int(rule))
@@ -690,8 +695,10 @@ class TradeTierRuleEvaluation(models.Model):
         (open_requests - keep)._cancel_rule_requests()
         kept = set(keep.partner_id.ids)
         todo = {pid: values for pid, values in wanted.items() if pid not in kept}
+        more = len(todo) > REQUEST_BATCH
+        todo = dict(list(todo.items())[:REQUEST_BATCH])
         if not todo:
-            return 0
+            return 0, False
         requests = self.env["trade.grade.request"].sudo().with_company(company)
         stars = dict(
             self.env.execute_query(
@@ -734,7 +741,7 @@ class TradeTierRuleEvaluation(models.Model):
             except UserError as error:
                 # No approver configured: the request waits as a draft, saying why.
                 request.message_post(body=Markup("<p>%s</p>") % error.args[0])
-        return len(new)
+        return len(new), more
 
     def _apply_approved(self, request):
         """Serve the customer of an approved rule request in its tier, placed by its rule."""
@@ -790,4 +797,3 @@ def _int_or_false(value):
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return False
     return int(value)
-
