@@ -9,6 +9,9 @@ evaluation (one aggregation per company, bulk writes through the grading engine)
 on the customer form and the approval of moves up into the tiers that need it.
 """
 
+import logging
+import time
+
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
@@ -20,6 +23,8 @@ from odoo.tools.misc import get_lang
 
 from ..trade_crm_tiering import tier_rules
 from .trade_lifecycle import DEFAULT_STAGE, LIFECYCLE_STAGES
+
+_logger = logging.getLogger(__name__)
 
 INTERNAL = "base.group_user"
 TIER_MODES = [("stars", "Star ranges only"), ("rules", "Rules, then star ranges")]
@@ -401,7 +406,16 @@ class TradeTieringNightly(models.AbstractModel):
     def _unit_scoring(self, company, after):
         """After the scores and the credit ratings, the company's tier rules (a unit of their own)."""
         if after == "tier_rules":
+            start = time.monotonic()
             summary = self.env["trade.tier.rule"]._apply_company(company)
+            _logger.info(
+                "Tier rules of %s: %s customers, %s placed anew, %s move-up requests, in %.1f s",
+                company.name,
+                summary["customers"],
+                summary["changed"],
+                summary["requests"],
+                time.monotonic() - start,
+            )
             # More requests to open than one unit does: another unit evaluates again and goes on.
             return "tier_rules" if summary.get("more") else None
         result = super()._unit_scoring(company, after)
