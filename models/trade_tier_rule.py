@@ -33,9 +33,19 @@ APPROVAL_CODES = ("A", "B")
 # Fields of a grade request that only the rules pass sets.
 RULE_REQUEST_FIELDS = ("requested_tier_id", "tier_rule_id")
 OPEN_STATES = ("draft", "to_approve")
-# Requests opened per nightly unit: each asks its approver through an activity (ORM), so a first
-# night that moves thousands of customers up spreads them over units that fit the time budget.
-REQUEST_BATCH = 500
+# Move-up requests are opened in chunks until this many seconds of a nightly unit are spent: each
+# asks its approver through an activity (ORM), so a first night that moves thousands of customers
+# up spreads them over units that fit the time budget (the next unit evaluates again, goes on).
+REQUEST_SECONDS = 10
+REQUEST_CHUNK = 50
+# No creation note, follower, tracking or assignment e-mail per request: the nightly job would
+# mail the supervisor once per customer (as for the early warnings).
+QUIET = {
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "tracking_disable": True,
+    "mail_activity_quick_update": True,
+}
 
 
 class TradeTierRule(models.Model):
@@ -508,6 +518,93 @@ class TradeGradeRequest(models.Model):
         )
         return None
 
+    @api.model
+    def _create_rule_requests(self, company, chunk, current_tier, langs, texts):
+        """Create and submit the requests of ``chunk`` (``[(customer, (tier, rule))]``) at once."""
+        stars = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, COALESCE(star_grade ->> %s, '0') FROM res_partner WHERE id = ANY(%s)",
+                    str(company.id),
+                    [pid for pid, _values in chunk],
+                )
+            )
+        )
+        new = self.create(
+            [
+                {
+                    "partner_id": pid,
+                    "company_id": company.id,
+                    "requester_id": SUPERUSER_ID,
+                    "source": "rule",
+                    "requested_star": stars.get(pid, "0"),
+                    "requested_tier_id": tier,
+                    "tier_rule_id": rule,
+                    "current_tier_id": _int_or_false(current_tier.get(pid)),
+                    "reason": texts[rule, langs[pid]],
+                }
+                for pid, (tier, rule) in chunk
+            ]
+        )
+        # Submitted at once, as action_submit and _approval_start do one by one: the approver of
+        # each (the customer's supervisor), its approval step and activity, created in batches.
+        approvers, drafts = {}, []
+        for request in new:
+            try:
+                [(_role, approvers[request.id])] = request._grade_approval_chain()
+            except UserError as error:
+                drafts.append((request, error.args[0]))
+        asked = self.browse(list(approvers))
+        sequence = self.env["ir.sequence"]
+        for request in asked:
+            request.write({"state": "to_approve", "name": sequence.next_by_code("trade.grade.request") or request.name})
+        steps = (
+            self.env["trade.approval.step"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "res_model": self._name,
+                        "res_id": request.id,
+                        "sequence": 0,
+                        "role": "supervisor",
+                        "user_id": approvers[request.id].id,
+                    }
+                    for request in asked
+                ]
+            )
+        )
+        activity_type = self.env.ref(self._approval_activity_type)
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(**QUIET)
+            .create(
+                [
+                    {
+                        "activity_type_id": activity_type.id,
+                        "summary": activity_type.summary,
+                        "automated": True,
+                        "note": request._approval_activity_note(step),
+                        "date_deadline": today,
+                        "res_model_id": model_id,
+                        "res_id": request.id,
+                        "user_id": step.user_id.id,
+                    }
+                    for request, step in zip(asked, steps, strict=True)
+                ]
+            )
+        )
+        for request, step, activity in zip(asked, steps, activities, strict=True):
+            step.write({"state": "pending", "activity_id": activity.id})
+            request.approval_user_id = step.user_id
+        for request, message in drafts:
+            # No approver configured: the request waits as a draft, saying why.
+            request.message_post(body=Markup("<p>%s</p>") % message)
+        return new
+
     def _cancel_rule_requests(self):
         for request in self:
             request._approval_cancel()
@@ -696,8 +793,9 @@ class TradeTierRuleEvaluation(models.Model):
         """One open request per customer a rule would move up into an approval tier; the others' go.
 
         ``proposed``: evaluate()'s rows of those customers; ``rules``: their rule ids.
-        Opens at most REQUEST_BATCH requests; returns (opened, whether more are to open).
+        Opens requests for REQUEST_SECONDS at most; returns (opened, whether more are to open).
         """
+        start = time.monotonic()
         wanted = {
             int(pid): (int(tier), int(rule))
             for pid, tier, rule in zip(proposed.index, proposed["tier"], rules, strict=True)
@@ -709,53 +807,23 @@ class TradeTierRuleEvaluation(models.Model):
         (open_requests - keep)._cancel_rule_requests()
         kept = set(keep.partner_id.ids)
         todo = {pid: values for pid, values in wanted.items() if pid not in kept}
-        more = len(todo) > REQUEST_BATCH
-        todo = dict(list(todo.items())[:REQUEST_BATCH])
         if not todo:
             return 0, False
-        requests = self.env["trade.grade.request"].sudo().with_company(company)
-        stars = dict(
-            self.env.execute_query(
-                SQL(
-                    "SELECT id, COALESCE(star_grade ->> %s, '0') FROM res_partner WHERE id = ANY(%s)",
-                    str(company.id),
-                    list(todo),
-                )
-            )
-        )
+        requests = self.env["trade.grade.request"].sudo().with_company(company).with_context(**QUIET)
         langs = self.env["trade.tiering.engine"]._customer_note_langs(company, list(todo))
-        rule_records = self.browse({rule for _tier, rule in todo.values()})
         texts = {}
-        for rule in rule_records:
+        for rule in self.browse({rule for _tier, rule in todo.values()}):
             for lang in set(langs.values()):
                 rule_env = rule.with_context(lang=lang)
                 texts[rule.id, lang] = rule_env.env._(
                     "%(rule)s: %(conditions)s", rule=rule_env.display_name, conditions=rule_env.conditions
                 )
-        new = requests.create(
-            [
-                {
-                    "partner_id": pid,
-                    "company_id": company.id,
-                    "requester_id": SUPERUSER_ID,
-                    "source": "rule",
-                    "requested_star": stars.get(pid, "0"),
-                    "requested_tier_id": tier,
-                    "tier_rule_id": rule,
-                    "current_tier_id": _int_or_false(current_tier.get(pid)),
-                    "reason": texts[rule, langs[pid]],
-                }
-                for pid, (tier, rule) in todo.items()
-            ]
-        )
-        for request in new:
-            try:
-                with self.env.cr.savepoint():
-                    request.with_context(lang=langs[request.partner_id.id]).action_submit()
-            except UserError as error:
-                # No approver configured: the request waits as a draft, saying why.
-                request.message_post(body=Markup("<p>%s</p>") % error.args[0])
-        return len(new), more
+        pending = list(todo.items())
+        opened = 0
+        while pending and time.monotonic() - start < REQUEST_SECONDS:
+            chunk, pending = pending[:REQUEST_CHUNK], pending[REQUEST_CHUNK:]
+            opened += len(requests._create_rule_requests(company, chunk, current_tier, langs, texts))
+        return opened, bool(pending)
 
     def _apply_approved(self, request):
         """Serve the customer of an approved rule request in its tier, placed by its rule."""
