@@ -51,6 +51,8 @@
         "data/trade_backup_data.xml",
         "views/trade_backup_views.xml",
         "views/res_partner_prospect_views.xml",
+        "security/trade_tier_rule_security.xml",
+        "views/trade_tier_rule_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -108,9 +108,33 @@ def generate(args):
         generate_credit_matrix(env, company)
         generate_matrix_consequences(env, company)
         generate_invoices(env, company, args)
+        generate_tier_rules(env, company)
         cr.commit()
         cr.execute("ANALYZE")
         out(f"    generation: {time.monotonic() - start:.1f} s ({sizes})")
+
+
+def generate_tier_rules(env, company):
+    """Tiers by rules (#14.4): seed 004's rule for A, and one rule for each other tier, so the scoring
+    pass's last unit evaluates every customer and the first night opens the move-up requests."""
+    if "trade.tier.rule" not in env:
+        return
+    tiers = {tier.code: tier for tier in company.tiering_tier_ids}
+    company.tiering_tier_mode = "rules"
+    env["trade.tier.rule"].create(
+        [
+            {
+                "company_id": company.id,
+                "tier_id": tiers["A"].id,
+                "inquiry_months": 3,
+                "order_months": 6,
+                "min_amount": 50_000,
+            },
+            {"company_id": company.id, "tier_id": tiers["B"].id, "min_score": 60, "order_months": 12},
+            {"company_id": company.id, "tier_id": tiers["C"].id, "inquiry_months": 6},
+            {"company_id": company.id, "tier_id": tiers["D"].id, "stage_lost": True},
+        ]
+    )
 
 
 def generate_response_data(env, company, args, now):

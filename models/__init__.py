@@ -60,3 +60,4 @@ from . import res_partner_backup
 from . import sale_order_backup
 from . import trade_customer_warning_backup
 from . import trade_tiering_prospects
+from . import trade_tier_rule

@@ -30,3 +30,4 @@ from . import test_matrix_advice
 from . import test_tier_playbook
 from . import test_backup_salesperson
 from . import test_prospects
+from . import test_tier_rules_odoo

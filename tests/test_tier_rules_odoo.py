@@ -1,0 +1,237 @@
+"""Tiers from rules, not only from stars (#14.4, seed 004 rule-based dynamic grading)."""
+
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
+
+from .common import TieringCase
+
+REP_GROUPS = "sales_team.group_sale_salesman"
+SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"
+ADMIN_GROUPS = "base.group_system,base.group_partner_manager,sales_team.group_sale_manager"
+
+
+@tagged("post_install", "-at_install")
+class TestTierRulesOdoo(TieringCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        users = {}
+        for login, groups in (("tr_rep", REP_GROUPS), ("tr_sup", SUPERVISOR_GROUPS), ("tr_admin", ADMIN_GROUPS)):
+            users[login] = new_test_user(
+                cls.env,
+                login=login,
+                groups=groups,
+                company_id=cls.company.id,
+                company_ids=[Command.set(cls.company.ids)],
+                lang="en_US",
+            )
+        cls.rep, cls.supervisor, cls.admin = users["tr_rep"], users["tr_sup"], users["tr_admin"]
+        cls.company.tiering_approver_id = cls.supervisor
+        cls.company.tiering_tier_mode = "rules"
+        cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
+        # Bought 2,000 a month ago: 0 stars, tier D by its star range.
+        cls.buyer = cls._customer("Recent Buyer Ltd", user_id=cls.rep.id)
+        cls._order(cls.buyer, 2_000, days_ago=30)
+        # Asked a month ago, never bought: D as well.
+        cls.prospect = cls._customer("Curious Prospect Co", user_id=cls.rep.id)
+        cls.env["crm.lead"].create(
+            {"name": "Plywood enquiry", "partner_id": cls.prospect.id, "company_id": cls.company.id}
+        )
+        # What the transaction's commit runs: the buyer's regrade.
+        cls.env.cr.flush()
+
+    def _rule(self, user=None, **values):
+        rules = self.env["trade.tier.rule"].with_user(user or self.admin).with_company(self.company)
+        with Form(rules) as form:
+            for name, value in values.items():
+                setattr(form, name, value)
+        return form.record
+
+    def _night(self):
+        return self.env["trade.tier.rule"]._apply_company(self.company)
+
+    def _tier(self, partner, user=None):
+        partner = partner.with_user(user or self.rep).with_company(self.company)
+        partner.invalidate_recordset()
+        return partner.service_tier_id.code
+
+    def _explanation(self, partner, lang="en_US"):
+        partner = partner.with_user(self.rep).with_company(self.company).with_context(lang=lang)
+        partner.invalidate_recordset()
+        return partner.tier_explanation
+
+    # ------------------------------------------------------------------
+    # Rules and their checks
+    # ------------------------------------------------------------------
+
+    def test_admin_creates_ordered_rules(self):
+        first = self._rule(tier_id=self.tiers["C"], order_months=6, min_amount=1_000)
+        second = self._rule(tier_id=self.tiers["C"], inquiry_months=3, name="asked lately")
+        self.assertEqual((first.number, second.number), (1, 2))
+        self.assertEqual(second.display_name, "Tier C: rule 2 (asked lately)")
+        self.assertEqual(first.conditions, "order within 6 months and amount at least 1,000")
+        # The handle reorders them: the second is tried first now.
+        second.with_user(self.admin).sequence = 1
+        first.invalidate_recordset(["number"])
+        self.assertEqual(first.number, 2)
+
+    def test_bad_rules_are_refused_by_name(self):
+        with self.assertRaisesRegex(ValidationError, r"Tier B: rule \d has no condition"):
+            self._rule(tier_id=self.tiers["B"])
+        with self.assertRaisesRegex(ValidationError, r"the lowest score \(80\) is above the highest \(20\)"):
+            self._rule(tier_id=self.tiers["B"], min_score=80, max_score=20)
+        with self.assertRaisesRegex(ValidationError, "a score goes from 0 to 100, not 150"):
+            self._rule(tier_id=self.tiers["B"], min_score=150)
+        with self.assertRaisesRegex(ValidationError, "months since the last order must be at least 1, not -2"):
+            self._rule(tier_id=self.tiers["B"], order_months=-2)
+        with self.assertRaisesRegex(ValidationError, "the amount cannot be negative"):
+            self._rule(tier_id=self.tiers["B"], min_amount=-5)
+        self.assertFalse(self.env["trade.tier.rule"].search([("company_id", "=", self.company.id)]))
+
+    # ------------------------------------------------------------------
+    # The nightly pass
+    # ------------------------------------------------------------------
+
+    def test_nightly_pass_places_customers_and_explains(self):
+        self._rule(tier_id=self.tiers["C"], order_months=6, min_amount=1_000)
+        self.assertEqual((self._tier(self.buyer), self._tier(self.prospect)), ("D", "D"))
+        self.env["trade.tiering.nightly"].with_context(trade_nightly_budget=float("inf"))._run_pass("scoring")
+        self.assertEqual((self._tier(self.buyer), self._tier(self.prospect)), ("C", "D"))
+        self.assertEqual(
+            self._explanation(self.buyer), "Tier C: rule 1, order within 6 months and amount at least 1,000"
+        )
+        self.assertEqual(
+            self._explanation(self.buyer, "zh_CN"),
+            "服务层级C：规则1，6个月内有成交且年采购金额不低于1,000",  # noqa: RUF001
+        )
+        self.assertEqual(self._explanation(self.prospect), "Tier D: from the star grade (no rule matches).")
+        # A contact of the customer is served in its tier.
+        contact = self.env["res.partner"].create({"name": "Anna Buyer", "parent_id": self.buyer.id})
+        self._night()
+        self.assertEqual(self._tier(contact), "C")
+        # Back on star ranges: the rule's placements go.
+        self.company.with_user(self.admin).tiering_tier_mode = "stars"
+        self._night()
+        self.assertEqual(self._tier(self.buyer), "D")
+        self.assertFalse(self._explanation(self.buyer))
+
+    def test_first_matching_rule_wins_and_deleting_it_releases(self):
+        self._rule(tier_id=self.tiers["C"], inquiry_months=3, stage_potential=True, stage_intent=True)
+        by_order = self._rule(tier_id=self.tiers["C"], order_months=6)
+        summary = self._night()
+        self.assertEqual(summary["changed"], 2)
+        self.assertEqual(
+            self._explanation(self.prospect), "Tier C: rule 1, stage Potential, Intent and inquiry within 3 months"
+        )
+        self.assertEqual(self._explanation(self.buyer), "Tier C: rule 2, order within 6 months")
+        self.assertEqual(self._night()["changed"], 0)
+        by_order.with_user(self.admin).unlink()
+        self.assertEqual(self._tier(self.buyer), "D")
+
+    def test_move_up_into_a_waits_for_the_supervisor(self):
+        rule = self._rule(tier_id=self.tiers["A"], order_months=6, min_amount=1_000)
+        self.assertTrue(self.tiers["A"].rule_approval)
+        self._night()
+        requests = self.env["trade.grade.request"].search([("partner_id", "=", self.buyer.id)])
+        self.assertEqual(len(requests), 1)
+        self.assertEqual(
+            (requests.source, requests.state, requests.requested_tier_id, requests.tier_rule_id),
+            ("rule", "to_approve", self.tiers["A"], rule),
+        )
+        self.assertEqual(requests.approval_user_id, self.supervisor)
+        self.assertIn("order within 6 months", requests.reason)
+        # Not applied before the approval, and one request per customer however many nights.
+        self.assertEqual(self._tier(self.buyer), "D")
+        self._night()
+        self.assertEqual(self.env["trade.grade.request"].search_count([("partner_id", "=", self.buyer.id)]), 1)
+        # The rep cannot approve it; the supervisor does.
+        with self.assertRaises(AccessError):
+            requests.with_user(self.rep).action_approve()
+        requests.with_user(self.supervisor).action_approve()
+        self.assertEqual(requests.state, "approved")
+        self.assertEqual(self._tier(self.buyer), "A")
+        self.assertEqual(
+            self._explanation(self.buyer), "Tier A: rule 1, order within 6 months and amount at least 1,000"
+        )
+        # Served in A now: the next night changes nothing and asks nothing.
+        summary = self._night()
+        self.assertEqual((summary["changed"], summary["requests"]), (0, 0))
+
+    def test_request_goes_when_the_rule_stops_matching(self):
+        rule = self._rule(tier_id=self.tiers["B"], order_months=6)
+        self._night()
+        request = self.env["trade.grade.request"].search([("partner_id", "=", self.buyer.id)])
+        self.assertEqual(request.state, "to_approve")
+        rule.with_user(self.admin).write({"order_months": 0, "min_score": 99})
+        self._night()
+        self.assertEqual(request.state, "cancelled")
+        self.assertEqual(self._tier(self.buyer), "D")
+
+    def test_a_regrade_keeps_the_rule_tier(self):
+        self._rule(tier_id=self.tiers["C"], order_months=6)
+        self._night()
+        self._order(self.buyer, 500, days_ago=2)
+        self._run_commit_hooks()
+        self.assertEqual(self._tier(self.buyer), "C")
+        # Tier ranges applied again: everyone goes back to their star range, except those a rule placed.
+        self.company._tiering_assign_tiers()
+        self.assertEqual(self._tier(self.buyer), "C")
+
+    # ------------------------------------------------------------------
+    # Attacks
+    # ------------------------------------------------------------------
+
+    def test_rep_cannot_write_rules(self):
+        rule = self._rule(tier_id=self.tiers["C"], order_months=6)
+        self.assertEqual(rule.with_user(self.rep).conditions, "order within 6 months")  # reps read them
+        with self.assertRaises(AccessError):
+            self.env["trade.tier.rule"].with_user(self.rep).create({"tier_id": self.tiers["A"].id, "min_score": 1})
+        with self.assertRaises(AccessError):
+            rule.with_user(self.rep).tier_id = self.tiers["A"]
+        with self.assertRaises(AccessError):
+            rule.with_user(self.supervisor).unlink()
+
+    def test_rep_cannot_set_the_tier_or_the_rule(self):
+        rule = self._rule(tier_id=self.tiers["A"], order_months=6)
+        buyer = self.buyer.with_user(self.rep).with_company(self.company)
+        with self.assertRaises(AccessError):
+            buyer.write({"service_tier_id": self.tiers["A"].id})
+        with self.assertRaises(AccessError):
+            buyer.write({"tier_rule_id": rule.id})
+        # Neither a default nor a copy carries a rule.
+        created = (
+            self.env["res.partner"]
+            .with_user(self.rep)
+            .with_company(self.company)
+            .with_context(default_tier_rule_id=rule.id)
+            .create({"name": "Forged Ltd", "is_company": True})
+        )
+        self.assertFalse(created.tier_rule_id)
+        self._night()
+        self.assertFalse(buyer.copy().tier_rule_id)
+        # A rep's grade request never becomes a tier request, nor is turned into one.
+        request = (
+            self.env["trade.grade.request"]
+            .with_user(self.rep)
+            .with_context(default_requested_tier_id=self.tiers["A"].id)
+            .create(
+                {
+                    "partner_id": self.buyer.id,
+                    "requested_star": "1",
+                    "reason": "Big plans",
+                    "source": "rule",
+                    "tier_rule_id": rule.id,
+                }
+            )
+        )
+        self.assertEqual(
+            (request.source, request.requested_tier_id.id, request.tier_rule_id.id), ("manual", False, False)
+        )
+        with self.assertRaises(AccessError):
+            request.write({"requested_tier_id": self.tiers["A"].id})
+        # The nightly request itself cannot be approved by the rep nor edited.
+        tier_request = self.env["trade.grade.request"].search([("source", "=", "rule")])
+        self.assertEqual(tier_request.partner_id, self.buyer)
+        with self.assertRaises(AccessError):
+            tier_request.with_user(self.rep).write({"requested_tier_id": self.tiers["B"].id})
