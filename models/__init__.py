@@ -47,3 +47,4 @@ from . import res_company_credit
 from . import trade_credit
 from . import res_partner_credit
 from . import res_config_settings_credit
+from . import trade_portfolio_numbers

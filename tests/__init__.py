@@ -26,3 +26,4 @@ from . import test_duplicates
 from . import test_duplicate_attacks
 from . import test_credit_rating
 from . import test_approval_activity
+from . import test_dashboard_numbers
