@@ -152,7 +152,13 @@ class TradePortfolioDashboard(models.AbstractModel):
     def _repurchase(self, orders, stars):
         result = manager_numbers.repurchase_by_grade((star, count) for _p, star, _c, count, _a, _m in orders)
         return [
-            {"star": item.star, "label": stars[str(item.star)], "buyers": item.buyers, "repeat": item.repeat, "rate": item.rate}
+            {
+                "star": item.star,
+                "label": stars[str(item.star)],
+                "buyers": item.buyers,
+                "repeat": item.repeat,
+                "rate": item.rate,
+            }
             for item in result
         ]
 
@@ -169,7 +175,10 @@ class TradePortfolioDashboard(models.AbstractModel):
             (country, amount * factor, margin * factor) for _p, _s, country, _n, amount, margin in orders
         )
         # sudo: the names of the countries of customers the user sees.
-        names = {country.id: country.name for country in self.env["res.country"].sudo().browse([r.key for r in result if r.key])}
+        names = {
+            country.id: country.name
+            for country in self.env["res.country"].sudo().browse([r.key for r in result if r.key])
+        }
         total_amount = sum(item.amount for item in result)
         total_margin = sum(item.margin for item in result)
         return {
@@ -204,7 +213,9 @@ class TradePortfolioDashboard(models.AbstractModel):
     def _sources(self, leads, first, after):
         rows = [(row[1], row[5]) for row in leads if first <= row[3] < after]
         result = manager_numbers.conversion(rows)
-        names = {source.id: source.name for source in self.env["utm.source"].sudo().browse([r.key for r in result if r.key])}
+        names = {
+            source.id: source.name for source in self.env["utm.source"].sudo().browse([r.key for r in result if r.key])
+        }
         return [
             {
                 "source_id": item.key or False,
@@ -434,6 +445,13 @@ class TradePortfolioDashboard(models.AbstractModel):
         )
 
     def _window_action(self, name, model, domain, active_test=True):
+        # Datetimes as Odoo writes them in domains: the action goes to the browser as JSON.
+        domain = [
+            (leaf[0], leaf[1], fields.Datetime.to_string(leaf[2]))
+            if isinstance(leaf, tuple) and isinstance(leaf[2], datetime)
+            else leaf
+            for leaf in domain
+        ]
         context = {"create": False}
         if not active_test:
             context["active_test"] = False

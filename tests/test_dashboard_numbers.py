@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from odoo import fields
@@ -157,7 +158,9 @@ class TestDashboardNumbers(NumbersCase):
     """Each figure as the general manager (the company), a supervisor, and a rep (own customers)."""
 
     def test_repurchase_rate_by_grade(self):
-        rows = {row["star"]: (row["buyers"], row["repeat"], row["rate"]) for row in self._numbers(self.gm)["repurchase"]}
+        rows = {
+            row["star"]: (row["buyers"], row["repeat"], row["rate"]) for row in self._numbers(self.gm)["repurchase"]
+        }
         self.assertEqual(rows[2], (4, 2, 50.0), "Lyon and Dubai bought twice, Hamburg and Osaka once")
         self.assertEqual((rows[3], rows[1]), ((1, 0, 0.0), (1, 0, 0.0)))
         self.assertEqual(rows[0], (0, 0, None), "Porto's order was cancelled")
@@ -251,7 +254,9 @@ class TestDashboardNumbers(NumbersCase):
         numbers = self.dashboard.with_context(allowed_company_ids=[empty.id]).get_data()["numbers"]
         self.assertEqual(numbers["sources"], [])
         self.assertEqual(numbers["reps"], [])
-        self.assertEqual(numbers["margin_countries"], {"total": {"amount": 0.0, "margin": 0.0, "rate": None}, "countries": []})
+        self.assertEqual(
+            numbers["margin_countries"], {"total": {"amount": 0.0, "margin": 0.0, "rate": None}, "countries": []}
+        )
         self.assertIsNone(numbers["margin_pareto"]["customer_share"])
         self.assertEqual({row["rate"] for row in numbers["repurchase"]}, {None})
         self.assertEqual(sum(sum(q["counts"]) for q in numbers["trend"]["quarters"]), 0)
@@ -287,6 +292,7 @@ class TestDashboardNumberLinks(NumbersCase):
         leads = self.leads
         action, found = self._open(self.gm, "lead_source", source_id=self.fair.id)
         self.assertEqual(action["res_model"], "crm.lead")
+        self.assertIn('"create_date", ">=", "', json.dumps(action["domain"]), "the dates as the browser sends them")
         self.assertEqual(found, leads["L1"] | leads["L2"] | leads["L4"] | leads["L8"], "the lost one too")
         _action, found = self._open(self.gm, "lead_source", source_id=self.fair.id, won=True)
         self.assertEqual(found, leads["L1"] | leads["L4"] | leads["L8"])

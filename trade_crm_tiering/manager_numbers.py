@@ -148,7 +148,13 @@ def margin_rates(rows):
         amounts[key] += amount or 0.0
         margins[key] += margin or 0.0
     result = [
-        MarginRate(key, customers[key], amounts[key], margins[key], rate(margins[key], amounts[key]) if amounts[key] > 0 else None)
+        MarginRate(
+            key,
+            customers[key],
+            amounts[key],
+            margins[key],
+            rate(margins[key], amounts[key]) if amounts[key] > 0 else None,
+        )
         for key in customers
     ]
     return sorted(result, key=lambda item: (-item.amount, str(item.key)))

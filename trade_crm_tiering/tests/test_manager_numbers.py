@@ -66,7 +66,10 @@ def test_quarters():
     assert [q.label for q in result] == ["2026 Q2", "2026 Q3", "2026 Q4"]
     assert [q.after for q in result] == [datetime(2026, 7, 1), datetime(2026, 10, 1), datetime(2026, 12, 3)]
     result = numbers.quarters(date(2026, 2, 10), count=2)
-    assert [(q.label, q.after) for q in result] == [("2025 Q4", datetime(2026, 1, 1)), ("2026 Q1", datetime(2026, 2, 11))]
+    assert [(q.label, q.after) for q in result] == [
+        ("2025 Q4", datetime(2026, 1, 1)),
+        ("2026 Q1", datetime(2026, 2, 11)),
+    ]
 
 
 MOMENTS = [datetime(2026, 4, 1), datetime(2026, 7, 1), datetime(2026, 10, 1)]
