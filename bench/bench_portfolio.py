@@ -36,7 +36,7 @@ LEADS_PER_CUSTOMER = 0.5
 CLOCKS_PER_CUSTOMER = 0.5
 WON_SHARE, LOST_SHARE = 0.3, 0.3
 SOURCES = ("Bench Trade Show", "Bench B2B Platform", "Bench Website Inquiry", "Bench Social Media")
-COUNTRIES = ("de", "fr", "us", "gb", "jp", "cn", "ae", "br", "in", "au", "ca", "it", "es", "nl", "pl", "mx")
+COUNTRIES = ("de", "fr", "us", "uk", "jp", "cn", "ae", "br", "in", "au", "ca", "it", "es", "nl", "pl", "mx")
 
 
 def parse_args(argv=None):
