@@ -349,6 +349,7 @@ class PortfolioBench:
                     f"margin Pareto {numbers['margin_pareto']['customer_share'] or 0:.1f}%)"
                 )
                 self.record(f"manager's numbers {period}, {label}", first, best, note)
+            self.out(f"    where the time goes (last_12_months, {label}): {self.numbers_parts(dashboard)}")
             first, best, _data = timed(lambda dashboard=dashboard: dashboard.get_data("last_12_months"))
             self.record(f"dashboard last_12_months, {label}", first, best)
             for kind, params in (
@@ -362,6 +363,34 @@ class PortfolioBench:
                 ids = action["domain"][0][2] if action["domain"][0][0] == "id" else []
                 self.record(f"link {kind}, {label}", first, best, f"({len(ids):,} records)")
             self.cr.rollback()
+
+    PARTS = ("_visible_customers", "_order_rows", "_lead_rows", "_rep_medians", "_trend_rows", "_trend")
+
+    def numbers_parts(self, dashboard):
+        """One run of the manager's numbers with its sub-steps timed (wrapped on the model's class)."""
+        cls = type(dashboard)
+        spent, originals = {}, {name: getattr(cls, name) for name in self.PARTS}
+
+        def wrap(name, method):
+            def timed_method(*args, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return method(*args, **kwargs)
+                finally:
+                    spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+            return timed_method
+
+        for name, method in originals.items():
+            setattr(cls, name, wrap(name, method))
+        try:
+            start = time.perf_counter()
+            dashboard._manager_numbers(dashboard.env.company, "last_12_months")
+            total = time.perf_counter() - start
+        finally:
+            for name, method in originals.items():
+                setattr(cls, name, method)
+        return f"total {total:.3f} s; " + ", ".join(f"{name} {spent.get(name, 0):.3f} s" for name in self.PARTS)
 
     def report_reads(self):
         """What the pivot, graph and list views of the report ask, by name."""

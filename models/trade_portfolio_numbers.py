@@ -60,7 +60,8 @@ class TradePortfolioDashboard(models.AbstractModel):
     def _manager_numbers(self, company, period):
         first, after = self._period_moments(period)
         stars = dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env))
-        orders = self._order_rows(company, first, after)
+        customers = self._visible_customers(company)
+        orders = self._order_rows(company, first, after, customers)
         leads = self._lead_rows(company, first, after)
         return {
             "repurchase": self._repurchase(orders, stars),
@@ -69,40 +70,63 @@ class TradePortfolioDashboard(models.AbstractModel):
             "sources": self._sources(leads, first, after),
             "cycle": self._cycle(leads, stars, first, after),
             "reps": self._reps(company, leads, first, after),
-            "trend": self._trend(company, stars),
+            "trend": self._trend(company, stars, customers),
         }
 
-    def _order_rows(self, company, first, after):
-        """``[(customer, star, country, orders, amount, margin)]``: the confirmed orders of
-        ``[first, after)`` of each portfolio customer the user may see, summed in the company's
-        currency (each order at its own rate, as Odoo's sales analysis does)."""
-        self.env["sale.order"].flush_model(ORDER_FIELDS)
+    def _visible_customers(self, company):
+        """``{customer: (star, created, country)}`` of the portfolio customers the user may see:
+        one read of the dashboard's scope (trade.portfolio.customer under the record rules) that
+        every figure on customers then filters with."""
         self.env["res.partner"].flush_model(["country_id", "commercial_partner_id"])
         query = self._customer_query(company)
-        customers = query.select(
-            SQL("%s AS partner_id", SQL.identifier(query.table, "partner_id")),
-            SQL("%s AS star_grade", SQL.identifier(query.table, "star_grade")),
-        )
-        return self.env.execute_query(
+        column = query.table
+        rows = self.env.execute_query(
             SQL(
-                """SELECT c.partner_id, c.star_grade::int, cp.country_id, o.orders, o.amount, o.margin
-                     FROM (SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS orders,
-                                  SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount,
-                                  SUM(COALESCE(so.margin, 0) / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS margin
-                             FROM sale_order so
-                             JOIN res_partner p ON p.id = so.partner_id
-                            WHERE so.company_id = %(company)s AND so.state = 'sale'
-                              AND so.date_order >= %(first)s AND so.date_order < %(after)s
-                            GROUP BY 1) o
-                     JOIN (%(customers)s) c ON c.partner_id = o.partner_id
-                     JOIN res_partner cp ON cp.id = c.partner_id
-                    ORDER BY c.partner_id""",
+                """SELECT c.partner_id, c.star, c.since, p.country_id
+                     FROM (%s) c JOIN res_partner p ON p.id = c.partner_id""",
+                query.select(
+                    SQL("%s AS partner_id", SQL.identifier(column, "partner_id")),
+                    SQL("%s::int AS star", SQL.identifier(column, "star_grade")),
+                    SQL("%s AS since", SQL.identifier(column, "customer_since")),
+                ),
+            )
+        )
+        return {partner: (star, since, country) for partner, star, since, country in rows}
+
+    def _among(self, column, customers):
+        """The SQL condition keeping ``column`` to ``customers``: none for a user who sees the
+        company (the rows are filtered in Python), an id list for a rep (a few hundred)."""
+        if self._sees_company():
+            return SQL("TRUE")
+        return SQL("%s IN (SELECT unnest(%s::int4[]))", column, list(customers))
+
+    def _order_rows(self, company, first, after, customers):
+        """``[(customer, star, country, orders, amount, margin)]``: the confirmed orders of
+        ``[first, after)`` of each of ``customers`` (see _visible_customers), summed in the
+        company's currency (each order at its own rate, as Odoo's sales analysis does)."""
+        self.env["sale.order"].flush_model(ORDER_FIELDS)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT p.commercial_partner_id, COUNT(*),
+                          SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)),
+                          SUM(COALESCE(so.margin, 0) / COALESCE(NULLIF(so.currency_rate, 0), 1))
+                     FROM sale_order so
+                     JOIN res_partner p ON p.id = so.partner_id
+                    WHERE so.company_id = %(company)s AND so.state = 'sale'
+                      AND so.date_order >= %(first)s AND so.date_order < %(after)s AND %(among)s
+                    GROUP BY 1
+                    ORDER BY 1""",
                 company=company.id,
                 first=first,
                 after=after,
-                customers=customers,
+                among=self._among(SQL("p.commercial_partner_id"), customers),
             )
         )
+        return [
+            (partner, customers[partner][0], customers[partner][2], count, amount, margin)
+            for partner, count, amount, margin in rows
+            if partner in customers
+        ]
 
     def _lead_domain(self, company):
         """The leads the figures count, besides the record rules: the company's, a rep's own."""
@@ -302,35 +326,28 @@ class TradePortfolioDashboard(models.AbstractModel):
             for user, row in medians.iterrows()
         }
 
-    def _trend_rows(self, company, quarters):
-        """``(customers, changes)`` for manager_numbers.grade_trend: the portfolio customers the user
-        may see ``(customer, star, created)`` and their grade changes since the first quarter's end."""
-        query = self._customer_query(company)
-        column = query.table
-        customers = self.env.execute_query(
-            query.select(
-                SQL.identifier(column, "partner_id"),
-                SQL("%s::int", SQL.identifier(column, "star_grade")),
-                SQL.identifier(column, "customer_since"),
-            )
-        )
-        visible = self._customer_query(company)
-        changes = self.env.execute_query(
+    def _trend_rows(self, company, quarters, customers):
+        """``(customers, changes)`` for manager_numbers.grade_trend: ``(customer, star, created)``
+        of ``customers`` (see _visible_customers) and their grade changes since the first
+        quarter's end, in date order per customer."""
+        rows = self.env.execute_query(
             SQL(
                 """SELECT partner_id, date, old_star::int FROM trade_grade_history
-                    WHERE company_id = %s AND date >= %s AND partner_id IN (%s)
+                    WHERE company_id = %s AND date >= %s AND %s
                     ORDER BY partner_id, date, id""",
                 company.id,
                 quarters[0].after,
-                visible.subselect(SQL.identifier(visible.table, "partner_id")),
+                self._among(SQL("partner_id"), customers),
             )
         )
-        return customers, changes
+        changes = [row for row in rows if row[0] in customers]
+        return [(partner, star, since) for partner, (star, since, _country) in customers.items()], changes
 
-    def _trend(self, company, stars):
+    def _trend(self, company, stars, customers):
         quarters = manager_numbers.quarters(fields.Date.context_today(self))
-        customers, changes = self._trend_rows(company, quarters)
-        counts = manager_numbers.grade_trend(customers, changes, [quarter.after for quarter in quarters])
+        counts = manager_numbers.grade_trend(
+            *self._trend_rows(company, quarters, customers), [quarter.after for quarter in quarters]
+        )
         return {
             "stars": [{"star": star, "label": stars[str(star)]} for star in portfolio.STARS],
             "quarters": [
@@ -363,18 +380,20 @@ class TradePortfolioDashboard(models.AbstractModel):
     def _open_repurchase(self, company, params, first, after):
         star = self._star_param(params)
         least = 2 if params.get("repeat") else 1
-        ids = [row[0] for row in self._order_rows(company, first, after) if row[1] == star and row[3] >= least]
+        orders = self._order_rows(company, first, after, self._visible_customers(company))
+        ids = [row[0] for row in orders if row[1] == star and row[3] >= least]
         name = self.env._("Repeat Buyers") if least == 2 else self.env._("Buyers of the Period")
         return self._partner_action(name, [("id", "in", ids)])
 
     def _open_margin_pareto(self, company, params, first, after):
-        orders = self._order_rows(company, first, after)
+        orders = self._order_rows(company, first, after, self._visible_customers(company))
         _figures, ids = manager_numbers.pareto({row[0]: row[5] for row in orders})
         return self._partner_action(self.env._("Customers Making 80% of Margin"), [("id", "in", ids)])
 
     def _open_margin_country(self, company, params, first, after):
         country = self._int_param(params, "country_id", required=False)
-        customers = [row[0] for row in self._order_rows(company, first, after) if (row[2] or False) == country]
+        orders = self._order_rows(company, first, after, self._visible_customers(company))
+        customers = [row[0] for row in orders if (row[2] or False) == country]
         domain = [
             ("company_id", "=", company.id),
             ("state", "=", "sale"),
@@ -437,7 +456,7 @@ class TradePortfolioDashboard(models.AbstractModel):
         index = self._int_param(params, "quarter")
         if not 0 <= index < len(quarters):
             raise UserError(self.env._("Unknown quarter: %(quarter)s.", quarter=index))
-        customers, changes = self._trend_rows(company, quarters)
+        customers, changes = self._trend_rows(company, quarters, self._visible_customers(company))
         grades = manager_numbers.grades_at(customers, changes, quarters[index].after)
         ids = [partner for partner, grade in grades.items() if grade == star]
         return self._partner_action(
