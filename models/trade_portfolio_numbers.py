@@ -100,31 +100,77 @@ class TradePortfolioDashboard(models.AbstractModel):
             return SQL("TRUE")
         return SQL("%s IN (SELECT unnest(%s::int4[]))", column, list(customers))
 
+    def _month_span(self, company, first, after):
+        """``(first month, month after)``: the whole months of ``[first, after)`` that the nightly
+        monthly figures (trade.portfolio.month) already hold complete, or ``(first, first)``.
+
+        A month is complete there once refreshed after its end; the current month never is.
+        """
+        none = (first.date(), first.date())
+        current = fields.Date.context_today(self).replace(day=1)
+        month_first = (
+            first.date() if first.day == 1 else (first.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+        )
+        month_after = min(after.date().replace(day=1), current)
+        if month_first >= month_after:
+            return none
+        # sudo: only the time of the last refresh (as the dashboard's _refreshed_on).
+        last = (
+            self.env["trade.portfolio.month"]
+            .sudo()
+            .search_fetch([("company_id", "=", company.id)], ["refreshed_on"], limit=1, order="id desc")
+        )
+        if not last.refreshed_on or last.refreshed_on < datetime.combine(month_after, time.min):
+            return none
+        return month_first, month_after
+
     def _order_rows(self, company, first, after, customers):
         """``[(customer, star, country, orders, amount, margin)]``: the confirmed orders of
-        ``[first, after)`` of each of ``customers`` (see _visible_customers), summed in the
-        company's currency (each order at its own rate, as Odoo's sales analysis does), in floats:
-        numeric divisions of a million orders cost seconds."""
+        ``[first, after)`` of each of ``customers`` (see _visible_customers), in the grading currency.
+
+        Whole months come from the nightly monthly figures (each order converted at its day's
+        rate): a million orders are too many to sum within the dashboard's 2 s. The days before
+        and after them (the current month at least) come from the orders, each at its own rate
+        into the company's currency (as Odoo's sales analysis does), then into the grading
+        currency at today's rate; in floats, numeric divisions are slow.
+        """
         self.env["sale.order"].flush_model(ORDER_FIELDS)
+        month_first, month_after = self._month_span(company, first, after)
         rows = self.env.execute_query(
             SQL(
-                """SELECT p.commercial_partner_id, COUNT(*),
-                          SUM(so.amount_untaxed::float8 / COALESCE(NULLIF(so.currency_rate::float8, 0), 1)),
-                          SUM(COALESCE(so.margin, 0)::float8 / COALESCE(NULLIF(so.currency_rate::float8, 0), 1))
-                     FROM sale_order so
-                     JOIN res_partner p ON p.id = so.partner_id
-                    WHERE so.company_id = %(company)s AND so.state = 'sale'
-                      AND so.date_order >= %(first)s AND so.date_order < %(after)s AND %(among)s
-                    GROUP BY 1
-                    ORDER BY 1""",
+                """SELECT partner_id, SUM(orders), SUM(amount), SUM(margin) FROM (
+                       SELECT m.partner_id, m.order_count AS orders, m.amount, m.margin
+                         FROM trade_portfolio_month m
+                        WHERE m.company_id = %(company)s AND m.date >= %(month_first)s AND m.date < %(month_after)s
+                          AND %(among_months)s
+                       UNION ALL
+                       SELECT p.commercial_partner_id, 1,
+                              so.amount_untaxed::float8 / COALESCE(NULLIF(so.currency_rate::float8, 0), 1) * %(factor)s,
+                              COALESCE(so.margin, 0)::float8 / COALESCE(NULLIF(so.currency_rate::float8, 0), 1)
+                                  * %(factor)s
+                         FROM sale_order so
+                         JOIN res_partner p ON p.id = so.partner_id
+                        WHERE so.company_id = %(company)s AND so.state = 'sale'
+                          AND ((so.date_order >= %(first)s AND so.date_order < %(live_until)s)
+                               OR (so.date_order >= %(live_from)s AND so.date_order < %(after)s))
+                          AND %(among_orders)s
+                   ) facts
+                   GROUP BY 1
+                   ORDER BY 1""",
                 company=company.id,
                 first=first,
                 after=after,
-                among=self._among(SQL("p.commercial_partner_id"), customers),
+                month_first=month_first,
+                month_after=month_after,
+                live_until=datetime.combine(month_first, time.min),
+                live_from=datetime.combine(month_after, time.min),
+                factor=self._grading_factor(company),
+                among_months=self._among(SQL("m.partner_id"), customers),
+                among_orders=self._among(SQL("p.commercial_partner_id"), customers),
             )
         )
         return [
-            (partner, customers[partner][0], customers[partner][2], count, amount, margin)
+            (partner, customers[partner][0], customers[partner][2], int(count), amount, margin)
             for partner, count, amount, margin in rows
             if partner in customers
         ]
@@ -188,16 +234,15 @@ class TradePortfolioDashboard(models.AbstractModel):
         ]
 
     def _grading_factor(self, company):
-        """Company currency to grading currency, at today's rate: the orders are summed in the former."""
+        """Company currency to grading currency, at today's rate, for the orders summed live."""
         source, target = company.currency_id, company.tiering_currency_id
         if not target or source == target:
             return 1.0
         return source._get_conversion_rate(source, target, company, fields.Date.context_today(self))
 
     def _margin_countries(self, company, orders):
-        factor = self._grading_factor(company)
         result = manager_numbers.margin_rates(
-            (country, amount * factor, margin * factor) for _p, _s, country, _n, amount, margin in orders
+            (country, amount, margin) for _p, _s, country, _n, amount, margin in orders
         )
         # sudo: the names of the countries of customers the user sees.
         names = {

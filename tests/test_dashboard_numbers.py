@@ -68,6 +68,8 @@ class NumbersCase(PortfolioCase):
         for key, cost in COSTS.items():
             for line in customers[key].sale_order_ids.order_line:
                 line.purchase_price = line.price_unit * cost
+        # The monthly figures hold the whole months of a period: refreshed with the costs.
+        cls.env["trade.portfolio.month"]._refresh(cls.company)
         now = fields.Datetime.now()
         cls.fair = cls.env["utm.source"].create({"name": "Canton Fair"})
         cls.alibaba = cls.env["utm.source"].create({"name": "Alibaba"})
@@ -248,6 +250,26 @@ class TestDashboardNumbers(NumbersCase):
         self.assertEqual(trend["quarters"][-1]["customers"], 7)
         mine = self._numbers(self.rep)["trend"]["quarters"]
         self.assertEqual((mine[0]["counts"], mine[-1]["counts"]), ([4, 0, 0, 0, 0, 0], [1, 0, 3, 0, 0, 0]))
+
+    def test_whole_months_from_the_monthly_figures_the_rest_from_the_orders(self):
+        before = self._numbers(self.gm)
+        # Stale monthly figures (never refreshed since last month): everything from the orders.
+        self.env.cr.execute(
+            SQL("UPDATE trade_portfolio_month SET refreshed_on = '2000-01-01' WHERE company_id = %s", self.company.id)
+        )
+        stale = self._numbers(self.gm)
+        for key in ("repurchase", "margin_pareto", "margin_countries"):
+            self.assertEqual(stale[key], before[key], key)
+        # An order confirmed today counts at once, before the nightly refresh.
+        self.env.cr.execute(
+            SQL("UPDATE trade_portfolio_month SET refreshed_on = now() WHERE company_id = %s", self.company.id)
+        )
+        order = self._order(self.osaka, 10_000, days_ago=0)
+        order.date_order = fields.Datetime.now()
+        rows = {row["star"]: (row["buyers"], row["repeat"]) for row in self._numbers(self.gm)["repurchase"]}
+        self.assertEqual(rows[2], (4, 3), "Osaka bought twice now")
+        countries = {row["name"]: row["amount"] for row in self._numbers(self.gm)["margin_countries"]["countries"]}
+        self.assertEqual(countries["Japan"], 110_000.0)
 
     def test_a_company_without_data(self):
         empty = self._make_company("Quiet Export Ltd")
