@@ -31,6 +31,12 @@ RUNS = 3
 REPS = 40  # salespeople the customers are spread over
 NO_SALESPERSON_SHARE = 0.05
 BACKUP_SHARE = 0.5
+# The manager's numbers (#14.5): leads, response clocks, countries and margins.
+LEADS_PER_CUSTOMER = 0.5
+CLOCKS_PER_CUSTOMER = 0.5
+WON_SHARE, LOST_SHARE = 0.3, 0.3
+SOURCES = ("Bench Trade Show", "Bench B2B Platform", "Bench Website Inquiry", "Bench Social Media")
+COUNTRIES = ("de", "fr", "us", "uk", "jp", "cn", "ae", "br", "in", "au", "ca", "it", "es", "nl", "pl", "mx")
 
 
 def parse_args(argv=None):
@@ -79,6 +85,7 @@ class PortfolioBench:
         gm, rep = self.users
         self.step_refresh()
         self.step_dashboard(gm, rep)
+        self.step_numbers(gm, rep)
         self.step_report(gm, rep)
         self.step_nightly()
         self.summary()
@@ -105,6 +112,12 @@ class PortfolioBench:
         start = time.perf_counter()
         self.users = self.make_users()
         self.spread(sizes)
+        cr.commit()
+        out(f"    {time.perf_counter() - start:.1f} s")
+
+        out("\n[c2] the manager's numbers: countries, order margins, leads and response clocks (SQL)")
+        start = time.perf_counter()
+        self.numbers_data()
         cr.commit()
         out(f"    {time.perf_counter() - start:.1f} s")
         self.env.invalidate_all()
@@ -189,6 +202,93 @@ class PortfolioBench:
             f"{cr.fetchone()[0]:,} grade history rows spread over the last year"
         )
 
+    def numbers_data(self):
+        """What the manager's numbers read: each customer a country, each order a margin of 5-35%
+        of its amount, 0.5 leads per customer over the last year (30% won, 30% lost, from one of
+        four sources, owned by the customer's salesperson, closed up to 90 days after creation),
+        and 0.5 answered response clocks per customer over the last year."""
+        cr, company = self.cr, self.company
+        for table, columns in {"crm_lead": {"name", "type"}}.items():
+            missing = bench_grading.not_null_columns(cr, table) - columns
+            if missing:
+                raise SystemExit(f"{table} has NOT NULL columns the generator does not fill: {sorted(missing)}")
+        sources = self.env["utm.source"].create([{"name": name} for name in SOURCES])
+        countries = [self.env.ref(f"base.{code}").id for code in COUNTRIES]
+        won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        open_stage = self.env["crm.stage"].search([("is_won", "=", False)], order="sequence", limit=1)
+        self.env.flush_all()
+        cr.execute(SQL("SELECT setseed(%s)", (self.args.seed % 1000) / 1000.0 / 3))
+        cr.execute(
+            SQL(
+                """UPDATE res_partner p SET country_id = (%(countries)s::int[])[1 + floor(random() * %(n)s)::int]
+                     FROM bench_customer c WHERE p.id = c.id""",
+                countries=countries,
+                n=len(countries),
+            )
+        )
+        cr.execute(
+            SQL(
+                """UPDATE sale_order SET margin = round((amount_untaxed * (0.05 + random() * 0.3))::numeric, 2)
+                    WHERE company_id = %s""",
+                company.id,
+            )
+        )
+        cr.execute(
+            SQL(
+                """INSERT INTO crm_lead (name, type, partner_id, company_id, user_id, source_id, stage_id, active,
+                                         probability, create_date, date_closed, create_uid, write_uid, write_date)
+                   SELECT 'Bench lead ' || x.g, 'opportunity', p.id, %(company)s, p.user_id,
+                          (%(sources)s::int[])[1 + floor(x.r_source * %(n_sources)s)::int],
+                          CASE WHEN x.r_state < %(won)s THEN %(won_stage)s ELSE %(open_stage)s END,
+                          x.r_state >= %(won)s + %(lost)s OR x.r_state < %(won)s,
+                          CASE WHEN x.r_state < %(won)s THEN 100 WHEN x.r_state < %(won)s + %(lost)s THEN 0 ELSE 30 END,
+                          x.day,
+                          CASE WHEN x.r_state < %(won)s + %(lost)s
+                               THEN LEAST(%(now)s::timestamp, x.day + x.r_cycle * interval '90 days') END,
+                          1, 1, x.day
+                     FROM (SELECT g, 1 + floor(random() * %(customers)s)::int AS idx, random() AS r_source,
+                                  random() AS r_state, random() AS r_cycle,
+                                  date_trunc('second', %(now)s::timestamp - random() * interval '365 days') AS day
+                             FROM generate_series(1, %(count)s) g) x
+                     JOIN bench_customer c ON c.idx = x.idx
+                     JOIN res_partner p ON p.id = c.id""",
+                company=company.id,
+                sources=sources.ids,
+                n_sources=len(sources),
+                won=WON_SHARE,
+                lost=LOST_SHARE,
+                won_stage=won_stage.id,
+                open_stage=open_stage.id,
+                now=self.now,
+                customers=self.args.customers,
+                count=round(self.args.customers * LEADS_PER_CUSTOMER),
+            )
+        )
+        leads = cr.rowcount
+        cr.execute(
+            SQL(
+                """INSERT INTO trade_response_clock (partner_id, company_id, user_id, date_started, date_stopped,
+                                                     hours, state, warning_state, create_uid, write_uid,
+                                                     create_date, write_date)
+                   SELECT p.id, %(company)s, p.user_id, x.started, x.started + x.took,
+                          extract(epoch FROM x.took) / 3600, 'answered', 'none', 1, 1, %(now)s, %(now)s
+                     FROM (SELECT 1 + floor(random() * %(customers)s)::int AS idx,
+                                  random() * interval '30 hours' AS took,
+                                  date_trunc('second', %(now)s::timestamp - random() * interval '365 days') AS started
+                             FROM generate_series(1, %(count)s)) x
+                     JOIN bench_customer c ON c.idx = x.idx
+                     JOIN res_partner p ON p.id = c.id AND p.user_id IS NOT NULL""",
+                company=company.id,
+                now=self.now,
+                customers=self.args.customers,
+                count=round(self.args.customers * CLOCKS_PER_CUSTOMER),
+            )
+        )
+        clocks = cr.rowcount
+        for table in ("res_partner", "sale_order", "crm_lead", "trade_response_clock"):
+            cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+        self.out(f"    {leads:,} leads, {clocks:,} response clocks, margins on the company's orders")
+
     # ------------------------------------------------------------------
     # Steps
     # ------------------------------------------------------------------
@@ -226,6 +326,71 @@ class PortfolioBench:
             )
             self.record(f"dashboard, {label}", first, best, note)
             self.cr.rollback()
+
+    def step_numbers(self, gm, rep):
+        """The manager's numbers alone (they are part of get_data), the whole call on the default
+        period (the last 12 months, the most orders), and the heaviest links."""
+        self.out("\n[e2] the manager's numbers (#14.5), record rules applied")
+        for user, label in ((gm, "general manager"), (rep, "rep")):
+            env = self.as_user(user)
+            env.invalidate_all()
+            dashboard = env["trade.portfolio.dashboard"]
+            company = env.company
+            for period in ("last_quarter", "last_12_months"):
+                first, best, numbers = timed(
+                    lambda dashboard=dashboard, company=company, period=period: dashboard._manager_numbers(
+                        company, period
+                    )
+                )
+                note = (
+                    f"({sum(row['buyers'] for row in numbers['repurchase']):,} buyers, "
+                    f"{sum(row['leads'] for row in numbers['sources']):,} leads, "
+                    f"{len(numbers['margin_countries']['countries'])} countries, {len(numbers['reps'])} reps, "
+                    f"margin Pareto {numbers['margin_pareto']['customer_share'] or 0:.1f}%)"
+                )
+                self.record(f"manager's numbers {period}, {label}", first, best, note)
+            self.out(f"    where the time goes (last_12_months, {label}): {self.numbers_parts(dashboard)}")
+            first, best, _data = timed(lambda dashboard=dashboard: dashboard.get_data("last_12_months"))
+            self.record(f"dashboard last_12_months, {label}", first, best)
+            for kind, params in (
+                ("repurchase", {"star": 2, "period": "last_12_months"}),
+                ("grade_trend", {"star": 2, "quarter": 4}),
+                ("deal_cycle", {"star": 2, "period": "last_12_months"}),
+            ):
+                first, best, action = timed(
+                    lambda dashboard=dashboard, kind=kind, params=params: dashboard.action_open(kind, params)
+                )
+                ids = action["domain"][0][2] if action["domain"][0][0] == "id" else []
+                self.record(f"link {kind}, {label}", first, best, f"({len(ids):,} records)")
+            self.cr.rollback()
+
+    PARTS = ("_visible_customers", "_order_rows", "_lead_rows", "_rep_medians", "_trend_rows", "_trend")
+
+    def numbers_parts(self, dashboard):
+        """One run of the manager's numbers with its sub-steps timed (wrapped on the model's class)."""
+        cls = type(dashboard)
+        spent, originals = {}, {name: getattr(cls, name) for name in self.PARTS}
+
+        def wrap(name, method):
+            def timed_method(*args, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return method(*args, **kwargs)
+                finally:
+                    spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+            return timed_method
+
+        for name, method in originals.items():
+            setattr(cls, name, wrap(name, method))
+        try:
+            start = time.perf_counter()
+            dashboard._manager_numbers(dashboard.env.company, "last_12_months")
+            total = time.perf_counter() - start
+        finally:
+            for name, method in originals.items():
+                setattr(cls, name, method)
+        return f"total {total:.3f} s; " + ", ".join(f"{name} {spent.get(name, 0):.3f} s" for name in self.PARTS)
 
     def report_reads(self):
         """What the pivot, graph and list views of the report ask, by name."""

@@ -61,3 +61,4 @@ from . import sale_order_backup
 from . import trade_customer_warning_backup
 from . import trade_tiering_prospects
 from . import trade_tier_rule
+from . import trade_portfolio_numbers

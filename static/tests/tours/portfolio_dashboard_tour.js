@@ -52,6 +52,34 @@ registry.category("web_tour.tours").add("trade_crm_tiering_portfolio_dashboard",
             },
         },
         {
+            content: "The Pareto of margin: one of the two customers makes 80% of it",
+            trigger: ".o_tct_margin_pareto .o_tct_kpi_value:contains(50.0%)",
+        },
+        {
+            content: "The deal cycle says what it measures",
+            trigger: ".o_tct_cycle_basis:contains(From a lead's creation to its win)",
+        },
+        {
+            content: "Repurchase at three stars: one buyer, who bought once",
+            trigger: ".o_tct_repurchase_row[data-star='3'] .o_tct_rate:contains(0.0%)",
+        },
+        {
+            trigger: ".o_tct_repurchase_row[data-star='3'] .o_tct_buyers:contains(1)",
+            run: "click",
+        },
+        {
+            content: "The buyers of the period, as a list",
+            trigger: ".o_breadcrumb .active:contains(Buyers of the Period)",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains(Tour Timber Giant)",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains(Portfolio Dashboard)",
+            run: "click",
+        },
+        {
             content: "The early warnings open their list",
             trigger: ".o_tct_early_warnings:contains(early warnings)",
             run: "click",
