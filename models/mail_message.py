@@ -13,16 +13,28 @@ class MailMessage(models.Model):
     def create(self, vals_list):
         messages = super().create(vals_list)
         touched = messages.filtered(
-            lambda m: m.model == "res.partner" and (m.message_type in INTERACTION_TYPES or m.mail_activity_type_id)
+            lambda m: (
+                m.model in ("res.partner", "crm.lead")
+                and (m.message_type in INTERACTION_TYPES or m.mail_activity_type_id)
+            )
         )
         if touched:
-            # sudo: whoever wrote to the customer, its follow-up cadence is the system's to keep.
-            customers = self.env["res.partner"].sudo().browse(set(touched.mapped("res_id"))).exists()
-            customers.commercial_partner_id._tiering_schedule_cadence()
+            touched._tiering_customers()._tiering_schedule_cadence()
         if self.env.cr.cache.get(THREAD_POST):
             # sudo: response clocks are the system's; posted through the chatter or the mail gateway only.
             self.env["trade.response.clock"].sudo()._track_messages(messages.filtered(_maybe_response))
         return messages
+
+    def _tiering_customers(self):
+        """The customers these messages were written to, directly or on one of their leads (a
+        prospect's work happens on its leads, #14.1)."""
+
+        # sudo: whoever wrote, the customer's follow-up cadence is the system's to keep.
+        def records(model):
+            ids = {message.res_id for message in self if message.model == model}
+            return self.env[model].sudo().browse(ids).exists()
+
+        return (records("res.partner") | records("crm.lead").partner_id).commercial_partner_id
 
 
 def _maybe_response(message):

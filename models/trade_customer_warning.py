@@ -206,7 +206,12 @@ class TradeCustomerWarning(models.Model):
         langs = [user_langs[owner] for owner in owners]
         details = self._details(company, to_raise, figures, today, langs)
         activities = self._insert_activities(to_raise, owners, details, people, today, langs)
-        now = fields.Datetime.now()
+        self._insert_warnings(company, to_raise, owners, details, activities, today)
+
+    def _insert_warnings(self, company, to_raise, owners, details, activities, today):
+        """The open warnings of ``to_raise`` (``[(customer id, type)]``), in one INSERT: each with
+        its owner, text and activity (``{(customer id, type): activity id}``)."""
+        engine = self.env["trade.tiering.engine"]
         columns = {
             "partner_id": ("int4", [partner_id for partner_id, _type in to_raise]),
             "warning_type": ("varchar", [warning_type for _partner_id, warning_type in to_raise]),
@@ -218,7 +223,7 @@ class TradeCustomerWarning(models.Model):
             "company_id": company.id,
             "state": "open",
             "date_raised": today,
-            **engine._log_access_values(now),
+            **engine._log_access_values(fields.Datetime.now()),
         }
         engine._insert("trade_customer_warning", columns, constants)
         self.invalidate_model()

@@ -211,21 +211,7 @@ class TradeCustomerWarning(models.Model):
             template, day = texts[lang]
             details.append(template % {"date": day(since[partner_id]), "days": (today - since[partner_id]).days})
         activities = self._insert_activities(to_raise, owners, details, people, today, langs)
-        columns = {
-            "partner_id": ("int4", [partner_id for partner_id, _type in to_raise]),
-            "warning_type": ("varchar", [warning_type for _partner_id, warning_type in to_raise]),
-            "user_id": ("int4", owners),
-            "activity_id": ("int4", [activities.get(key) for key in to_raise]),
-            "details": ("text", details),
-        }
-        constants = {
-            "company_id": company.id,
-            "state": "open",
-            "date_raised": today,
-            **engine._log_access_values(fields.Datetime.now()),
-        }
-        engine._insert("trade_customer_warning", columns, constants)
-        self.invalidate_model()
+        self._insert_warnings(company, to_raise, owners, details, activities, today)
 
 
 class TradeTieringNightly(models.AbstractModel):

@@ -11,8 +11,6 @@ Prospects then get scores from the rep's ratings and the lead data (trade_crm_ti
 ``evaluate_prospects``) in the nightly scoring pass, after the customers with orders.
 """
 
-from datetime import timedelta
-
 import pandas as pd
 
 from odoo import api, fields, models
@@ -20,7 +18,6 @@ from odoo.tools import SQL
 
 from ..trade_crm_tiering import matrix
 from ..trade_crm_tiering import scoring as maths
-from .mail_message import INTERACTION_TYPES
 from .trade_tiering_engine import _array_literal
 
 # What the prospect scoring stores: the fields the score lists and the value matrix read.
@@ -171,22 +168,6 @@ class CrmLead(models.Model):
         return res
 
 
-class MailMessage(models.Model):
-    _inherit = "mail.message"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        messages = super().create(vals_list)
-        touched = messages.filtered(
-            lambda m: m.model == "crm.lead" and (m.message_type in INTERACTION_TYPES or m.mail_activity_type_id)
-        )
-        if touched:
-            # sudo: whoever wrote on the lead, its customer's follow-up cadence is the system's to keep.
-            leads = self.env["crm.lead"].sudo().browse(set(touched.mapped("res_id"))).exists()
-            leads.partner_id.commercial_partner_id._tiering_schedule_cadence()
-        return messages
-
-
 class TradeTieringScoring(models.AbstractModel):
     _inherit = "trade.tiering.scoring"
 
@@ -285,41 +266,8 @@ class TradeTieringScoring(models.AbstractModel):
     def _prospect_interactions(self, company, ids, today):
         """Done activities and logged messages of the last 12 months on each prospect, its contacts,
         its leads and its quotations in the company."""
-        counted = SQL(
-            "m.date >= %s AND (m.message_type = 'comment' OR m.mail_activity_type_id IS NOT NULL)",
-            today - timedelta(days=maths.DAYS_12M - 1),
-        )
         prospects = SQL("p.commercial_partner_id = ANY(%s::int4[])", _array_literal(ids, "int4"))
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT partner_id, SUM(n) FROM (
-                       SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS n
-                         FROM mail_message m JOIN res_partner p ON p.id = m.res_id
-                        WHERE m.model = 'res.partner' AND %(counted)s AND %(prospects)s
-                        GROUP BY 1
-                       UNION ALL
-                       SELECT p.commercial_partner_id, COUNT(*)
-                         FROM mail_message m
-                         JOIN sale_order so ON so.id = m.res_id
-                         JOIN res_partner p ON p.id = so.partner_id
-                        WHERE m.model = 'sale.order' AND so.company_id = %(company)s AND %(counted)s
-                          AND %(prospects)s
-                        GROUP BY 1
-                       UNION ALL
-                       SELECT p.commercial_partner_id, COUNT(*)
-                         FROM mail_message m
-                         JOIN crm_lead l ON l.id = m.res_id
-                         JOIN res_partner p ON p.id = l.partner_id
-                        WHERE m.model = 'crm.lead' AND (l.company_id = %(company)s OR l.company_id IS NULL)
-                          AND %(counted)s AND %(prospects)s
-                        GROUP BY 1) counts
-                    GROUP BY partner_id""",
-                counted=counted,
-                prospects=prospects,
-                company=company.id,
-            )
-        )
-        return pd.DataFrame.from_records(rows, columns=["partner_id", "interactions_12m"], index="partner_id")
+        return self._interaction_counts(company, today, prospects, leads=True)
 
     def _customer_cutoffs(self, company):
         """The value matrix's cut-offs of the company's customers, from their stored figures."""

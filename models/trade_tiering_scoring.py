@@ -372,17 +372,36 @@ class TradeTieringScoring(models.AbstractModel):
     def _interactions(self, company, today, partner_range=None):
         """Done activities and logged messages of the last 12 months on the customer and its contacts,
         and on its orders in this company (the time the team spends on it)."""
+        return self._interaction_counts(company, today, _in_range("p.commercial_partner_id", partner_range))
+
+    def _interaction_counts(self, company, today, scope, leads=False):
+        """``interactions_12m`` per commercial partner of ``scope`` (a condition on ``p``): done
+        activities and logged messages of the last 12 months on it and its contacts, its orders in
+        the company and, with ``leads``, its leads there."""
         self.env["mail.message"].flush_model(["model", "res_id", "date", "message_type", "mail_activity_type_id"])
         counted = SQL(
             "m.date >= %s AND (m.message_type = 'comment' OR m.mail_activity_type_id IS NOT NULL)",
             today - timedelta(days=maths.DAYS_12M - 1),
+        )
+        on_leads = SQL(
+            """UNION ALL
+               SELECT p.commercial_partner_id, COUNT(*)
+                 FROM mail_message m
+                 JOIN crm_lead l ON l.id = m.res_id
+                 JOIN res_partner p ON p.id = l.partner_id
+                WHERE m.model = 'crm.lead' AND (l.company_id = %(company)s OR l.company_id IS NULL)
+                  AND %(counted)s AND %(scope)s
+                GROUP BY 1""",
+            company=company.id,
+            counted=counted,
+            scope=scope,
         )
         rows = self.env.execute_query(
             SQL(
                 """SELECT partner_id, SUM(n) FROM (
                        SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS n
                          FROM mail_message m JOIN res_partner p ON p.id = m.res_id
-                        WHERE m.model = 'res.partner' AND %(counted)s AND %(in_range)s
+                        WHERE m.model = 'res.partner' AND %(counted)s AND %(scope)s
                         GROUP BY 1
                        UNION ALL
                        SELECT p.commercial_partner_id, COUNT(*)
@@ -390,12 +409,14 @@ class TradeTieringScoring(models.AbstractModel):
                          JOIN sale_order so ON so.id = m.res_id
                          JOIN res_partner p ON p.id = so.partner_id
                         WHERE m.model = 'sale.order' AND so.company_id = %(company)s AND %(counted)s
-                          AND %(in_range)s
-                        GROUP BY 1) counts
+                          AND %(scope)s
+                        GROUP BY 1
+                       %(on_leads)s) counts
                     GROUP BY partner_id""",
                 counted=counted,
                 company=company.id,
-                in_range=_in_range("p.commercial_partner_id", partner_range),
+                scope=scope,
+                on_leads=on_leads if leads else SQL(),
             )
         )
         return pd.DataFrame.from_records(rows, columns=["partner_id", "interactions_12m"], index="partner_id")
