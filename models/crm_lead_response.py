@@ -16,7 +16,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
-from ..trade_crm_tiering import response
+from ..trade_crm_tiering import response, tiering_day
 
 RECLAIM_FIELDS = frozenset({"trade_assigned_at", "trade_assigned_user_id", "trade_touched_at"})
 # Leads reclaimed per unit of the response pass: one query, one write per new owner.
@@ -208,7 +208,7 @@ class CrmLead(models.Model):
         }
         constants = {
             "action": "reclaim",
-            "date": fields.Date.context_today(self),
+            "date": tiering_day.today(),
             "company_id": company.id,
             **engine._log_access_values(now),
         }

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
-from ..trade_crm_tiering import cadence, profile
+from ..trade_crm_tiering import cadence, profile, tiering_day
 from ..trade_crm_tiering import scoring as maths
 from .trade_lifecycle import LIFECYCLE_STAGES
 from .trade_tiering_cadence import TIER_ACTIVITY_TYPES
@@ -926,7 +926,7 @@ class ResPartner(models.Model):
         company), its note in the language of the one it is for (see trade.tiering.engine)."""
         activity_type = self.env.ref("trade_crm_tiering.mail_activity_type_retention")
         model_id = self.env["ir.model"]._get_id("res.partner")
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         assignees = {partner: (partner.user_id | partner._tiering_supervisor()).filtered("active") for partner in self}
         langs = self.env["trade.tiering.engine"]._user_langs(
             [user.id for users in assignees.values() for user in users], self.env.company
@@ -964,7 +964,7 @@ class ResPartner(models.Model):
     def _tiering_schedule_potential_reviews(self):
         """A review activity for each potential grade of the current company whose review date passed."""
         company = self.env.company
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         due = self.search(
             [("star_grade_potential", "!=", False), ("potential_review_date", "<=", today), ("parent_id", "=", False)]
         )
@@ -1086,7 +1086,7 @@ class ResPartner(models.Model):
             .mapped("res_id")
         )
         model_id = self.env["ir.model"]._get_id("res.partner")
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         # The note is in the salesperson's language (see trade.tiering.engine), not the cron user's.
         langs = self.env["trade.tiering.engine"]._user_langs(self.user_id.ids, self.env.company)
         values = []
@@ -1126,7 +1126,7 @@ class ResPartner(models.Model):
         return released
 
     def _tiering_release_served_here(self, note=None):
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         previous = {partner.id: partner.user_id for partner in self}
         # A chatter note, in the language of the customer's salesperson, else the company's (the
         # rule of trade.tiering.engine); the salesperson is the one who just lost the customer.
@@ -1187,7 +1187,7 @@ class ResPartner(models.Model):
 
     def action_pool_claim(self):
         """The current user becomes the salesperson of these pool customers, within the daily cap."""
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         company = self.env.company
         user = self.env.user
         if not user.has_group("trade_crm_tiering.group_tiering_user"):
@@ -1289,7 +1289,7 @@ class ResPartner(models.Model):
     def _trade_schedule_greetings(self):
         """A greeting activity for the salesperson of each key-relationship customer (current company)
         whose founding anniversary comes within a week: one per anniversary."""
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         tiers = self.env["trade.service.tier"].search(
             [("company_id", "=", self.env.company.id), ("key_relationship", "=", True)]
         )

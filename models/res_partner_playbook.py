@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..trade_crm_tiering import tiering_day
 from .res_partner import SUPERVISOR_GROUP
 
 INTERNAL = "base.group_user"
@@ -126,7 +127,7 @@ class ResPartner(models.Model):
         if not plan.active or not templates or not partner_ids:
             return 0
         partners = self.sudo().with_company(company).browse(partner_ids)
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         deadlines = {template: template._get_date_deadline(today) for template in templates}
         rows = []
         for partner in partners:

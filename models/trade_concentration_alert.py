@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
-from ..trade_crm_tiering import portfolio
+from ..trade_crm_tiering import portfolio, tiering_day
 
 MEASURES = [("top1", "Top customer"), ("top3", "Top 3 customers"), ("top10", "Top 10 customers")]
 ALERT_BANDS = [("high", "High"), ("critical", "Critical")]
@@ -60,7 +60,7 @@ class TradeConcentrationAlert(models.Model):
 
         ``figures``: the dashboard's concentration dict (measures with share and band, top customers).
         """
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         open_alerts = {
             alert.measure: alert for alert in self.search([("company_id", "=", company.id), ("state", "=", "open")])
         }

@@ -13,7 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import credit
+from ..trade_crm_tiering import credit, tiering_day
 
 # The limit field of each rating of the matrix (C is always 0: prepayment).
 LIMIT_FIELDS = tuple((rating, f"limit_{rating.lower()}") for rating in credit.BANDED)
@@ -97,7 +97,7 @@ class TradeCredit(models.AbstractModel):
         """Rate ``company``'s customers (or ``partner_ids``) and write their limits. Returns counts."""
         service = self.sudo().with_company(company)
         company = service.env["res.company"].browse(company.id)
-        today = fields.Date.context_today(service)
+        today = tiering_day.today()
         bands = company._trade_credit_bands()
         figures = service._payment_figures(company, today, bands.grace_days, partner_ids)
         matrix = company._trade_credit_matrix()

@@ -1,9 +1,9 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL, html2plaintext
 
-from ..trade_crm_tiering import exporting, profile
+from ..trade_crm_tiering import exporting, profile, tiering_day
 from ..trade_crm_tiering.exporting import Summary, Table, TableColumn
 from .res_partner import STAR_SELECTION
 
@@ -121,7 +121,7 @@ class TradeCustomerClassification(models.AbstractModel):
             TableColumn(labels["salesperson"], "text", 20),
             TableColumn(labels["notes"], "text", 40),
         ]
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         currency = company.tiering_currency_id
         digits = currency.decimal_places
         by_grade = defaultdict(lambda: [0, 0.0])

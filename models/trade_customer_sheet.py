@@ -1,9 +1,9 @@
 from psycopg2.extras import Json as PsycopgJson
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.tools import SQL, clean_context, html2plaintext, plaintext2html
 
-from ..trade_crm_tiering import importing, policy
+from ..trade_crm_tiering import importing, policy, tiering_day
 from ..trade_crm_tiering.importing import add_name
 
 # Spreadsheet column -> res.partner field, for the columns an import writes.
@@ -195,7 +195,7 @@ class TradeCustomerSheet(models.AbstractModel):
             return {}
         partners = self.env["res.partner"].with_company(company).with_context(active_test=False).browse(partner_ids)
         records = partners.read(list(PARTNER_FIELDS.values()), load=None)
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         states = self.env["trade.tiering.engine"]._read_states(company, partner_ids, today)
         current = {}
         for record in records:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import early_warnings
+from ..trade_crm_tiering import early_warnings, tiering_day
 
 MISSING_BACKUP = "missing_backup"
 # A customer may be without its backup this many days (a handover, a leave) before the warning.
@@ -135,7 +135,7 @@ class TradeCustomerWarning(models.Model):
         One search of the customers missing a backup, one read of the stored dates, one write of
         those that changed, then the warnings: set-based at 100k customers.
         """
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         partners = self.env["res.partner"].with_company(company)
         domain = [("backup_missing", "=", True), ("parent_id", "=", False)]
         if partner_ids is not None:

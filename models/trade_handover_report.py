@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, html2plaintext
 
-from ..trade_crm_tiering import exporting
+from ..trade_crm_tiering import exporting, tiering_day
 from ..trade_crm_tiering.exporting import Table, TableColumn
 
 INTERACTIONS_PER_CUSTOMER = 10
@@ -142,7 +142,7 @@ class TradeHandoverReport(models.AbstractModel):
 
     def _sales(self, customers, company):
         """Confirmed sales of the last 24 months, by month and product category, in the company's currency."""
-        start = fields.Date.context_today(self).replace(day=1) - relativedelta(months=SALES_MONTHS - 1)
+        start = tiering_day.today().replace(day=1) - relativedelta(months=SALES_MONTHS - 1)
         groups = self.env["sale.report"]._read_group(
             [
                 ("commercial_partner_id", "in", customers.ids),

@@ -1,7 +1,7 @@
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import profile
+from ..trade_crm_tiering import profile, tiering_day
 
 LIFECYCLE_STAGES = [("potential", "Potential"), ("intent", "Intent"), ("deal", "Deal"), ("lost", "Lost")]
 # The stage a customer without anything stored reads (ir.default): nothing stored for most.
@@ -41,7 +41,7 @@ class TradeLifecycle(models.AbstractModel):
         """Recompute the stages of ``company``'s customers (``partner_ids``: commercial partners, or all)."""
         # sudo: stages are system fields, whoever's lead or order changed them.
         lifecycle = self.sudo().with_company(company)
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         rows = lifecycle._activity_rows(company, partner_ids)
         changes = []
         for pid, last_order, quotation, opportunity, lead, lost, dormant, old_auto, override, old_stage in rows:

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import currency as tiering_currency
-from ..trade_crm_tiering import portfolio
+from ..trade_crm_tiering import portfolio, tiering_day
 from .res_partner import STAR_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ class TradePortfolioMonth(models.Model):
 
     def _ranked_rows(self, company):
         """The SELECT of every customer's monthly figures (see _ranked_query), None without orders."""
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         start, end = self._horizon(today)
         self.env["sale.order"].flush_model(
             ["amount_untaxed", "margin", "currency_id", "date_order", "state", "company_id", "partner_id"]

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import response
+from ..trade_crm_tiering import response, tiering_day
 
 SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 # Cursor cache key set by mail.thread._message_create: a message posted through the chatter, the
@@ -278,7 +278,7 @@ class TradeResponseClock(models.Model):
         constants = {
             "activity_type_id": activity_type.id,
             "summary": summary,
-            "date_deadline": fields.Date.context_today(self),
+            "date_deadline": tiering_day.today(),
             "automated": True,
             "active": True,
             **engine._log_access_values(fields.Datetime.now()),

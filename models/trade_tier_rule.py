@@ -21,7 +21,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
-from ..trade_crm_tiering import tier_rules
+from ..trade_crm_tiering import tier_rules, tiering_day
 from .trade_lifecycle import DEFAULT_STAGE, LIFECYCLE_STAGES
 
 _logger = logging.getLogger(__name__)
@@ -576,7 +576,7 @@ class TradeGradeRequest(models.Model):
         )
         activity_type = self.env.ref(self._approval_activity_type)
         model_id = self.env["ir.model"]._get_id(self._name)
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         activities = (
             self.env["mail.activity"]
             .sudo()
@@ -645,7 +645,7 @@ class TradeTierRuleEvaluation(models.Model):
         frame = rules_model._inputs(company)
         if frame.empty:
             return {"customers": 0, "changed": 0, "requests": 0}
-        today = fields.Date.context_today(rules_model)
+        today = tiering_day.today()
         tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", company.id)])
         by_star = {star: tier.id for star, tier in company._tiering_tier_map().items()}
         fallback_tier = by_star.get(0)

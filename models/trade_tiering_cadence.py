@@ -1,9 +1,9 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import cadence
+from ..trade_crm_tiering import cadence, tiering_day
 
 FOLLOW_UP_TYPE = "trade_crm_tiering.mail_activity_type_tier_follow_up"
 REVIEW_TYPE = "trade_crm_tiering.mail_activity_type_business_review"
@@ -83,7 +83,7 @@ class TradeTieringCadence(models.AbstractModel):
     @api.model
     def _plan_company(self, company, partner_ids=None):
         """Next follow-up and review dates of the company's graded customers that have a salesperson."""
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         tiers = company._tiering_tier_map()
         rows = self._planning_rows(company, partner_ids)
         last_reviews = self._last_reviews([row[0] for row in rows])
@@ -235,7 +235,7 @@ class TradeTieringCadence(models.AbstractModel):
     @api.model
     def _apply_pool(self, company):
         """Warn salespeople a week before their idle customers go back to the pool; release those due."""
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         tiers = {star: tier for star, tier in company._tiering_tier_map().items() if tier.pool_release_days}
         if not tiers:
             return

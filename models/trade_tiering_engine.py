@@ -10,7 +10,7 @@ from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import get_lang
 
 from ..trade_crm_tiering import currency as tiering_currency
-from ..trade_crm_tiering import grading, policy
+from ..trade_crm_tiering import grading, policy, tiering_day
 
 # Company-dependent grade fields kept on each customer and copied onto its contacts.
 GRADE_FIELDS = (
@@ -129,7 +129,7 @@ class TradeTieringEngine(models.AbstractModel):
         # sudo: see the class docstring.
         engine = self.sudo().with_company(company)
         company = engine.env["res.company"].browse(company.id)
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         window = company._tiering_window(today)
         candidates = engine._grading_candidates(company, window, partner_ids, today)
         thresholds = company._tiering_thresholds()
@@ -183,7 +183,7 @@ class TradeTieringEngine(models.AbstractModel):
         with the source ``import``. Returns the ids of the customers whose grading changed.
         """
         engine = self.sudo().with_company(company)
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         states = engine._read_states(company, list(grades), today)
         updates = {}
         for partner_id, stars in grades.items():
@@ -206,7 +206,7 @@ class TradeTieringEngine(models.AbstractModel):
 
     def _store_approved(self, company, partner, outcome, source, reason, review_date=False):
         """Store ``outcome(state)`` (``(effective, potential)``) for ``partner``."""
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         state = self._read_states(company, partner.ids, today).get(partner.id, StoredState())
         effective, potential = outcome(state.grade)
         update = Update(
@@ -560,7 +560,7 @@ class TradeTieringEngine(models.AbstractModel):
         if not updates:
             return
         contacts = self._contacts_of(list(updates))
-        today = fields.Date.context_today(self)
+        today = tiering_day.today()
         tiers = {star: tier.id for star, tier in company._tiering_tier_map().items()}
         rows = []
         for partner_id, update in updates.items():

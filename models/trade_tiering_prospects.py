@@ -13,10 +13,10 @@ Prospects then get scores from the rep's ratings and the lead data (trade_crm_ti
 
 import pandas as pd
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import matrix
+from ..trade_crm_tiering import matrix, tiering_day
 from ..trade_crm_tiering import scoring as maths
 from .trade_tiering_engine import _array_literal
 
@@ -82,7 +82,7 @@ class TradeTieringEngine(models.AbstractModel):
             return []
         developing = company._tiering_tier_map().get(0)
         values = {
-            "tiering_date": fields.Date.context_today(engine),
+            "tiering_date": tiering_day.today(),
             "service_tier_id": developing.id if developing else False,
         }
         contacts = engine._contacts_of(prospect_ids)
@@ -191,7 +191,7 @@ class TradeTieringScoring(models.AbstractModel):
         of their leads and quotations, one of their interactions, one bulk write."""
         scoring = self.sudo().with_company(company)
         company = scoring.env["res.company"].browse(company.id)
-        today = fields.Date.context_today(scoring)
+        today = tiering_day.today()
         scoring.env.flush_all()
         stages = scoring.env["crm.stage"].search_count([("is_won", "=", False)])
         frame = scoring._prospect_figures(company, stages, today)

@@ -8,7 +8,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import grading
+from ..trade_crm_tiering import grading, tiering_day
 from ..trade_crm_tiering import scoring as maths
 from .trade_tiering_engine import MissingRatesError, _array_literal
 
@@ -94,7 +94,7 @@ class TradeTieringScoring(models.AbstractModel):
         # sudo: see the class docstring.
         scoring = self.sudo().with_company(company)
         company = scoring.env["res.company"].browse(company.id)
-        today = fields.Date.context_today(scoring)
+        today = tiering_day.today()
         try:
             figures = scoring._gather(company, today)
         except MissingRatesError:
@@ -135,7 +135,7 @@ class TradeTieringScoring(models.AbstractModel):
         (two aggregations). Returns False, storing nothing, when rates are missing."""
         scoring = self.sudo().with_company(company)
         company = scoring.env["res.company"].browse(company.id)
-        today = fields.Date.context_today(scoring)
+        today = tiering_day.today()
         scoring.env["sale.order"].flush_model()
         scoring.env["res.partner"].flush_model()
         try:
@@ -182,7 +182,7 @@ class TradeTieringScoring(models.AbstractModel):
         """
         scoring = self.sudo().with_company(company)
         company = scoring.env["res.company"].browse(company.id)
-        today = fields.Date.context_today(scoring)
+        today = tiering_day.today()
         basis = scoring._read_basis(company)
         if "ids" not in basis:
             return None

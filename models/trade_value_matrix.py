@@ -16,7 +16,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import matrix
+from ..trade_crm_tiering import matrix, tiering_day
 from .res_partner import VALUE_CLASSES
 from .res_partner_value_matrix import ADVICE_SELECTION
 from .trade_grade_request import OPEN_STATES
@@ -284,7 +284,7 @@ class TradeValueMatrix(models.AbstractModel):
             if target >= actual and target != star:
                 targets[partner_id] = target
         requests = self.env["trade.grade.request"]
-        since = fields.Date.context_today(self) - timedelta(days=QUIET_DAYS)
+        since = tiering_day.today() - timedelta(days=QUIET_DAYS)
         blocked = requests.search(
             [
                 ("partner_id", "in", list(targets)),
@@ -363,7 +363,7 @@ class TradeValueMatrix(models.AbstractModel):
 
     def _release(self, company, releases):
         """Release these customers to the team pool, but those claimed back in the last QUIET_DAYS days."""
-        since = fields.Date.context_today(self) - timedelta(days=QUIET_DAYS)
+        since = tiering_day.today() - timedelta(days=QUIET_DAYS)
         claimed = self.env["trade.pool.log"].search(
             [
                 ("partner_id", "in", releases.index.tolist()),

@@ -263,7 +263,7 @@ class TestMatrixAdvice(RolesCase):
         self.assertTrue(self._notes(self.gem, "The value matrix proposes tier"))
         # Release: the let-go customer is back in the team pool, logged in its chatter.
         self.assertFalse(self.loser.user_id)
-        self.assertEqual(self.loser.pool_released_date, fields.Date.context_today(self.loser))
+        self.assertEqual(self.loser.pool_released_date, fields.Date.today())
         self.assertTrue(self._notes(self.loser, "its value class Let Go"))
         self.assertTrue(
             self.env["trade.pool.log"].search([("partner_id", "=", self.loser.id), ("action", "=", "release")])
