@@ -1075,8 +1075,12 @@ class ResPartner(models.Model):
     # Team pool
     # ------------------------------------------------------------------
 
-    def _tiering_warn_pool_release(self, tiers):
-        """One warning activity per customer for its salesperson, a week before the release."""
+    def _tiering_warn_pool_release(self, release_days):
+        """One warning activity per customer for its salesperson, a week before the release, and a
+        copy for its backup salesperson, who serves the customer too (as for the early warnings).
+
+        ``release_days``: ``{customer id: days without interaction before its tier releases it}``.
+        """
         warning = self.env.ref("trade_crm_tiering.mail_activity_type_pool_warning")
         warned = set(
             self.env["mail.activity"]
@@ -1087,31 +1091,41 @@ class ResPartner(models.Model):
         )
         model_id = self.env["ir.model"]._get_id("res.partner")
         today = tiering_day.today()
-        # The note is in the salesperson's language (see trade.tiering.engine), not the cron user's.
-        langs = self.env["trade.tiering.engine"]._user_langs(self.user_id.ids, self.env.company)
+        company = self.env.company
+        # The note is in each reader's language (see trade.tiering.engine), not the cron user's.
+        langs = self.env["trade.tiering.engine"]._user_langs((self.user_id | self.backup_user_id).ids, company)
         values = []
         for partner in self.filtered(lambda p: p.id not in warned):
-            days = tiers[int(partner.star_grade or 0)].pool_release_days
             idle_since = partner.last_interaction_date or partner.create_date.date()
-            release_on = fields.Date.add(idle_since, days=days)
-            env = self.with_context(lang=langs[partner.user_id.id]).env
-            values.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": partner.id,
-                    "activity_type_id": warning.id,
-                    "automated": True,
-                    "user_id": partner.user_id.id,
-                    "date_deadline": max(today, fields.Date.add(release_on, days=-1)),
-                    "note": Markup("<p>%s</p>")
-                    % env._(
-                        "Without an interaction by %(date)s, %(customer)s goes back to the team pool.",
-                        date=format_date(env, release_on),
-                        customer=partner.name,
-                    ),
-                }
-            )
+            release_on = fields.Date.add(idle_since, days=release_days[partner.id])
+            for user in partner._tiering_pool_warning_readers(company):
+                env = self.with_context(lang=langs[user.id]).env
+                values.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": warning.id,
+                        "automated": True,
+                        "user_id": user.id,
+                        "date_deadline": max(today, fields.Date.add(release_on, days=-1)),
+                        "note": Markup("<p>%s</p>")
+                        % env._(
+                            "Without an interaction by %(date)s, %(customer)s goes back to the team pool.",
+                            date=format_date(env, release_on),
+                            customer=partner.name,
+                        ),
+                    }
+                )
         self.env["mail.activity"].create(values)
+
+    def _tiering_pool_warning_readers(self, company):
+        """The salesperson, and the backup when it may act for the customer: an active internal user
+        of ``company``, on the terms of the early warnings' copies (trade_customer_warning_backup.py)."""
+        self.ensure_one()
+        backup = self.backup_user_id
+        if backup.active and not backup.share and company in backup.company_ids:
+            return self.user_id | backup
+        return self.user_id
 
     def _tiering_release_to_pool(self, note=None):
         """Customers lose their salesperson and backup, keep their team, and say why in the chatter.

@@ -84,12 +84,12 @@ class TradeTieringCadence(models.AbstractModel):
     def _plan_company(self, company, partner_ids=None):
         """Next follow-up and review dates of the company's graded customers that have a salesperson."""
         today = tiering_day.today()
-        tiers = company._tiering_tier_map()
+        tier_of = self._tier_finder(company)
         rows = self._planning_rows(company, partner_ids)
         last_reviews = self._last_reviews([row[0] for row in rows])
         updates = []
-        for partner_id, has_owner, last_interaction, star, old_follow_up, old_review in rows:
-            tier = tiers.get(int(star))
+        for partner_id, has_owner, last_interaction, star, rule_tier, old_follow_up, old_review in rows:
+            tier = tier_of(star, rule_tier)
             follow_up = review = None
             if has_owner and tier:
                 follow_up = cadence.next_follow_up(last_interaction, tier.follow_up_days, today)
@@ -107,6 +107,8 @@ class TradeTieringCadence(models.AbstractModel):
                 "tiering_date",
                 "next_follow_up_date",
                 "next_review_date",
+                "service_tier_id",
+                "tier_rule_id",
             ]
         )
         cid = str(company.id)
@@ -114,15 +116,41 @@ class TradeTieringCadence(models.AbstractModel):
         return self.env.execute_query(
             SQL(
                 """SELECT id, user_id IS NOT NULL, last_interaction_date, COALESCE(star_grade ->> %(cid)s, '0'),
+                          %(rule_tier)s,
                           (next_follow_up_date ->> %(cid)s)::date, (next_review_date ->> %(cid)s)::date
                      FROM res_partner
                     WHERE id = commercial_partner_id AND active
-                      AND (tiering_date -> %(cid)s IS NOT NULL OR next_follow_up_date -> %(cid)s IS NOT NULL)
+                      AND (tiering_date -> %(cid)s IS NOT NULL OR next_follow_up_date -> %(cid)s IS NOT NULL
+                           OR tier_rule_id ? %(cid)s)
                       %(scope)s""",
                 cid=cid,
+                rule_tier=self._rule_tier_sql(company),
                 scope=scope,
             )
         )
+
+    # ------------------------------------------------------------------
+    # The tier each customer is served in
+    # ------------------------------------------------------------------
+
+    def _rule_tier_sql(self, company):
+        """SQL of the tier a rule placed each ``res_partner`` row in (NULL: its star grade places it).
+
+        In rule mode the stored tier of a customer a rule placed is the rule's (or the approved
+        request's): the tier it is served in, whatever its stars.
+        """
+        if company.tiering_tier_mode != "rules":
+            return SQL("NULL::int4")
+        return SQL("CASE WHEN tier_rule_id ? %(cid)s THEN (service_tier_id ->> %(cid)s)::int4 END", cid=str(company.id))
+
+    def _tier_finder(self, company, tiers=None):
+        """``tier_of(star, rule tier id)``: the tier a rule placed a customer in, else its star grade's
+        (None when no tier covers it). ``tiers``: the company's, when already searched."""
+        if tiers is None:
+            tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", company.id)])
+        by_id = {tier.id: tier for tier in tiers}
+        by_star = {star: tier for tier in tiers for star in range(tier.min_star, tier.max_star + 1)}
+        return lambda star, rule_tier: by_id.get(rule_tier) or by_star.get(int(star))
 
     def _last_reviews(self, partner_ids):
         """Day of each customer's last business review (a done review activity)."""
@@ -234,28 +262,46 @@ class TradeTieringCadence(models.AbstractModel):
 
     @api.model
     def _apply_pool(self, company):
-        """Warn salespeople a week before their idle customers go back to the pool; release those due."""
+        """Warn salespeople a week before their idle customers go back to the pool; release those due.
+
+        A customer goes by the tier it is served in: the one a rule placed it in, else its star grade's.
+        """
         today = tiering_day.today()
-        tiers = {star: tier for star, tier in company._tiering_tier_map().items() if tier.pool_release_days}
-        if not tiers:
+        tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", company.id)])
+        releasing = tiers.filtered("pool_release_days")
+        if not releasing:
             return
+        tier_of = self._tier_finder(company, tiers)
         cid = str(company.id)
-        self.env["res.partner"].flush_model(["user_id", "last_interaction_date", "star_grade", "tiering_date"])
+        self.env["res.partner"].flush_model(
+            ["user_id", "last_interaction_date", "star_grade", "tiering_date", "service_tier_id", "tier_rule_id"]
+        )
+        # Those whose star tier or rule tier releases: a few more than due (a rule may keep a star
+        # grade's customer in a tier that never releases), the tiers decide below.
         rows = self.env.execute_query(
             SQL(
-                """SELECT id, COALESCE(last_interaction_date, create_date::date), COALESCE(star_grade ->> %(cid)s, '0')
-                     FROM res_partner
-                    WHERE id = commercial_partner_id AND active AND user_id IS NOT NULL
-                      AND tiering_date -> %(cid)s IS NOT NULL
-                      AND COALESCE(star_grade ->> %(cid)s, '0') = ANY(%(stars)s)""",
+                """SELECT id, COALESCE(last_interaction_date, create_date::date), star, rule_tier FROM (
+                       SELECT id, last_interaction_date, create_date, COALESCE(star_grade ->> %(cid)s, '0') AS star,
+                              %(rule_tier)s AS rule_tier
+                         FROM res_partner
+                        WHERE id = commercial_partner_id AND active AND user_id IS NOT NULL
+                          AND (tiering_date -> %(cid)s IS NOT NULL OR tier_rule_id ? %(cid)s)
+                   ) customers
+                  WHERE star = ANY(%(stars)s) OR rule_tier = ANY(%(tier_ids)s)""",
                 cid=cid,
-                stars=[str(star) for star in tiers],
+                rule_tier=self._rule_tier_sql(company),
+                stars=[str(star) for tier in releasing for star in range(tier.min_star, tier.max_star + 1)],
+                tier_ids=releasing.ids,
             )
         )
-        status = {
-            partner_id: cadence.pool_status(idle_since, tiers[int(star)].pool_release_days, today)
-            for partner_id, idle_since, star in rows
+        release_days = {
+            partner_id: tier_of(star, rule_tier).pool_release_days for partner_id, _idle, star, rule_tier in rows
         }
+        status = {
+            partner_id: cadence.pool_status(idle_since, release_days[partner_id], today)
+            for partner_id, idle_since, _star, _rule_tier in rows
+        }
+        warned = [pid for pid, state in status.items() if state == "warn"]
         partners = self.env["res.partner"].with_company(company)
-        partners.browse([pid for pid, state in status.items() if state == "warn"])._tiering_warn_pool_release(tiers)
+        partners.browse(warned)._tiering_warn_pool_release({pid: release_days[pid] for pid in warned})
         partners.browse([pid for pid, state in status.items() if state == "release"])._tiering_release_to_pool()

@@ -209,6 +209,35 @@ class TestBackupSalesperson(BackupCase):
         self.assertTrue(warning.activity_id)
         self.assertFalse(warning.backup_activity_id)
 
+    def test_backup_gets_a_copy_of_the_pool_warning(self):
+        # Lisbon (D) goes back to the pool 30 days after its order; a week before, its rep is warned.
+        left = self._graded("Faro Casa Lda", 1_000)
+        self._set_backup(self.small, self.other_rep)
+        self._set_backup(left, self.third_rep)
+        self.third_rep.active = False
+        ordered = self.today - timedelta(days=10)
+        cadence = self.env["trade.tiering.cadence"]
+        with self._on(ordered + timedelta(days=23)):
+            cadence._run(self.company)
+        warning_type = self.env.ref("trade_crm_tiering.mail_activity_type_pool_warning")
+        domain = [("res_model", "=", "res.partner"), ("activity_type_id", "=", warning_type.id)]
+        mine = self.env["mail.activity"].with_user(self.rep).search([*domain, ("user_id", "=", self.rep.id)])
+        self.assertEqual(sorted(mine.mapped("res_id")), sorted([self.small.id, left.id]), "no copy for who left")
+        copy = (
+            self.env["mail.activity"].with_user(self.other_rep).search([*domain, ("user_id", "=", self.other_rep.id)])
+        )
+        self.assertEqual((copy.res_id, copy.date_deadline), (self.small.id, ordered + timedelta(days=29)))
+        self.assertEqual(copy.note, mine.filtered(lambda a: a.res_id == self.small.id).note)
+        self.assertIn("goes back to the team pool", copy.note)
+        # Once per episode, and both go with the release.
+        with self._on(ordered + timedelta(days=24)):
+            cadence._run(self.company)
+        self.assertEqual(self.env["mail.activity"].search_count([*domain, ("res_id", "=", self.small.id)]), 2)
+        with self._on(ordered + timedelta(days=30)):
+            cadence._run(self.company)
+        self.assertFalse(self.small.user_id)
+        self.assertFalse(self.env["mail.activity"].search([*domain, ("res_id", "in", (self.small | left).ids)]))
+
     # ------------------------------------------------------------------
     # Handover: the backup takes over
     # ------------------------------------------------------------------

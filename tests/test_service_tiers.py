@@ -251,7 +251,7 @@ class TestTeamPool(TierCase):
             self._run_cadence()
             self._run_cadence()
         warning = self._tier_activities(customer, "mail_activity_type_pool_warning")
-        self.assertEqual((len(warning), warning.user_id), (1, self.rep))
+        self.assertEqual((len(warning), warning.user_id), (2, self.rep | self.other_rep), "and its backup's copy")
         with freeze_time(self.today + timedelta(days=30)):
             self._run_cadence()
         self.assertFalse(customer.user_id)
