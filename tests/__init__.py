@@ -33,3 +33,4 @@ from . import test_prospects
 from . import test_tier_rules_odoo
 from . import test_dashboard_numbers
 from . import test_rule_tier_cadence
+from . import test_prospect_tour
