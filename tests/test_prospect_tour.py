@@ -94,7 +94,7 @@ class TestProspectTour(HttpCase, ProspectCase):
         prospect.invalidate_recordset()
         self.assertEqual(prospect.service_tier_id, self.tiers["D"])
         # tiered when the rep created its lead: the rep's today
-        self.assertEqual(prospect.tiering_date, fields.Date.context_today(self.prospect))
+        self.assertEqual(prospect.tiering_date, fields.Date.today())
         # ratings 100 and 50, 60,000 expected is 2 stars (40), probability 40, a lead (stage 0)
         self.assertEqual(prospect.score_potential, 46)
         self.assertFalse(prospect.tiering_scored_on, "scored as a prospect")
