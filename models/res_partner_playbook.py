@@ -1,7 +1,10 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..trade_crm_tiering import tiering_day
 from .res_partner import SUPERVISOR_GROUP
@@ -111,17 +114,18 @@ class ResPartner(models.Model):
                 entering[new].append(partner_id)
         tiers = self.env["trade.service.tier"].sudo().browse(list(entering)).exists()
         for tier in tiers.filtered("activity_plan_id"):
-            self._tiering_launch_plan(company, tier.activity_plan_id, entering[tier.id])
+            self._tiering_launch_plan(company, tier.activity_plan_id, entering[tier.id], tier=tier)
 
     @api.model
-    def _tiering_launch_plan(self, company, plan, partner_ids):
+    def _tiering_launch_plan(self, company, plan, partner_ids, tier=None):
         """Schedule the activities of ``plan`` on the customers ``partner_ids``, as the plan wizard
         (mail.activity.schedule) does: each template's deadline from today, its responsible from
         mail.activity.plan.template._determine_responsible, the customer's salesperson standing in
         for the user the wizard asks for. A template with nobody responsible (no salesperson) is
         left out. The activities are inserted in one statement (the nightly pass may move thousands
         of customers): without an assignment e-mail, like the other activities of the nightly
-        passes. Returns the number of activities."""
+        passes. With ``tier``, the customers who got activities are told so in their chatter.
+        Returns the number of activities."""
         plan = plan.sudo()
         templates = plan.template_ids
         if not plan.active or not templates or not partner_ids:
@@ -160,4 +164,45 @@ class ResPartner(models.Model):
         self.env["res.partner"].invalidate_model(["activity_ids"])
         users = self.env["res.users"].browse({user.id for _partner, _template, user in rows})
         users._bus_send("mail.activity/updated", {"activity_created": True})
+        if tier:
+            launched = list(dict.fromkeys(partner.id for partner, _template, _user in rows))
+            self._tiering_note_plan_launch(company, plan, tier, launched)
         return len(rows)
+
+    @api.model
+    def _tiering_note_plan_launch(self, company, plan, tier, partner_ids):
+        """One chatter note per customer saying which plan its new tier launched, in the language of
+        the customer's notes (trade.tiering.engine._customer_note_langs), translated once per
+        language; inserted in bulk like the regrade notes of the nightly pass."""
+        engine = self.env["trade.tiering.engine"].sudo()
+        langs = engine._customer_note_langs(company, partner_ids)
+        bodies = {}
+        for lang in set(langs.values()):
+            env = self.with_context(lang=lang).env
+            # The tier's display name, its name translated: read in ``lang`` itself.
+            label = f"{tier.code} {tier.sudo().with_context(lang=lang).name}"
+            bodies[lang] = Markup("<p>%s</p>") % env._(
+                "Playbook “%(plan)s” launched: the customer entered tier %(tier)s.", plan=plan.name, tier=label
+            )
+        author = self.env.user.partner_id
+        now = fields.Datetime.now()
+        constants = {
+            "model": "res.partner",
+            "message_type": "notification",
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "is_internal": True,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
+            "email_add_signature": False,
+            "date": now,
+            **engine._log_access_values(now),
+        }
+        columns = {
+            "res_id": ("int4", partner_ids),
+            "body": ("text", [str(bodies[langs[pid]]) for pid in partner_ids]),
+            "message_id": ("varchar", [generate_tracking_message_id("message-notify") for _pid in partner_ids]),
+        }
+        engine._insert("mail_message", columns, constants)
+        self.env["mail.message"].invalidate_model()
+        self.env["res.partner"].invalidate_model(["message_ids"])

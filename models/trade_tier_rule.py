@@ -308,6 +308,12 @@ class TradeServiceTier(models.Model):
         for tier in self:
             tier.rule_approval = (tier.code or "").strip().upper() in APPROVAL_CODES
 
+    @api.model
+    def _tiering_top_tier(self, company):
+        """The company's highest tier (A by default): the first in the tiers' order, as ranked by the
+        nightly rules pass (``ranks`` in _apply_company)."""
+        return self.sudo().search([("company_id", "=", company.id)], limit=1)
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -491,18 +497,51 @@ class TradeGradeRequest(models.Model):
         if self.source != "rule":
             return super()._grade_approval_chain()
         self.ensure_one()
-        customer = self.partner_id.with_company(self.company_id)
-        supervisor = customer._tiering_supervisor(exclude=self.requester_id)
-        if not supervisor:
+        return self._rule_approval_chain(self.env["trade.service.tier"]._tiering_top_tier(self.company_id))
+
+    def _rule_approval_chain(self, top_tier):
+        """``[(role, user)]`` of a move up by a rule: a supervisor; into ``top_tier`` (the company's
+        highest tier) a supervisor then the general manager, as for a VIP (5-star) grade."""
+        self.ensure_one()
+        if self.requested_tier_id != top_tier:
+            return [("supervisor", self._rule_supervisor())]
+        manager = self.company_id.tiering_gm_id.filtered("active")
+        if not manager:
             raise UserError(
                 self.env._(
-                    "Nobody can approve moving %(customer)s up to tier %(tier)s: make its sales team leader a "
-                    "supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                    "Moving %(customer)s up to tier %(tier)s needs a supervisor, then an active general manager: "
+                    "set one in Settings > Sales > Customer Tiering.",
                     customer=self.partner_id.name,
                     tier=self.requested_tier_id.display_name,
                 )
             )
-        return [("supervisor", supervisor)]
+        # Two different people sign the move into the top tier: the supervisor step never goes to the GM.
+        return [("supervisor", self._rule_supervisor(manager)), ("gm", manager)]
+
+    def _rule_supervisor(self, manager=None):
+        customer = self.partner_id.with_company(self.company_id)
+        supervisor = customer._tiering_supervisor(exclude=self.requester_id | (manager or self.env["res.users"]))
+        if supervisor:
+            return supervisor
+        if manager:
+            raise UserError(
+                self.env._(
+                    "Moving %(customer)s up to tier %(tier)s is signed by two different people: a supervisor, then "
+                    "the general manager %(manager)s. Nobody else can sign the supervisor step: make its sales team "
+                    "leader a supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                    customer=self.partner_id.name,
+                    tier=self.requested_tier_id.display_name,
+                    manager=manager.name,
+                )
+            )
+        raise UserError(
+            self.env._(
+                "Nobody can approve moving %(customer)s up to tier %(tier)s: make its sales team leader a "
+                "supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                customer=self.partner_id.name,
+                tier=self.requested_tier_id.display_name,
+            )
+        )
 
     def _finish_approved(self):
         if self.source != "rule":
@@ -546,19 +585,23 @@ class TradeGradeRequest(models.Model):
                 for pid, (tier, rule) in chunk
             ]
         )
-        # Submitted at once, as action_submit and _approval_start do one by one: the approver of
-        # each (the customer's supervisor), its approval step and activity, created in batches.
-        approvers, drafts = {}, []
+        # Submitted at once, as action_submit and _approval_start do one by one: the approvers of
+        # each (the customer's supervisor, then the GM into the top tier), their approval steps and
+        # the first step's activity, created in batches.
+        top_tier = self.env["trade.service.tier"]._tiering_top_tier(company)
+        chains, drafts = {}, []
         for request in new:
             try:
-                [(_role, approvers[request.id])] = request._grade_approval_chain()
+                # Why it cannot be submitted, if so, is a note in the language of the reason.
+                chain = request.with_context(lang=langs[request.partner_id.id])._rule_approval_chain(top_tier)
+                chains[request.id] = chain
             except UserError as error:
                 drafts.append((request, error.args[0]))
-        asked = self.browse(list(approvers))
+        asked = self.browse(list(chains))
         sequence = self.env["ir.sequence"]
         for request in asked:
             request.write({"state": "to_approve", "name": sequence.next_by_code("trade.grade.request") or request.name})
-        steps = (
+        all_steps = (
             self.env["trade.approval.step"]
             .sudo()
             .create(
@@ -566,14 +609,17 @@ class TradeGradeRequest(models.Model):
                     {
                         "res_model": self._name,
                         "res_id": request.id,
-                        "sequence": 0,
-                        "role": "supervisor",
-                        "user_id": approvers[request.id].id,
+                        "sequence": index,
+                        "role": role,
+                        "user_id": user.id,
                     }
                     for request in asked
+                    for index, (role, user) in enumerate(chains[request.id])
                 ]
             )
         )
+        # The first step of each request, in the order of ``asked``: it is asked now, the GM's waits.
+        steps = all_steps.filtered(lambda step: step.sequence == 0)
         activity_type = self.env.ref(self._approval_activity_type)
         model_id = self.env["ir.model"]._get_id(self._name)
         today = tiering_day.today()

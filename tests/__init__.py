@@ -34,3 +34,4 @@ from . import test_tier_rules_odoo
 from . import test_dashboard_numbers
 from . import test_rule_tier_cadence
 from . import test_prospect_tour
+from . import test_backup_reports

@@ -331,3 +331,49 @@ class TestTierPriority(PlaybookCase):
         else:
             self.assertNotIn("picking_ids", order._fields)
             self.assertEqual(self.env["sale.order"]._tiering_sync_delivery_priority(order.ids, []), None)
+
+
+@tagged("post_install", "-at_install")
+class TestTierPlaybookNote(PlaybookCase):
+    """The customer's chatter says which playbook its new tier launched (issue 14)."""
+
+    def _launch_notes(self, partner, user=None):
+        partner = partner.with_user(user or self.rep)
+        partner.invalidate_recordset(["message_ids"])
+        return partner.message_ids.filtered(lambda m: "launched" in str(m.body) or "已启动" in str(m.body))
+
+    def test_regrade_into_a_notes_the_playbook_once(self):
+        self._configure_tier("A", activity_plan_id=self.plan)
+        customer = self._core_account()
+        customer.with_user(self.admin).action_tiering_regrade()
+        notes = self._launch_notes(customer)
+        self.assertEqual(len(notes), 1)
+        self.assertEqual(
+            notes.body,
+            "<p>Playbook “Core Customer Playbook” launched: the customer entered tier A Core.</p>",
+        )
+        self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertEqual(notes.author_id, self.admin.partner_id)
+        # No tier change, no new note.
+        customer.with_user(self.admin).action_tiering_regrade()
+        self.assertEqual(len(self._launch_notes(customer)), 1)
+
+    def test_nightly_pass_notes_in_the_language_of_each_customer(self):
+        self._configure_tier("A", activity_plan_id=self.plan)
+        english = self._core_account("Core Buyer English")
+        chinese_rep = company_user(self.env, self.company, "pb_rep_zh", ROLE_GROUPS["salesman"], "Zhang Rep")
+        chinese_rep.lang = "zh_CN"
+        chinese = self._core_account("Core Buyer Chinese")
+        chinese.user_id = chinese_rep
+        orphan = self._core_account("Nobody's Customer")
+        orphan.user_id = False
+        self.env.ref("trade_crm_tiering.ir_cron_tiering_regrade").method_direct_trigger()
+        self.assertEqual(
+            self._launch_notes(english).mapped("body"),
+            ["<p>Playbook “Core Customer Playbook” launched: the customer entered tier A Core.</p>"],
+        )
+        self.assertEqual(
+            self._launch_notes(chinese, chinese_rep).mapped("body"),
+            ["<p>服务方案“Core Customer Playbook”已启动：客户已进入服务层级 A 核心客户。</p>"],  # noqa: RUF001
+        )
+        self.assertFalse(self._launch_notes(orphan, self.admin), "no activity launched, nothing to say")

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import TieringCase
+from .test_approval import GM_GROUPS
 
 REP_GROUPS = "sales_team.group_sale_salesman"
 SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"
@@ -129,17 +130,18 @@ class TestTierRulesOdoo(TieringCase):
         by_order.with_user(self.admin).unlink()
         self.assertEqual(self._tier(self.buyer), "D")
 
-    def test_move_up_into_a_waits_for_the_supervisor(self):
-        rule = self._rule(tier_id=self.tiers["A"], order_months=6, min_amount=1_000)
-        self.assertTrue(self.tiers["A"].rule_approval)
+    def test_move_up_into_b_waits_for_the_supervisor(self):
+        rule = self._rule(tier_id=self.tiers["B"], order_months=6, min_amount=1_000)
+        self.assertTrue(self.tiers["B"].rule_approval)
         self._night()
         requests = self.env["trade.grade.request"].search([("partner_id", "=", self.buyer.id)])
         self.assertEqual(len(requests), 1)
         self.assertEqual(
             (requests.source, requests.state, requests.requested_tier_id, requests.tier_rule_id),
-            ("rule", "to_approve", self.tiers["A"], rule),
+            ("rule", "to_approve", self.tiers["B"], rule),
         )
         self.assertEqual(requests.approval_user_id, self.supervisor)
+        self.assertEqual(requests.approval_step_ids.mapped("role"), ["supervisor"])
         self.assertIn("order within 6 months", requests.reason)
         # Not applied before the approval, and one request per customer however many nights.
         self.assertEqual(self._tier(self.buyer), "D")
@@ -150,11 +152,11 @@ class TestTierRulesOdoo(TieringCase):
             requests.with_user(self.rep).action_approve()
         requests.with_user(self.supervisor).action_approve()
         self.assertEqual(requests.state, "approved")
-        self.assertEqual(self._tier(self.buyer), "A")
+        self.assertEqual(self._tier(self.buyer), "B")
         self.assertEqual(
-            self._explanation(self.buyer), "Tier A: rule 1, order within 6 months and amount at least 1,000"
+            self._explanation(self.buyer), "Tier B: rule 1, order within 6 months and amount at least 1,000"
         )
-        # Served in A now: the next night changes nothing and asks nothing.
+        # Served in B now: the next night changes nothing and asks nothing.
         summary = self._night()
         self.assertEqual((summary["changed"], summary["requests"]), (0, 0))
 
@@ -235,3 +237,116 @@ class TestTierRulesOdoo(TieringCase):
         self.assertEqual(tier_request.partner_id, self.buyer)
         with self.assertRaises(AccessError):
             tier_request.with_user(self.rep).write({"requested_tier_id": self.tiers["B"].id})
+
+
+@tagged("post_install", "-at_install")
+class TestTierRuleTopTierApproval(TieringCase):
+    """A rule moving a customer up into the company's top tier (A) is signed like a VIP grade: a
+    supervisor, then the general manager; into B a supervisor alone (issue 14)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        users = {}
+        for login, groups in (("tra_rep", REP_GROUPS), ("tra_sup", SUPERVISOR_GROUPS), ("tra_gm", GM_GROUPS)):
+            users[login] = new_test_user(
+                cls.env,
+                login=login,
+                name=login.replace("_", " ").title(),
+                groups=groups,
+                company_id=cls.company.id,
+                company_ids=[Command.set(cls.company.ids)],
+                lang="en_US",
+            )
+        cls.rep, cls.supervisor, cls.gm = users["tra_rep"], users["tra_sup"], users["tra_gm"]
+        cls.company.write(
+            {"tiering_approver_id": cls.supervisor.id, "tiering_gm_id": cls.gm.id, "tiering_tier_mode": "rules"}
+        )
+        cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
+        # Bought 2,000 a month ago: 0 stars, tier D by its star range.
+        cls.buyer = cls._customer("Top Tier Buyer Ltd", user_id=cls.rep.id)
+        cls._order(cls.buyer, 2_000, days_ago=30)
+        cls.env.cr.flush()
+        cls.env["trade.tier.rule"].create(
+            {"company_id": cls.company.id, "tier_id": cls.tiers["A"].id, "order_months": 6, "min_amount": 1_000}
+        )
+
+    def _night(self):
+        return self.env["trade.tier.rule"]._apply_company(self.company)
+
+    def _tier(self, partner, user=None):
+        partner = partner.with_user(user or self.rep).with_company(self.company)
+        partner.invalidate_recordset()
+        return partner.service_tier_id.code
+
+    def _request(self, user):
+        return (
+            self.env["trade.grade.request"]
+            .with_user(user)
+            .search([("partner_id", "=", self.buyer.id), ("source", "=", "rule")])
+        )
+
+    def _steps(self, request):
+        request.invalidate_recordset()
+        return [(step.role, step.user_id, step.state) for step in request.sudo().approval_step_ids]
+
+    def test_top_tier_is_the_first_of_the_company(self):
+        self.assertEqual(self.env["trade.service.tier"]._tiering_top_tier(self.company), self.tiers["A"])
+
+    def test_move_into_a_needs_the_supervisor_then_the_gm(self):
+        self.assertEqual(self._night()["requests"], 1)
+        request = self._request(self.supervisor)
+        self.assertEqual((request.state, request.requested_tier_id), ("to_approve", self.tiers["A"]))
+        self.assertEqual(self._steps(request), [("supervisor", self.supervisor, "pending"), ("gm", self.gm, "waiting")])
+        self.assertEqual(request.approval_user_id, self.supervisor)
+        # A rep cannot approve it.
+        with self.assertRaises(AccessError):
+            request.with_user(self.rep).action_approve()
+        request.with_user(self.supervisor).action_approve()
+        request.invalidate_recordset()
+        # Signed by the supervisor: still waiting, now for the general manager, and not applied yet.
+        self.assertEqual((request.state, request.approval_user_id), ("to_approve", self.gm))
+        self.assertEqual(
+            self._steps(request), [("supervisor", self.supervisor, "approved"), ("gm", self.gm, "pending")]
+        )
+        gm_activity = request.sudo().activity_ids
+        self.assertEqual(gm_activity.user_id, self.gm)
+        self.assertIn("tier D Developing → A Core, by a tier rule", str(gm_activity.note))
+        self.assertEqual(self._tier(self.buyer), "D")
+        # The supervisor cannot sign the general manager's step too, nor the rep.
+        with self.assertRaises(AccessError):
+            request.with_user(self.supervisor).action_approve()
+        with self.assertRaises(AccessError):
+            request.with_user(self.rep).action_approve()
+        self.assertEqual(request.state, "to_approve")
+        request.with_user(self.gm).action_approve()
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(self._tier(self.buyer), "A")
+        # Served in A: the next night asks nothing.
+        summary = self._night()
+        self.assertEqual((summary["changed"], summary["requests"]), (0, 0))
+
+    def test_move_into_b_needs_the_supervisor_only(self):
+        rule = self.env["trade.tier.rule"].search([("company_id", "=", self.company.id)])
+        rule.tier_id = self.tiers["B"]
+        self._night()
+        request = self._request(self.supervisor)
+        self.assertEqual(self._steps(request), [("supervisor", self.supervisor, "pending")])
+        request.with_user(self.supervisor).action_approve()
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(self._tier(self.buyer), "B")
+
+    def test_move_into_a_without_gm_waits_as_a_draft(self):
+        self.company.tiering_gm_id = False
+        self.assertEqual(self._night()["requests"], 1)
+        request = self._request(self.supervisor)
+        self.assertEqual(request.state, "draft")
+        self.assertFalse(request.sudo().approval_step_ids)
+        self.assertFalse(request.approval_user_id)
+        self.assertIn(
+            "needs a supervisor, then an active general manager",
+            " ".join(request.sudo().message_ids.mapped("body")),
+        )
+        with self.assertRaises(AccessError):
+            request.with_user(self.supervisor).action_submit()
+        self.assertEqual(self._tier(self.buyer), "D")

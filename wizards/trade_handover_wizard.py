@@ -42,6 +42,8 @@ class TradeHandoverWizard(models.TransientModel):
         string="Hand Over To",
         required=True,
         default="one",
+        help="Customers the leaver serves as salesperson go to their backup salesperson by default (when the "
+        "backup can receive customers); the others to the receivers chosen here. The plan's lines can be changed.",
     )
     receiver_id = fields.Many2one("res.users", domain="[('share', '=', False)]")
     team_id = fields.Many2one("crm.team", string="Sales Team", help="Fills the receivers with the team's members.")
@@ -59,7 +61,8 @@ class TradeHandoverWizard(models.TransientModel):
     role_conflicts = fields.Char(
         string="Left Without a Backup",
         compute="_compute_role_conflicts",
-        help="Customers whose receiver already holds their other role: they would be left without a backup.",
+        help="Customers the leaver backs up whose receiver is already their salesperson: they would be left "
+        "without a backup.",
     )
 
     @api.model
@@ -205,7 +208,8 @@ class TradeHandoverWizard(models.TransientModel):
         """``{customer id: user id}`` of who holds the role the leaver does not, where someone does.
 
         That user should not receive the customer: as both salesperson and backup, the customer
-        would have no backup at all.
+        would have no backup at all. The backup taking over from the leaving salesperson is the
+        exception: it is proposed first (_backup_receivers), and the missing-backup warning follows.
         """
         leaver = self.from_user_id
         others = {}

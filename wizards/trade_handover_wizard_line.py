@@ -28,7 +28,8 @@ class TradeHandoverWizardLine(models.TransientModel):
     role_conflict = fields.Boolean(
         string="Loses Its Backup",
         compute="_compute_role_conflict",
-        help="The receiver already holds the customer's other role: the customer would be left without a backup.",
+        help="The leaver is the customer's backup and the receiver is already its salesperson: the customer would "
+        "be left without a backup.",
     )
 
     @api.depends("partner_id", "wizard_id.company_id")
