@@ -50,7 +50,6 @@ from . import res_config_settings_credit
 from . import res_partner_value_matrix
 from . import trade_value_matrix
 from . import trade_service_tier_playbook
-from . import res_company_playbook
 from . import res_partner_playbook
 from . import trade_tiering_engine_playbook
 from . import sale_order_tier_playbook
@@ -62,3 +61,6 @@ from . import trade_customer_warning_backup
 from . import trade_tiering_prospects
 from . import trade_tier_rule
 from . import trade_portfolio_numbers
+
+# Last: its _tiering_assign_tiers compares tiers around every other override (rule tiers included).
+from . import res_company_playbook

@@ -18,10 +18,16 @@ class ResCompany(models.Model):
         before = {company: company._tiering_tier_snapshot() for company in self}
         res = super()._tiering_assign_tiers()
         for company, tiers in before.items():
-            after = company._tiering_tier_snapshot()
-            moves = {pid: (tiers.get(pid), tier) for pid, tier in after.items() if tiers.get(pid) != tier}
-            self.env["res.partner"]._tiering_enter_tiers(company, moves)
+            company._tiering_enter_tiers_since(tiers)
         return res
+
+    def _tiering_enter_tiers_since(self, before, partner_ids=None):
+        """Customers whose tier is no longer the one of ``before`` (a tier snapshot taken with the
+        same ``partner_ids``) get their new tier's playbook."""
+        self.ensure_one()
+        after = self._tiering_tier_snapshot(partner_ids)
+        moves = {pid: (before.get(pid), tier) for pid, tier in after.items() if before.get(pid) != tier}
+        self.env["res.partner"]._tiering_enter_tiers(self, moves)
 
     def _tiering_tier_snapshot(self, partner_ids=None):
         """``{customer id: tier id}`` of the company's customers (commercial entities), fallback

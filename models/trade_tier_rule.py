@@ -794,11 +794,12 @@ class TradeTierRuleEvaluation(models.Model):
 
     def _write_placements(self, company, changes):
         """``[(customer, tier id or False, rule id or False)]``: the tier on the customers and their
-        contacts, the rule on the customers, in two UPDATEs."""
+        contacts, the rule on the customers, in two UPDATEs; customers entering a tier get its playbook."""
         if not changes:
             return
         engine = self.env["trade.tiering.engine"].sudo()
         ids = [pid for pid, _tier, _rule in changes]
+        before = company._tiering_tier_snapshot(ids)
         engine._write_company_fields(
             company,
             ids,
@@ -813,6 +814,7 @@ class TradeTierRuleEvaluation(models.Model):
                 [contact for contact, _tier in contact_rows],
                 {"service_tier_id": [tier for _contact, tier in contact_rows]},
             )
+        company._tiering_enter_tiers_since(before, ids)
 
     def _back_to_stars(self, company):
         """A company back on star ranges: forget its rules' placements and cancel their requests."""

@@ -11,7 +11,5 @@ class TradeTieringEngine(models.AbstractModel):
         before = company._tiering_tier_snapshot(ids) if ids else {}
         res = super()._store(company, updates, source, reason=reason)
         if before:
-            after = company._tiering_tier_snapshot(ids)
-            moves = {pid: (tier, after.get(pid)) for pid, tier in before.items() if after.get(pid) != tier}
-            self.env["res.partner"]._tiering_enter_tiers(company, moves)
+            company._tiering_enter_tiers_since(before, ids)
         return res

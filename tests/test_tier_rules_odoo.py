@@ -350,3 +350,36 @@ class TestTierRuleTopTierApproval(TieringCase):
         with self.assertRaises(AccessError):
             request.with_user(self.supervisor).action_submit()
         self.assertEqual(self._tier(self.buyer), "D")
+
+    def _playbook_activities(self, partner):
+        summaries = self.env.ref("trade_crm_tiering.activity_plan_tier_a").template_ids.mapped("summary")
+        return self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id), ("summary", "in", summaries)]
+        )
+
+    def test_approved_move_into_a_launches_the_playbook_once(self):
+        self.tiers["A"].activity_plan_id = self.env.ref("trade_crm_tiering.activity_plan_tier_a")
+        self._night()
+        request = self._request(self.supervisor)
+        request.with_user(self.supervisor).action_approve()
+        self.assertFalse(self._playbook_activities(self.buyer), "not before the general manager signs")
+        request.with_user(self.gm).action_approve()
+        self.assertEqual(self._tier(self.buyer), "A")
+        activities = self._playbook_activities(self.buyer)
+        self.assertEqual(len(activities), 3)
+        self.assertEqual(activities.user_id, self.rep)
+        self.assertIn("entered tier A Core", " ".join(self.buyer.sudo().message_ids.mapped("body")))
+        # Star ranges redrawn: the rule keeps the customer in A, so it enters nothing and gets no second launch.
+        self.company._tiering_assign_tiers()
+        self._night()
+        self.assertEqual(self._tier(self.buyer), "A")
+        self.assertEqual(len(self._playbook_activities(self.buyer)), 3)
+
+    def test_free_rule_move_launches_the_playbook(self):
+        """A move a rule makes without approval (here into C) launches C's playbook at night."""
+        rule = self.env["trade.tier.rule"].search([("company_id", "=", self.company.id)])
+        rule.tier_id = self.tiers["C"]
+        self.tiers["C"].activity_plan_id = self.env.ref("trade_crm_tiering.activity_plan_tier_a")
+        self.assertEqual(self._night()["requests"], 0)
+        self.assertEqual(self._tier(self.buyer), "C")
+        self.assertEqual(len(self._playbook_activities(self.buyer).filtered(lambda a: a.user_id == self.rep)), 3)
