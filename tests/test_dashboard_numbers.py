@@ -147,7 +147,7 @@ class NumbersCase(PortfolioCase):
         cls.env.invalidate_all()
 
     def _numbers(self, user, period=None):
-        return self.dashboard.with_user(user).get_data(period)["numbers"]
+        return self.dashboard.with_user(user).get_numbers(period)
 
     def _open(self, user, kind, **params):
         action = self.dashboard.with_user(user).action_open(kind, params)
@@ -273,7 +273,7 @@ class TestDashboardNumbers(NumbersCase):
 
     def test_a_company_without_data(self):
         empty = self._make_company("Quiet Export Ltd")
-        numbers = self.dashboard.with_context(allowed_company_ids=[empty.id]).get_data()["numbers"]
+        numbers = self.dashboard.with_context(allowed_company_ids=[empty.id]).get_numbers()
         self.assertEqual(numbers["sources"], [])
         self.assertEqual(numbers["reps"], [])
         self.assertEqual(
@@ -361,3 +361,5 @@ class TestDashboardNumberLinks(NumbersCase):
             dashboard.action_open("lead_source", {"period": "forever", "source_id": self.fair.id})
         with self.assertRaisesRegex(UserError, "must be a dictionary"):
             dashboard.action_open("margin_pareto", [1, 2])
+        with self.assertRaisesRegex(UserError, "Unknown period"):
+            dashboard.get_numbers("forever")

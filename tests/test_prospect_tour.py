@@ -104,7 +104,7 @@ class TestProspectTour(HttpCase, ProspectCase):
         )
 
     def test_supervisor_reads_the_new_figures(self):
-        numbers = self.env["trade.portfolio.dashboard"].with_user(self.supervisor).get_data()["numbers"]
+        numbers = self.env["trade.portfolio.dashboard"].with_user(self.supervisor).get_numbers()
         sources = {row["name"]: (row["leads"], row["won"], row["rate"]) for row in numbers["sources"]}
         self.assertEqual(sources["Tour Trade Fair"], (2, 1, 50.0))
         self.start_tour(
