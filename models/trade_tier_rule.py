@@ -416,12 +416,17 @@ class TradeTieringEngine(models.AbstractModel):
         return super()._write_grade_fields(company, rows)
 
 
+RULES_UNIT = "tier_rules"
+
+
 class TradeTieringNightly(models.AbstractModel):
     _inherit = "trade.tiering.nightly"
 
     def _unit_scoring(self, company, after):
-        """After the scores and the credit ratings, the company's tier rules (a unit of their own)."""
-        if after == "tier_rules":
+        """Once the customers are scored, the company's tier rules (a unit of their own, cursor
+        ``tier_rules>what follows``), before the value matrix and the credit limits, which both go
+        by the tier a customer is served in."""
+        if isinstance(after, str) and after.startswith(RULES_UNIT):
             start = time.monotonic()
             summary = self.env["trade.tier.rule"]._apply_company(company)
             _logger.info(
@@ -433,10 +438,11 @@ class TradeTieringNightly(models.AbstractModel):
                 time.monotonic() - start,
             )
             # More requests to open than one unit does: another unit evaluates again and goes on.
-            return "tier_rules" if summary.get("more") else None
+            return after if summary.get("more") else after.partition(">")[2] or None
         result = super()._unit_scoring(company, after)
-        if after == "credit" and result is None:
-            return "tier_rules"
+        scoring = not isinstance(after, str)
+        if scoring and result in ("matrix", "credit"):
+            return f"{RULES_UNIT}>{result}"
         return result
 
 

@@ -225,11 +225,13 @@ class TradeValueMatrix(models.AbstractModel):
         frame = matrix_env._customers(company, list(active))
         if frame.empty:
             return summary
-        tier_map = company._tiering_tier_map()
-        frame["tier"] = [tier_map[star].code if star in tier_map else None for star in frame["star"].tolist()]
+        tier_of = matrix_env.env["trade.tiering.cadence"]._tier_finder(company)
+        tiers = [tier_of(star, rule_tier) for star, rule_tier in zip(frame["star"], frame["rule_tier"], strict=True)]
+        frame["tier"] = [tier.code if tier else None for tier in tiers]
         proposed = matrix.consequences(frame["value_class"], config, frame["tier"])
         frame = frame.join(proposed.rename(columns={"tier": "target_tier"}))
-        changes = frame[frame["action"] == "tier_change"]
+        # A rule places its customers whatever their grade: a grade request would not move them.
+        changes = frame[(frame["action"] == "tier_change") & frame["rule_tier"].isna()]
         releases = frame[(frame["action"] == "release_to_pool") & frame["user_id"].notna()]
         if not changes.empty and limit > 0:
             summary["requested"], summary["kept"] = matrix_env._propose_tier_changes(company, changes, limit)
@@ -242,10 +244,11 @@ class TradeValueMatrix(models.AbstractModel):
         partners = self.env["res.partner"]
         partners.flush_model(["value_class", "star_grade", "star_grade_actual", "user_id", "active"])
         cid = str(company.id)
+        partners.flush_model(["service_tier_id", "tier_rule_id"])
         rows = self.env.execute_query(
             SQL(
                 """SELECT id, value_class ->> %(cid)s, COALESCE((star_grade ->> %(cid)s)::int, 0),
-                          COALESCE((star_grade_actual ->> %(cid)s)::int, 0), user_id
+                          COALESCE((star_grade_actual ->> %(cid)s)::int, 0), user_id, %(rule_tier)s
                      FROM res_partner
                     WHERE value_class ->> %(cid)s = ANY(%(classes)s) AND id = commercial_partner_id AND active
                       -- Scored on their orders: a prospect's class is only an estimate from its leads.
@@ -253,10 +256,14 @@ class TradeValueMatrix(models.AbstractModel):
                     ORDER BY id""",
                 cid=cid,
                 classes=classes,
+                rule_tier=self.env["trade.tiering.cadence"]._rule_tier_sql(company),
             )
         )
         frame = pd.DataFrame.from_records(
-            rows, columns=["id", "value_class", "star", "actual", "user_id"], index="id", coerce_float=False
+            rows,
+            columns=["id", "value_class", "star", "actual", "user_id", "rule_tier"],
+            index="id",
+            coerce_float=False,
         )
         frame["user_id"] = frame["user_id"].astype("object").where(frame["user_id"].notna(), None)
         return frame

@@ -307,3 +307,26 @@ class TestMatrixAdvice(RolesCase):
         nightly = self.env["trade.tiering.nightly"]
         self.assertEqual(nightly._unit_scoring(self.company, "matrix"), "credit")
         self.assertEqual(nightly._unit_scoring(self.company, "matrix:500"), "credit")
+
+    def test_customers_a_rule_placed_get_no_tier_change(self):
+        """In rule mode a rule serves its customers in its tier whatever their grade: the matrix
+        proposes no grade request for them, and still does for the others."""
+        self._configure([("hidden_gem", "tier_change", "B")])
+        second = self._customer("Ruled Gem", user_id=self.salesman.id)
+        self._costed_order(second, 10_000, 4_000)
+        self.company.tiering_tier_mode = "rules"
+        self.env["trade.tier.rule"].create(
+            {"company_id": self.company.id, "tier_id": self.tiers["C"].id, "min_amount": 15_000, "order_months": 6}
+        )
+        self._run_nightly_scoring()
+        placed = second.with_user(self.salesman).with_company(self.company)
+        self.assertEqual(placed.value_class, "hidden_gem")
+        self.assertFalse(placed.tier_rule_id, "under the rule's amount: placed by its stars")
+        gem = self.gem.with_user(self.salesman).with_company(self.company)
+        self.assertEqual((gem.value_class, gem.service_tier_id), ("hidden_gem", self.tiers["C"]))
+        self.assertTrue(gem.tier_rule_id, "placed by the rule")
+        self.assertFalse(self._requests(self.gem), "a rule places it: no grade request")
+        self.assertEqual(len(self._requests(second)), 1)
+        # The night's order: scores, then the rules, then the matrix and the credit limits.
+        nightly = self.env["trade.tiering.nightly"]
+        self.assertEqual(nightly._unit_scoring(self.company, "tier_rules>matrix"), "matrix")
