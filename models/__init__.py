@@ -24,6 +24,7 @@ from . import trade_portfolio_report
 from . import trade_portfolio_customer
 from . import trade_concentration_alert
 from . import trade_portfolio_dashboard
+from . import trade_portfolio_links
 from . import res_partner_category
 from . import crm_lead
 from . import trade_handover

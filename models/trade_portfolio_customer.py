@@ -43,6 +43,7 @@ class TradePortfolioCustomer(models.Model):
     next_follow_up_date = fields.Date(string="Next Follow-up", readonly=True)
     backup_missing = fields.Boolean(readonly=True)
     customer_since = fields.Datetime(readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -57,7 +58,7 @@ class TradePortfolioCustomer(models.Model):
                                   co.tiering_currency_id AS currency_id,
                                   COALESCE((p.tiering_annual_amount ->> co.id::text)::float8, 0) AS annual_amount,
                                   (p.next_follow_up_date ->> co.id::text)::date AS next_follow_up_date,
-                                  p.create_date AS customer_since
+                                  p.create_date AS customer_since, p.country_id
                              FROM res_company co
                              JOIN res_partner p
                                ON p.id = p.commercial_partner_id AND p.active

@@ -47,6 +47,7 @@ class TradePortfolioDashboard(models.AbstractModel):
         the dashboard makes beside get_data (in parallel under workers), each within its 2 s."""
         period = period or portfolio.DEFAULT_PERIOD
         self._period_bounds(period)  # an unknown period is refused with a clear error
+        self._without_jit()
         return self._manager_numbers(self.env.company, period)
 
     # ------------------------------------------------------------------
@@ -78,18 +79,15 @@ class TradePortfolioDashboard(models.AbstractModel):
         """``{customer: (star, created, country)}`` of the portfolio customers the user may see:
         one read of the dashboard's scope (trade.portfolio.customer under the record rules) that
         every figure on customers then filters with."""
-        self.env["res.partner"].flush_model(["country_id", "commercial_partner_id"])
+        self.env["res.partner"].flush_model(["country_id"])
         query = self._customer_query(company)
         column = query.table
         rows = self.env.execute_query(
-            SQL(
-                """SELECT c.partner_id, c.star, c.since, p.country_id
-                     FROM (%s) c JOIN res_partner p ON p.id = c.partner_id""",
-                query.select(
-                    SQL("%s AS partner_id", SQL.identifier(column, "partner_id")),
-                    SQL("%s::int AS star", SQL.identifier(column, "star_grade")),
-                    SQL("%s AS since", SQL.identifier(column, "customer_since")),
-                ),
+            query.select(
+                SQL.identifier(column, "partner_id"),
+                SQL("%s::int", SQL.identifier(column, "star_grade")),
+                SQL.identifier(column, "customer_since"),
+                SQL.identifier(column, "country_id"),
             )
         )
         return {partner: (star, since, country) for partner, star, since, country in rows}
