@@ -32,7 +32,9 @@ class ResPartner(models.Model):
     """Grades, tiers and cadence dates per company (company-dependent fields).
 
     They carry no index: searches read them through ``column ->> company`` expressions an index on
-    the jsonb column cannot serve, and every regrade would have to maintain it.
+    the jsonb column cannot serve, and every regrade would have to maintain it. This file keeps the
+    fields of grading, the write guard and the buttons; scores, the trade profile, retention and
+    the team pool have files of their own (res_partner_*.py).
     """
 
     _inherit = "res.partner"
