@@ -7,7 +7,15 @@ from . import mail_message
 from . import trade_tiering_scoring
 from . import trade_customer_warning
 from . import res_company
+
+# Right after res_company and res_partner: they hold these models' own fields and methods, which
+# the extensions below refine (groups of res_partner_access, overrides calling super()).
+from . import res_company_portfolio
 from . import res_partner
+from . import res_partner_scores
+from . import res_partner_profile
+from . import res_partner_retention
+from . import res_partner_pool
 from . import res_partner_access
 from . import trade_approval_step
 from . import trade_approval_step_access

@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
-from ..trade_crm_tiering import early_warnings, grading, matrix, portfolio, scoring
+from ..trade_crm_tiering import early_warnings, grading, matrix, scoring
+from .tiering_constants import GM_GROUP, SUPERVISOR_GROUP
 
 THRESHOLD_FIELDS = tuple(f"tiering_threshold_{star}" for star in range(1, 6))
 WEIGHT_FIELDS = tuple(f"tiering_weight_{dimension}" for dimension in scoring.DIMENSIONS)
@@ -20,15 +21,6 @@ WARNING_FIELDS = {
     "inquiry_ratio": "tiering_inquiry_ratio",
     "inquiry_min": "tiering_inquiry_min",
 }
-CONCENTRATION_FIELDS = (
-    "tiering_top1_moderate",
-    "tiering_top1_high",
-    "tiering_top1_critical",
-    "tiering_top3_moderate",
-    "tiering_top3_high",
-    "tiering_top10_moderate",
-    "tiering_top10_high",
-)
 
 # The default service tiers when there is no main-company template to copy.
 DEFAULT_TIERS = [
@@ -170,13 +162,13 @@ class ResCompany(models.Model):
     tiering_approver_id = fields.Many2one(
         "res.users",
         string="Default Approver",
-        domain=lambda self: [("groups_id", "in", self.env.ref("trade_crm_tiering.group_tiering_supervisor").id)],
+        domain=lambda self: [("groups_id", "in", self.env.ref(SUPERVISOR_GROUP).id)],
         help="Approves key-account grades when the customer's sales team leader is not a supervisor.",
     )
     tiering_gm_id = fields.Many2one(
         "res.users",
         string="General Manager",
-        domain=lambda self: [("groups_id", "in", self.env.ref("trade_crm_tiering.group_tiering_gm").id)],
+        domain=lambda self: [("groups_id", "in", self.env.ref(GM_GROUP).id)],
         help="Approves VIP grades after the supervisor.",
     )
     tiering_last_regrade = fields.Datetime(
@@ -554,59 +546,3 @@ class ResCompany(models.Model):
                 )
             )
         partners.invalidate_model(["service_tier_id"])
-
-    # ------------------------------------------------------------------
-    # Portfolio analytics: concentration bands and rep capacity
-    # ------------------------------------------------------------------
-
-    tiering_top1_moderate = fields.Float(string="Top Customer: Moderate From (%)", default=10.0)
-    tiering_top1_high = fields.Float(string="Top Customer: High Above (%)", default=20.0)
-    tiering_top1_critical = fields.Float(string="Top Customer: Critical Above (%)", default=30.0)
-    tiering_top3_moderate = fields.Float(string="Top 3: Moderate From (%)", default=25.0)
-    tiering_top3_high = fields.Float(string="Top 3: High Above (%)", default=40.0)
-    tiering_top10_moderate = fields.Float(string="Top 10: Moderate From (%)", default=40.0)
-    tiering_top10_high = fields.Float(string="Top 10: High Above (%)", default=60.0)
-    tiering_rep_capacity = fields.Integer(
-        string="Monthly Capacity per Rep",
-        default=80,
-        help="How many follow-ups and business reviews a salesperson can hold in a month; the workload "
-        "of each rep is compared with it.",
-    )
-
-    @api.constrains(*CONCENTRATION_FIELDS, "tiering_rep_capacity")
-    def _check_tiering_portfolio_settings(self):
-        for company in self:
-            if company.tiering_rep_capacity <= 0:
-                raise ValidationError(
-                    self.env._("%(company)s: the monthly capacity per rep must be above zero.", company=company.name)
-                )
-            for measure, limits in company._tiering_band_limits().items():
-                try:
-                    limits.check()
-                except portfolio.PortfolioConfigError:
-                    raise ValidationError(
-                        self.env._(
-                            "%(company)s: the %(measure)s bands must rise from above 0%% to at most 100%% "
-                            "(moderate, then high, then critical).",
-                            company=company.name,
-                            measure=company._tiering_measure_labels()[measure],
-                        )
-                    ) from None
-
-    def _tiering_band_limits(self):
-        """``{measure: BandLimits}`` of the company's concentration settings."""
-        self.ensure_one()
-        return {
-            "top1": portfolio.BandLimits(
-                self.tiering_top1_moderate, self.tiering_top1_high, self.tiering_top1_critical
-            ),
-            "top3": portfolio.BandLimits(self.tiering_top3_moderate, self.tiering_top3_high),
-            "top10": portfolio.BandLimits(self.tiering_top10_moderate, self.tiering_top10_high),
-        }
-
-    def _tiering_measure_labels(self):
-        return {
-            "top1": self.env._("top customer"),
-            "top3": self.env._("top 3 customers"),
-            "top10": self.env._("top 10 customers"),
-        }

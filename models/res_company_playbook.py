@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .tiering_constants import SALES_MANAGER_GROUP
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -8,7 +10,7 @@ class ResCompany(models.Model):
     tiering_sponsor_group_id = fields.Many2one(
         "res.groups",
         string="Executive Sponsors From",
-        default=lambda self: self.env.ref("sales_team.group_sale_manager", raise_if_not_found=False),
+        default=lambda self: self.env.ref(SALES_MANAGER_GROUP, raise_if_not_found=False),
         help="The executive sponsor of a customer is a user of this group.",
     )
 
@@ -51,4 +53,4 @@ class ResCompany(models.Model):
 
     @api.model
     def _tiering_sponsor_group(self):
-        return self.tiering_sponsor_group_id or self.env.ref("sales_team.group_sale_manager")
+        return self.tiering_sponsor_group_id or self.env.ref(SALES_MANAGER_GROUP)

@@ -26,7 +26,7 @@ the true figures, and only what goes back to the user is masked.
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .res_partner import SUPERVISOR_GROUP
+from .tiering_constants import SUPERVISOR_GROUP
 
 INTERNAL = "base.group_user"
 

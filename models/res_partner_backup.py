@@ -16,7 +16,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .res_partner import BACKUP_SYSTEM_FIELDS, REASSIGN_GROUPS
+from .res_partner import BACKUP_SYSTEM_FIELDS
+from .tiering_constants import REASSIGN_GROUPS
 
 
 class ResPartner(models.Model):

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .res_partner import CREDIT_RATINGS, CREDIT_SYSTEM_FIELDS, SUPERVISOR_GROUP
+from .res_partner import CREDIT_SYSTEM_FIELDS
+from .tiering_constants import CREDIT_RATINGS, SUPERVISOR_GROUP
 
 # Odoo's own credit limit fields, which the nightly pass keeps on graded customers.
 LIMIT_FIELDS = ("credit_limit", "use_partner_credit_limit")

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import duplicates
-from .res_partner import REASSIGN_GROUPS, SUPERVISOR_GROUP
+from .tiering_constants import REASSIGN_GROUPS, SALESMAN_GROUP, SUPERVISOR_GROUP
 
 # Stored key column of each key of duplicates.match_keys.
 KEY_COLUMNS = {
@@ -23,7 +23,6 @@ KEY_COLUMNS = {
 }
 # Partner fields the keys are made of: writing one of them may make a duplicate.
 KEYED_FIELDS = ("name", "vat", "email", "phone", "mobile", "country_id", "is_company", "parent_id")
-REP_GROUP = "sales_team.group_sale_salesman"
 CONFIRMED_FIELD = "trade_not_duplicate_ids"
 # The customers a match is looked for among: commercial entities that are companies or have a
 # salesperson (users' own partners are neither).
@@ -295,7 +294,7 @@ class ResPartner(models.Model):
         as administrators; accountants and other non-sales users are not reps.
         """
         user = self.env.user
-        if self.env.su or not user.has_group(REP_GROUP) or self._trade_may_duplicate():
+        if self.env.su or not user.has_group(SALESMAN_GROUP) or self._trade_may_duplicate():
             return
         for partner in self:
             if not partner._trade_is_checked_customer():

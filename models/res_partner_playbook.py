@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.mail import generate_tracking_message_id
 
 from ..trade_crm_tiering import tiering_day
-from .res_partner import SUPERVISOR_GROUP
+from .tiering_constants import SUPERVISOR_GROUP
 
 INTERNAL = "base.group_user"
 

@@ -7,10 +7,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
 from ..trade_crm_tiering import quote
-from .res_partner import CATEGORY_SELECTION, STAR_SELECTION, SUPERVISOR_GROUP
 from .sale_order_quote_gates import QUOTE_REPORTS
-
-GM_GROUP = "trade_crm_tiering.group_tiering_gm"
+from .tiering_constants import CATEGORY_SELECTION, GM_GROUP, STAR_SELECTION, SUPERVISOR_GROUP
 
 # Changes to a confirmed order that can move its customer's annual amount.
 REGRADE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "currency_id", "pricelist_id", "company_id"})

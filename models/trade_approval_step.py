@@ -1,9 +1,11 @@
 from odoo import fields, models
 
+from .tiering_constants import GM_GROUP, SUPERVISOR_GROUP
+
 ROLE_SELECTION = [("supervisor", "Sales Supervisor"), ("gm", "General Manager")]
 ROLE_GROUPS = {
-    "supervisor": "trade_crm_tiering.group_tiering_supervisor",
-    "gm": "trade_crm_tiering.group_tiering_gm",
+    "supervisor": SUPERVISOR_GROUP,
+    "gm": GM_GROUP,
 }
 
 

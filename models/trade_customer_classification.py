@@ -5,7 +5,7 @@ from odoo.tools import SQL, html2plaintext
 
 from ..trade_crm_tiering import exporting, profile, tiering_day
 from ..trade_crm_tiering.exporting import Summary, Table, TableColumn
-from .res_partner import STAR_SELECTION
+from .tiering_constants import STAR_SELECTION
 
 
 class TradeCustomerClassification(models.AbstractModel):

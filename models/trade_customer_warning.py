@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, get_lang
 
 from ..trade_crm_tiering import early_warnings
+from .tiering_constants import SUPERVISOR_GROUP
 
 WARNING_TYPES = [
     ("growth_spike", "Growth Spike"),
@@ -28,7 +29,6 @@ ACTIVITY_TYPES = {
 }
 # Who acts first on each warning; the other one when that person is missing.
 SUPERVISOR_FIRST = {"growth_spike"}
-SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 
 
 class TradeCustomerWarning(models.Model):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .res_partner import STAR_SELECTION
+from .tiering_constants import STAR_SELECTION
 
 
 class TradeGradeHistory(models.Model):

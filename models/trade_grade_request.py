@@ -6,7 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..trade_crm_tiering import grading, policy
-from .res_partner import CATEGORY_SELECTION, STAR_SELECTION
+from .tiering_constants import CATEGORY_SELECTION, STAR_SELECTION, SUPERVISOR_GROUP
 
 # Fields users never write directly: the workflow methods set them.
 WORKFLOW_FIELDS = frozenset(
@@ -15,7 +15,6 @@ WORKFLOW_FIELDS = frozenset(
 # The customer's figures when the request is made: computed, never written by anyone but the system.
 SNAPSHOT_FIELDS = frozenset({"current_star", "actual_star", "annual_amount", "requested_category"})
 OPEN_STATES = ("draft", "to_approve")
-SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 
 
 class TradeGradeRequest(models.Model):

@@ -6,6 +6,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .tiering_constants import SUPERVISOR_GROUP
+
 # Fields users never write directly: the workflow methods set them.
 WORKFLOW_FIELDS = frozenset(
     {"state", "requester_id", "approval_user_id", "name", "company_id", "done_date", "rejection_reason"}
@@ -15,7 +17,6 @@ OPEN_STATES = ("draft", "to_approve")
 FROZEN_FIELDS = frozenset(
     {"line_ids", "from_user_id", "move_leads", "move_quotations", "move_activities", "move_followers"}
 )
-SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 
 
 class TradeHandover(models.Model):

@@ -5,13 +5,12 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .res_partner import STAR_SELECTION
+from .tiering_constants import REP_GROUP, STAR_SELECTION
 from .trade_tiering_cadence import FOLLOW_UP_TYPE, REVIEW_TYPE
 
 # What the leaving salesperson was for a customer; shared with the wizard's planned lines.
 HANDOVER_ROLES = [("salesperson", "Salesperson"), ("backup", "Backup Salesperson"), ("both", "Salesperson and Backup")]
 REVIEW_ACTIVITY_TYPE = "trade_crm_tiering.mail_activity_type_handover_review"
-REP_GROUP = "trade_crm_tiering.group_tiering_user"
 
 
 def NEEDS_APPROVAL_COMPUTED(env):  # noqa: N802 (a message shared with the wizard's lines)

@@ -2,8 +2,8 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import profile, tiering_day
+from .tiering_tools import defer_to_commit, take_deferred
 
-LIFECYCLE_STAGES = [("potential", "Potential"), ("intent", "Intent"), ("deal", "Deal"), ("lost", "Lost")]
 # The stage a customer without anything stored reads (ir.default): nothing stored for most.
 DEFAULT_STAGE = "potential"
 
@@ -23,16 +23,10 @@ class TradeLifecycle(models.AbstractModel):
     @api.model
     def _schedule(self, partner_ids):
         """Refresh these commercial partners' stages when the transaction commits."""
-        partner_ids = {pid for pid in partner_ids if pid}
-        if not partner_ids:
-            return
-        pending = self.env.cr.precommit.data.setdefault("trade_crm_tiering.lifecycle", set())
-        if not pending:
-            self.env.cr.precommit.add(self._run_scheduled)
-        pending.update(partner_ids)
+        defer_to_commit(self.env, "trade_crm_tiering.lifecycle", filter(None, partner_ids), self._run_scheduled)
 
     def _run_scheduled(self):
-        partner_ids = list(self.env.cr.precommit.data.pop("trade_crm_tiering.lifecycle", set()))
+        partner_ids = list(take_deferred(self.env, "trade_crm_tiering.lifecycle"))
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             self._refresh(company, partner_ids)
 

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
 from ..trade_crm_tiering import portfolio, portfolio_xlsx
-from .res_partner import SUPERVISOR_GROUP
+from .tiering_constants import SUPERVISOR_GROUP
 
 # Fields of the tables the portfolio views read, flushed before they are queried.
 PARTNER_FIELDS = (

@@ -8,7 +8,7 @@ from odoo.tools import SQL
 
 from ..trade_crm_tiering import currency as tiering_currency
 from ..trade_crm_tiering import portfolio, tiering_day
-from .res_partner import STAR_SELECTION
+from .tiering_constants import STAR_SELECTION
 
 _logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .res_partner import STAR_SELECTION
+from .tiering_constants import STAR_SELECTION
 from .trade_portfolio_month import PARETO_CLASSES
 
 

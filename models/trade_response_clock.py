@@ -12,8 +12,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import response, tiering_day
+from .tiering_constants import SUPERVISOR_GROUP
 
-SUPERVISOR_GROUP = "trade_crm_tiering.group_tiering_supervisor"
 # Cursor cache key set by mail.thread._message_create: a message posted through the chatter, the
 # mail gateway or a done activity. A mail.message created directly over RPC neither starts nor stops.
 THREAD_POST = "trade_response_thread_post"

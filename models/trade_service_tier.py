@@ -3,6 +3,7 @@ from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.exceptions import ValidationError
 
 from ..trade_crm_tiering import tiers as tier_ranges
+from .tiering_tools import defer_to_commit, take_deferred
 
 # Fields whose change re-assigns customers to tiers.
 RANGE_FIELDS = ("min_star", "max_star", "active", "company_id")
@@ -152,13 +153,10 @@ class TradeServiceTier(models.Model):
         return res
 
     def _schedule_coverage_check(self, companies):
-        pending = self.env.cr.precommit.data.setdefault("trade_crm_tiering.tier_coverage", set())
-        if not pending:
-            self.env.cr.precommit.add(self._run_coverage_checks)
-        pending.update(companies.ids)
+        defer_to_commit(self.env, "trade_crm_tiering.tier_coverage", companies.ids, self._run_coverage_checks)
 
     def _run_coverage_checks(self):
-        company_ids = self.env.cr.precommit.data.pop("trade_crm_tiering.tier_coverage", set())
+        company_ids = take_deferred(self.env, "trade_crm_tiering.tier_coverage")
         companies = self.env["res.company"].browse(company_ids).exists()
         companies._tiering_check_tier_coverage()
         companies._tiering_assign_tiers()

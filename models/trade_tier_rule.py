@@ -22,7 +22,8 @@ from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
 from ..trade_crm_tiering import tier_rules, tiering_day
-from .trade_lifecycle import DEFAULT_STAGE, LIFECYCLE_STAGES
+from .tiering_constants import LIFECYCLE_STAGES
+from .trade_lifecycle import DEFAULT_STAGE
 
 _logger = logging.getLogger(__name__)
 

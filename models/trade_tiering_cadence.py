@@ -4,6 +4,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import cadence, tiering_day
+from .tiering_tools import activity_values
 
 FOLLOW_UP_TYPE = "trade_crm_tiering.mail_activity_type_tier_follow_up"
 REVIEW_TYPE = "trade_crm_tiering.mail_activity_type_business_review"
@@ -240,17 +241,10 @@ class TradeTieringCadence(models.AbstractModel):
         to_remove.unlink()
         for (user_id, deadline), ids in moves.items():
             self.env["mail.activity"].browse(ids).write({"user_id": user_id, "date_deadline": deadline})
-        model_id = self.env["ir.model"]._get_id("res.partner")
+        partners = self.env["res.partner"]
         self.env["mail.activity"].create(
             [
-                {
-                    "res_model_id": model_id,
-                    "res_id": partner_id,
-                    "activity_type_id": activity_type.id,
-                    "automated": True,
-                    "user_id": user_id,
-                    "date_deadline": deadline,
-                }
+                activity_values(partners.browse(partner_id), activity_type, user_id, deadline)
                 for partner_id, (user_id, deadline) in wanted.items()
                 if partner_id not in kept
             ]

@@ -26,7 +26,7 @@ GRADE_FIELDS = (
     "service_tier_id",
 )
 # Fields the system maintains on customers; users never write them directly.
-SYSTEM_FIELDS = (
+ENGINE_FIELDS = (
     *GRADE_FIELDS,
     "last_interaction_date",
     "next_follow_up_date",

@@ -19,6 +19,8 @@ from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .tiering_tools import defer_to_commit, take_deferred
+
 _logger = logging.getLogger(__name__)
 
 # Customers graded per unit: a unit is one aggregation of their orders and one write.
@@ -257,12 +259,7 @@ class ResPartner(models.Model):
         Order confirmations, cancellations and amount changes call this: however many happen in
         one transaction, each customer is regraded once, after the orders are written.
         """
-        if not keys:
-            return
-        pending = self.env.cr.precommit.data.setdefault("trade_crm_tiering.regrade", set())
-        if not pending:
-            self.env.cr.precommit.add(self._tiering_run_scheduled_regrades)
-        pending.update(keys)
+        defer_to_commit(self.env, "trade_crm_tiering.regrade", keys, self._tiering_run_scheduled_regrades)
 
     def _tiering_run_scheduled_regrades(self):
         """Regrade what the transaction's orders changed; never fail the sale that queued it.
@@ -271,7 +268,7 @@ class ResPartner(models.Model):
         else going wrong in the regrade is logged and leaves the grades as they were: the nightly
         grading pass catches up, and the sale, possibly an online payment, goes through.
         """
-        pending = self.env.cr.precommit.data.pop("trade_crm_tiering.regrade", set())
+        pending = take_deferred(self.env, "trade_crm_tiering.regrade")
         by_company = defaultdict(list)
         for company_id, partner_id in pending:
             by_company[company_id].append(partner_id)

@@ -17,8 +17,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import matrix, tiering_day
-from .res_partner import VALUE_CLASSES
 from .res_partner_value_matrix import ADVICE_SELECTION
+from .tiering_constants import VALUE_CLASSES
 from .trade_grade_request import OPEN_STATES
 
 CONSEQUENCE_ACTIONS = [

@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.tiering_constants import GM_GROUP, REP_GROUP
 from ..trade_crm_tiering import exporting, importing, policy
 
 # Up to this many rows, the preview lists every row; beyond, the rows with a problem and those
@@ -62,9 +63,7 @@ class TradeCustomerImportWizard(models.TransientModel):
         sheet = self.env["trade.customer.sheet"]
         labels = sheet._labels()
         tiers = self.env["trade.service.tier"].search([("company_id", "=", self.company_id.id)])
-        users = self.env["res.users"].search(
-            [("share", "=", False), ("groups_id", "in", self.env.ref("trade_crm_tiering.group_tiering_user").id)]
-        )
+        users = self.env["res.users"].search([("share", "=", False), ("groups_id", "in", self.env.ref(REP_GROUP).id)])
         helps, examples = self._template_help(), self._template_examples()
         choices = {
             "grade": tuple(str(star) for star in range(6)),
@@ -364,7 +363,7 @@ class TradeCustomerImportWizard(models.TransientModel):
 
     def _may_grade(self):
         """Whether the grades of the sheet apply as they are: only the general manager's do."""
-        return self.env.su or self.env.user.has_group("trade_crm_tiering.group_tiering_gm")
+        return self.env.su or self.env.user.has_group(GM_GROUP)
 
     def _split_grades(self, grades):
         """``(applied, requested)`` of ``{partner id: stars}`` for a user who may not grade.

@@ -1,10 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.res_partner import STAR_SELECTION
+from ..models.tiering_constants import REP_GROUP, STAR_SELECTION
 from ..trade_crm_tiering import handover as spreading
-
-REP_GROUP = "trade_crm_tiering.group_tiering_user"
 
 
 class TradeHandoverWizard(models.TransientModel):

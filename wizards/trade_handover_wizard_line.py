@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..models.res_partner import STAR_SELECTION
+from ..models.tiering_constants import STAR_SELECTION
 from ..models.trade_handover_line import HANDOVER_ROLES, NEEDS_APPROVAL_COMPUTED
 
 
