@@ -141,7 +141,7 @@ class ResPartner(models.Model):
                     rows.append((partner, template, responsible))
         if not rows:
             return 0
-        engine = self.env["trade.tiering.engine"].sudo()
+        bulk = self.env["trade.tiering.bulk"].sudo()
         columns = {
             "res_id": ("int4", [partner.id for partner, _template, _user in rows]),
             "res_name": ("varchar", [partner.display_name for partner, _template, _user in rows]),
@@ -157,9 +157,9 @@ class ResPartner(models.Model):
             "res_model": "res.partner",
             "automated": False,
             "active": True,
-            **engine._log_access_values(fields.Datetime.now()),
+            **bulk._log_access_values(fields.Datetime.now()),
         }
-        engine._insert("mail_activity", columns, constants)
+        bulk._insert("mail_activity", columns, constants)
         self.env["mail.activity"].invalidate_model()
         self.env["res.partner"].invalidate_model(["activity_ids"])
         users = self.env["res.users"].browse({user.id for _partner, _template, user in rows})
@@ -174,8 +174,8 @@ class ResPartner(models.Model):
         """One chatter note per customer saying which plan its new tier launched, in the language of
         the customer's notes (trade.tiering.engine._customer_note_langs), translated once per
         language; inserted in bulk like the regrade notes of the nightly pass."""
-        engine = self.env["trade.tiering.engine"].sudo()
-        langs = engine._customer_note_langs(company, partner_ids)
+        langs = self.env["trade.tiering.engine"].sudo()._customer_note_langs(company, partner_ids)
+        bulk = self.env["trade.tiering.bulk"].sudo()
         bodies = {}
         for lang in set(langs.values()):
             env = self.with_context(lang=lang).env
@@ -196,13 +196,13 @@ class ResPartner(models.Model):
             "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
             "email_add_signature": False,
             "date": now,
-            **engine._log_access_values(now),
+            **bulk._log_access_values(now),
         }
         columns = {
             "res_id": ("int4", partner_ids),
             "body": ("text", [str(bodies[langs[pid]]) for pid in partner_ids]),
             "message_id": ("varchar", [generate_tracking_message_id("message-notify") for _pid in partner_ids]),
         }
-        engine._insert("mail_message", columns, constants)
+        bulk._insert("mail_message", columns, constants)
         self.env["mail.message"].invalidate_model()
         self.env["res.partner"].invalidate_model(["message_ids"])
