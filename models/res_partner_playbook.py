@@ -4,7 +4,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools.mail import generate_tracking_message_id
 
 from ..trade_crm_tiering import tiering_day
 from .res_partner import SUPERVISOR_GROUP
@@ -174,8 +173,8 @@ class ResPartner(models.Model):
         """One chatter note per customer saying which plan its new tier launched, in the language of
         the customer's notes (trade.tiering.engine._customer_note_langs), translated once per
         language; inserted in bulk like the regrade notes of the nightly pass."""
-        langs = self.env["trade.tiering.engine"].sudo()._customer_note_langs(company, partner_ids)
-        bulk = self.env["trade.tiering.bulk"].sudo()
+        engine = self.env["trade.tiering.engine"].sudo()
+        langs = engine._customer_note_langs(company, partner_ids)
         bodies = {}
         for lang in set(langs.values()):
             env = self.with_context(lang=lang).env
@@ -184,25 +183,5 @@ class ResPartner(models.Model):
             bodies[lang] = Markup("<p>%s</p>") % env._(
                 "Playbook “%(plan)s” launched: the customer entered tier %(tier)s.", plan=plan.name, tier=label
             )
-        author = self.env.user.partner_id
-        now = fields.Datetime.now()
-        constants = {
-            "model": "res.partner",
-            "message_type": "notification",
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "is_internal": True,
-            "author_id": author.id,
-            "email_from": author.email_formatted,
-            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
-            "email_add_signature": False,
-            "date": now,
-            **bulk._log_access_values(now),
-        }
-        columns = {
-            "res_id": ("int4", partner_ids),
-            "body": ("text", [str(bodies[langs[pid]]) for pid in partner_ids]),
-            "message_id": ("varchar", [generate_tracking_message_id("message-notify") for _pid in partner_ids]),
-        }
-        bulk._insert("mail_message", columns, constants)
-        self.env["mail.message"].invalidate_model()
-        self.env["res.partner"].invalidate_model(["message_ids"])
+        notes = {pid: bodies[langs[pid]] for pid in partner_ids}
+        self.env["trade.tiering.bulk"].sudo()._insert_notes("res.partner", notes, fields.Datetime.now())

@@ -1,5 +1,6 @@
 from odoo import models
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 # PostgreSQL array types of the field types written in bulk.
 SQL_TYPES = {
@@ -75,6 +76,36 @@ class TradeTieringBulk(models.AbstractModel):
         if returning:
             query = SQL("%s RETURNING %s", query, SQL(", ").join(SQL.identifier(name) for name in returning))
         return self.env.execute_query(query)
+
+    def _insert_notes(self, model, bodies, now, reply_to=True):
+        """Chatter notes ``{res id: body}`` on records of ``model``, authored by the current user, as
+        _message_log creates them (without ``reply_to``: as _message_log_batch does), in one INSERT.
+
+        Returns ``[(message id, res id)]``.
+        """
+        author = self.env.user.partner_id
+        constants = {
+            "model": model,
+            "message_type": "notification",
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "is_internal": True,
+            "author_id": author.id,
+            "email_from": author.email_formatted,
+            "email_add_signature": False,
+            "date": now,
+            **self._log_access_values(now),
+        }
+        if reply_to:
+            constants["reply_to"] = self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False]
+        columns = {
+            "res_id": ("int4", list(bodies)),
+            "body": ("text", [str(body) for body in bodies.values()]),
+            "message_id": ("varchar", [generate_tracking_message_id("message-notify") for _res_id in bodies]),
+        }
+        rows = self._insert("mail_message", columns, constants, returning=("id", "res_id"))
+        self.env["mail.message"].invalidate_model()
+        self.env[model].invalidate_model(["message_ids"])
+        return rows
 
     def _contacts_of(self, entity_ids):
         """``{commercial partner id: [contact ids]}``, archived contacts included."""

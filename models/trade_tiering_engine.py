@@ -4,7 +4,6 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import get_lang
 
 from ..trade_crm_tiering import grading, policy, tiering_day
@@ -430,42 +429,20 @@ class TradeTieringEngine(models.AbstractModel):
     def _insert_tracking_messages(self, company, moves):
         """The chatter note Odoo's field tracking would post, for many customers at once, each in
         the language of the customer's notes (_customer_note_langs)."""
-        bulk = self.env["trade.tiering.bulk"]
-        author = self.env.user.partner_id
         now = fields.Datetime.now()
         langs = self._customer_note_langs(company, list(moves))
         # Translated and formatted once per language: thousands of notes share a few languages.
         texts = {lang: self._regrade_note_texts(company, lang) for lang in set(langs.values())}
-        bodies, message_ids = [], []
+        bodies = {}
         for partner_id, update in moves.items():
             sentence, money, _labels = texts[langs[partner_id]]
             amount = money(update.amount)
-            bodies.append(Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": amount}))
-            message_ids.append(generate_tracking_message_id("message-notify"))
-        constants = {
-            "model": "res.partner",
-            "message_type": "notification",
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "is_internal": True,
-            "author_id": author.id,
-            "email_from": author.email_formatted,
-            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
-            "email_add_signature": False,
-            "date": now,
-            **bulk._log_access_values(now),
-        }
-        columns = {
-            "res_id": ("int4", list(moves)),
-            "body": ("text", [str(body) for body in bodies]),
-            "message_id": ("varchar", message_ids),
-        }
+            bodies[partner_id] = Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": amount})
         created = {
             res_id: message
-            for message, res_id in bulk._insert("mail_message", columns, constants, returning=("id", "res_id"))
+            for message, res_id in self.env["trade.tiering.bulk"]._insert_notes("res.partner", bodies, now)
         }
         self._insert_tracking_values(moves, created, now, langs, texts)
-        self.env["mail.message"].invalidate_model()
-        self.env["res.partner"].invalidate_model(["message_ids"])
 
     def _insert_tracking_values(self, moves, messages, now, langs, texts):
         """The tracking lines of the notes, in the language of each note (``langs``, ``texts``:
