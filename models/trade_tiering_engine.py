@@ -54,7 +54,8 @@ class TradeTieringEngine(models.AbstractModel):
 
     Everything here runs as superuser: grade fields are maintained by the system and refuse
     direct writes from users (see res.partner). Callers check what the user may do. Orders are
-    converted by trade.tiering.currency, rows written by trade.tiering.bulk.
+    converted by trade.tiering.currency, rows written by trade.tiering.bulk; the language of the
+    texts the passes write is chosen in trade_tiering_lang.py.
     """
 
     _name = "trade.tiering.engine"
