@@ -1,10 +1,14 @@
 from . import trade_tiering_engine
+from . import trade_tiering_bulk
+from . import trade_tiering_currency
+from . import trade_tiering_lang
 from . import trade_tiering_cadence
 from . import trade_lifecycle
 from . import trade_service_tier
 from . import trade_pool_log
 from . import mail_message
 from . import trade_tiering_scoring
+from . import trade_tiering_scoring_batch
 from . import trade_customer_warning
 from . import res_company
 

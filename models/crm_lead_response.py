@@ -14,7 +14,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 
 from ..trade_crm_tiering import response, tiering_day
 
@@ -148,27 +147,7 @@ class CrmLead(models.Model):
 
     def _trade_insert_notes(self, bodies, now):
         """The chatter notes ``{lead id: body}``, inserted in bulk as _message_log_batch would create them."""
-        author = self.env.user.partner_id
-        engine = self.env["trade.tiering.engine"]
-        constants = {
-            "model": "crm.lead",
-            "message_type": "notification",
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "is_internal": True,
-            "author_id": author.id,
-            "email_from": author.email_formatted,
-            "email_add_signature": False,
-            "date": now,
-            **engine._log_access_values(now),
-        }
-        columns = {
-            "res_id": ("int4", list(bodies)),
-            "body": ("text", [str(body) for body in bodies.values()]),
-            "message_id": ("varchar", [generate_tracking_message_id("message-notify") for _body in bodies]),
-        }
-        engine._insert("mail_message", columns, constants)
-        self.env["mail.message"].invalidate_model()
-        self.invalidate_model(["message_ids"])
+        self.env["trade.tiering.bulk"]._insert_notes("crm.lead", bodies, now, reply_to=False)
 
     def _trade_log_reclaim(self, company, due, assignments, now):
         """A note in each lead's chatter and a row in the pool log, in bulk."""
@@ -189,7 +168,7 @@ class CrmLead(models.Model):
             text = to_user % {"old": old, "hours": hours, "new": new} if new else to_pool % {"old": old, "hours": hours}
             bodies[int(lead_id)] = Markup("<p>%s</p>") % text
         self._trade_insert_notes(bodies, now)
-        engine = self.env["trade.tiering.engine"]
+        bulk = self.env["trade.tiering.bulk"]
         lead_ids = [int(i) for i in assignments.index]
         partners = dict(
             self.env.execute_query(
@@ -210,9 +189,9 @@ class CrmLead(models.Model):
             "action": "reclaim",
             "date": tiering_day.today(),
             "company_id": company.id,
-            **engine._log_access_values(now),
+            **bulk._log_access_values(now),
         }
-        engine._insert("trade_pool_log", columns, constants)
+        bulk._insert("trade_pool_log", columns, constants)
         self.env["trade.pool.log"].invalidate_model()
 
 

@@ -4,7 +4,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools.mail import generate_tracking_message_id
 
 from ..trade_crm_tiering import tiering_day
 from .tiering_constants import SUPERVISOR_GROUP
@@ -141,7 +140,7 @@ class ResPartner(models.Model):
                     rows.append((partner, template, responsible))
         if not rows:
             return 0
-        engine = self.env["trade.tiering.engine"].sudo()
+        bulk = self.env["trade.tiering.bulk"].sudo()
         columns = {
             "res_id": ("int4", [partner.id for partner, _template, _user in rows]),
             "res_name": ("varchar", [partner.display_name for partner, _template, _user in rows]),
@@ -157,9 +156,9 @@ class ResPartner(models.Model):
             "res_model": "res.partner",
             "automated": False,
             "active": True,
-            **engine._log_access_values(fields.Datetime.now()),
+            **bulk._log_access_values(fields.Datetime.now()),
         }
-        engine._insert("mail_activity", columns, constants)
+        bulk._insert("mail_activity", columns, constants)
         self.env["mail.activity"].invalidate_model()
         self.env["res.partner"].invalidate_model(["activity_ids"])
         users = self.env["res.users"].browse({user.id for _partner, _template, user in rows})
@@ -184,25 +183,5 @@ class ResPartner(models.Model):
             bodies[lang] = Markup("<p>%s</p>") % env._(
                 "Playbook “%(plan)s” launched: the customer entered tier %(tier)s.", plan=plan.name, tier=label
             )
-        author = self.env.user.partner_id
-        now = fields.Datetime.now()
-        constants = {
-            "model": "res.partner",
-            "message_type": "notification",
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "is_internal": True,
-            "author_id": author.id,
-            "email_from": author.email_formatted,
-            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
-            "email_add_signature": False,
-            "date": now,
-            **engine._log_access_values(now),
-        }
-        columns = {
-            "res_id": ("int4", partner_ids),
-            "body": ("text", [str(bodies[langs[pid]]) for pid in partner_ids]),
-            "message_id": ("varchar", [generate_tracking_message_id("message-notify") for _pid in partner_ids]),
-        }
-        engine._insert("mail_message", columns, constants)
-        self.env["mail.message"].invalidate_model()
-        self.env["res.partner"].invalidate_model(["message_ids"])
+        notes = {pid: bodies[langs[pid]] for pid in partner_ids}
+        self.env["trade.tiering.bulk"].sudo()._insert_notes("res.partner", notes, fields.Datetime.now())

@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from .trade_tiering_engine import _array_literal
+from .trade_tiering_bulk import array_literal
 
 # Orders whose priority follows their customer's tier: quotations and confirmed orders not locked.
 OPEN_STATES = ("draft", "sent", "sale")
@@ -57,7 +57,7 @@ class SaleOrder(models.Model):
         partners.flush_model(["service_tier_id", "commercial_partner_id"])
         fallback = partners._fields["service_tier_id"].get_company_dependent_fallback(partners).id
         scope = (
-            SQL("AND c.id = ANY(%s::int4[])", _array_literal(partner_ids, "int4")) if partner_ids is not None else SQL()
+            SQL("AND c.id = ANY(%s::int4[])", array_literal(partner_ids, "int4")) if partner_ids is not None else SQL()
         )
         rows = self.env.execute_query(
             SQL(

@@ -188,7 +188,7 @@ class TradeCredit(models.AbstractModel):
         changed = (_objects(stored["auto"]) != _objects(suggested)) | (_objects(stored["used"]) != _objects(used))
         ids = stored.index[changed].tolist()
         if ids:
-            self.env["trade.tiering.engine"]._write_company_fields(
+            self.env["trade.tiering.bulk"]._write_company_fields(
                 company,
                 ids,
                 {
@@ -232,7 +232,7 @@ class TradeCredit(models.AbstractModel):
         by_id = dict(zip(ids, values, strict=True))
         all_ids = ids + [pid for pid, _parent in contacts]
         all_values = values + [by_id[parent] for _pid, parent in contacts]
-        self.env["trade.tiering.engine"]._write_company_fields(company, all_ids, {"credit_limit": all_values})
+        self.env["trade.tiering.bulk"]._write_company_fields(company, all_ids, {"credit_limit": all_values})
         return len(ids)
 
 

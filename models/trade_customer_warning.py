@@ -211,7 +211,7 @@ class TradeCustomerWarning(models.Model):
     def _insert_warnings(self, company, to_raise, owners, details, activities, today):
         """The open warnings of ``to_raise`` (``[(customer id, type)]``), in one INSERT: each with
         its owner, text and activity (``{(customer id, type): activity id}``)."""
-        engine = self.env["trade.tiering.engine"]
+        bulk = self.env["trade.tiering.bulk"]
         columns = {
             "partner_id": ("int4", [partner_id for partner_id, _type in to_raise]),
             "warning_type": ("varchar", [warning_type for _partner_id, warning_type in to_raise]),
@@ -223,9 +223,9 @@ class TradeCustomerWarning(models.Model):
             "company_id": company.id,
             "state": "open",
             "date_raised": today,
-            **engine._log_access_values(fields.Datetime.now()),
+            **bulk._log_access_values(fields.Datetime.now()),
         }
-        engine._insert("trade_customer_warning", columns, constants)
+        bulk._insert("trade_customer_warning", columns, constants)
         self.invalidate_model()
 
     def _people(self, company, partner_ids):
@@ -347,7 +347,7 @@ class TradeCustomerWarning(models.Model):
         }
         users = self.env["res.users"].browse({by_key[key][0] for key in keys})
         timezones = {user.id: user.tz for user in users}
-        engine = self.env["trade.tiering.engine"]
+        bulk = self.env["trade.tiering.bulk"]
         columns = {
             "res_id": ("int4", [partner_id for partner_id, _type in keys]),
             "res_name": ("varchar", [people[partner_id][0] for partner_id, _type in keys]),
@@ -363,9 +363,9 @@ class TradeCustomerWarning(models.Model):
             "date_deadline": today,
             "automated": True,
             "active": True,
-            **engine._log_access_values(fields.Datetime.now()),
+            **bulk._log_access_values(fields.Datetime.now()),
         }
-        rows = engine._insert("mail_activity", columns, constants, returning=("id", "res_id", "activity_type_id"))
+        rows = bulk._insert("mail_activity", columns, constants, returning=("id", "res_id", "activity_type_id"))
         types = {type_id: warning_type for warning_type, type_id in type_ids.items()}
         self.env["mail.activity"].invalidate_model()
         self.env["res.partner"].invalidate_model(["activity_ids"])

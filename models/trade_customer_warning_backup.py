@@ -145,7 +145,7 @@ class TradeCustomerWarning(models.Model):
         cleared = [partner_id for partner_id in since if partner_id not in missing]
         stamped = sorted(missing - set(since))
         if cleared or stamped:
-            self.env["trade.tiering.engine"]._write_company_fields(
+            self.env["trade.tiering.bulk"]._write_company_fields(
                 company,
                 cleared + stamped,
                 {"backup_missing_since": [None] * len(cleared) + [today] * len(stamped)},

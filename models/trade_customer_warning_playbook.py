@@ -3,7 +3,7 @@ import pandas as pd
 from odoo import api, models
 from odoo.tools import SQL
 
-from .trade_tiering_engine import _array_literal
+from .trade_tiering_bulk import array_literal
 
 
 class TradeCustomerWarning(models.Model):
@@ -38,7 +38,7 @@ class TradeCustomerWarning(models.Model):
                 """SELECT id FROM res_partner
                     WHERE id = ANY(%(ids)s::int4[])
                       AND COALESCE((service_tier_id ->> %(cid)s)::int4, %(fallback)s) = ANY(%(tiers)s)""",
-                ids=_array_literal(inputs.index.tolist(), "int4"),
+                ids=array_literal(inputs.index.tolist(), "int4"),
                 cid=str(company.id),
                 fallback=fallback or None,
                 tiers=tiers.ids,

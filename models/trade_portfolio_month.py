@@ -1,13 +1,11 @@
 import logging
-from collections import defaultdict
 from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..trade_crm_tiering import currency as tiering_currency
-from ..trade_crm_tiering import portfolio, tiering_day
+from ..trade_crm_tiering import grading, portfolio, tiering_day
 from .tiering_constants import STAR_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -220,25 +218,12 @@ class TradePortfolioMonth(models.Model):
     def _factors(self, company, start, end, currencies):
         """``(currency ids, days, factors)`` into the grading currency for every day of [start, end).
 
-        Rates are picked as Odoo picks them (see trade_crm_tiering.currency); a currency without
+        Rates are picked as Odoo picks them (see trade.tiering.currency); a currency without
         any rate stops the refresh with a message naming it.
         """
-        days = [start + timedelta(days=offset) for offset in range((end - start).days)]
-        grading_currency = company.tiering_currency_id.id
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT currency_id, name, rate, company_id IS NOT NULL
-                     FROM res_currency_rate
-                    WHERE currency_id = ANY(%(currencies)s) AND (company_id IS NULL OR company_id = %(root)s)
-                    ORDER BY currency_id, name""",
-                currencies=list({*currencies, grading_currency}),
-                root=company.root_id.id,
-            )
-        )
-        rates = defaultdict(lambda: ([], []))
-        for currency, day, rate, own in rows:
-            rates[currency][0 if own else 1].append((day, rate))
-        values = tiering_currency.daily_factors(days, currencies, rates, grading_currency, company.currency_id.id)
+        window = grading.GradingWindow(start=start, end=end)
+        days = window.days()
+        values = self.env["trade.tiering.currency"]._daily_factors(company, window, currencies)
         columns = ([], [], [])
         for index, currency in enumerate(currencies):
             chunk = values[index * len(days) : (index + 1) * len(days)]

@@ -265,7 +265,7 @@ class TradeResponseClock(models.Model):
         users = self.env["res.users"].browse({row[3] for row in activities})
         timezones = {user.id: user.tz for user in users}
         models_ids = {model: self.env["ir.model"]._get_id(model) for model in ("res.partner", "crm.lead")}
-        engine = self.env["trade.tiering.engine"]
+        bulk = self.env["trade.tiering.bulk"]
         columns = {
             "res_model": ("varchar", [row[2][0] for row in activities]),
             "res_model_id": ("int4", [models_ids[row[2][0]] for row in activities]),
@@ -281,9 +281,9 @@ class TradeResponseClock(models.Model):
             "date_deadline": tiering_day.today(),
             "automated": True,
             "active": True,
-            **engine._log_access_values(fields.Datetime.now()),
+            **bulk._log_access_values(fields.Datetime.now()),
         }
-        rows = engine._insert("mail_activity", columns, constants, returning=("id",))
+        rows = bulk._insert("mail_activity", columns, constants, returning=("id",))
         self.env["mail.activity"].invalidate_model()
         users._bus_send("mail.activity/updated", {"activity_created": True})
         return {(row[0], row[1]): activity_id for row, (activity_id,) in zip(activities, rows, strict=True)}

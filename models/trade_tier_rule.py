@@ -804,19 +804,19 @@ class TradeTierRuleEvaluation(models.Model):
         contacts, the rule on the customers, in two UPDATEs; customers entering a tier get its playbook."""
         if not changes:
             return
-        engine = self.env["trade.tiering.engine"].sudo()
+        bulk = self.env["trade.tiering.bulk"].sudo()
         ids = [pid for pid, _tier, _rule in changes]
         before = company._tiering_tier_snapshot(ids)
-        engine._write_company_fields(
+        bulk._write_company_fields(
             company,
             ids,
             {"service_tier_id": [tier for _pid, tier, _rule in changes], "tier_rule_id": [r for *_x, r in changes]},
         )
-        contacts = engine._contacts_of(ids)
+        contacts = bulk._contacts_of(ids)
         tiers = {pid: tier for pid, tier, _rule in changes}
         contact_rows = [(contact, tiers[pid]) for pid in ids for contact in contacts.get(pid, ())]
         if contact_rows:
-            engine._write_company_fields(
+            bulk._write_company_fields(
                 company,
                 [contact for contact, _tier in contact_rows],
                 {"service_tier_id": [tier for _contact, tier in contact_rows]},

@@ -174,7 +174,7 @@ class TradeTieringCadence(models.AbstractModel):
     def _write_plan(self, company, updates):
         if not updates:
             return
-        self.env["trade.tiering.engine"]._write_company_fields(
+        self.env["trade.tiering.bulk"]._write_company_fields(
             company,
             [row[0] for row in updates],
             {"next_follow_up_date": [row[1] for row in updates], "next_review_date": [row[2] for row in updates]},

@@ -1,15 +1,11 @@
-from collections import defaultdict
 from dataclasses import replace
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.misc import get_lang
 
-from ..trade_crm_tiering import currency as tiering_currency
 from ..trade_crm_tiering import grading, policy, tiering_day
 
 # Company-dependent grade fields kept on each customer and copied onto its contacts.
@@ -35,31 +31,9 @@ ENGINE_FIELDS = (
     "pool_previous_user_id",
 )
 
-
 # Up to this many customers moved at once, grade moves are logged through the ORM (a single
 # order's regrade); above, the nightly bulk path inserts the chatter rows with SQL.
 ORM_MESSAGE_LIMIT = 50
-
-# PostgreSQL array types of the field types the engine writes in bulk.
-SQL_TYPES = {
-    "float": "float8",
-    "selection": "varchar",
-    "date": "date",
-    "text": "text",
-    "many2one": "int4",
-    "integer": "int4",
-    "char": "varchar",
-    "boolean": "bool",
-}
-
-
-def _unnest(columns):
-    """``unnest(...) AS v(...)`` over ``columns`` (``{name: (sql type, values)}``)."""
-    arrays = SQL(", ").join(
-        SQL("%s::%s[]", _array_literal(values, pg_type), SQL(pg_type)) for pg_type, values in columns.values()
-    )
-    names = SQL(", ").join(SQL.identifier(name) for name in columns)
-    return SQL("unnest(%s) AS v(%s)", arrays, names)
 
 
 def _money_formatter(env, currency):
@@ -75,40 +49,13 @@ def _money_formatter(env, currency):
     return money
 
 
-UNQUOTED_TYPES = {"int4", "int8", "float8", "numeric", "bool"}
-
-
-def _array_literal(values, pg_type):
-    """``values`` (None for NULL) as one PostgreSQL array literal, ``{1,2,NULL}``.
-
-    Passed as one string parameter, a column of 100,000 values is parsed by PostgreSQL in a
-    fraction of the time psycopg2's ``ARRAY[...]`` of 100,000 parameters takes to build and parse.
-    Text, dates and times are quoted, with backslashes and double quotes escaped. ``False``, the
-    ORM's empty value, is NULL too except in a boolean column: written out, it would be stored as
-    the text "False" (an activity's time zone that PostgreSQL then refuses in ``AT TIME ZONE``).
-    """
-    false_is_null = pg_type != "bool"
-    if pg_type in UNQUOTED_TYPES:
-        items = ("NULL" if value is None or (value is False and false_is_null) else str(value) for value in values)
-    else:
-        items = (
-            "NULL"
-            if value is None or (value is False and false_is_null)
-            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-            for value in values
-        )
-    return "{" + ",".join(items) + "}"
-
-
-class MissingRatesError(Exception):
-    """A pass cannot convert some orders: Odoo has no rate at all for a currency they need."""
-
-
 class TradeTieringEngine(models.AbstractModel):
     """Grades customers from confirmed sales, set-based: one aggregation per company, batched writes.
 
     Everything here runs as superuser: grade fields are maintained by the system and refuse
-    direct writes from users (see res.partner). Callers check what the user may do.
+    direct writes from users (see res.partner). Callers check what the user may do. Orders are
+    converted by trade.tiering.currency, rows written by trade.tiering.bulk; the language of the
+    texts the passes write is chosen in trade_tiering_lang.py.
     """
 
     _name = "trade.tiering.engine"
@@ -320,71 +267,10 @@ class TradeTieringEngine(models.AbstractModel):
         }
 
     def _converted(self, company, window, where, query):
-        """``query(currencies, factors)``, whose rows end with an ``incomplete`` flag, with the daily
-        factors of the currencies orders are expected in.
-
-        A row flagged incomplete has an order in a currency no pricelist uses (any more) or in one
-        without rates: the query runs again with every currency of the orders. Rates follow Odoo
-        (res.currency._get_rates): the latest rate on or before the day, else the earliest one.
-        Where Odoo has no rate at all it would convert at 1, a made-up rate: a customer with such
-        an order keeps its stored grade (its row is left out) and the company's grading
-        administrator is told once per episode (see _report_missing_rates). A sale is never
-        blocked by a missing rate.
-        """
-        self.env["sale.order"].flush_model(
-            ["amount_untaxed", "currency_id", "date_order", "state", "company_id", "partner_id"]
-        )
-        self.env["res.currency.rate"].flush_model(["rate", "name", "currency_id", "company_id"])
+        """``query(currencies, factors)`` with the daily factors (trade.tiering.currency._converted):
+        a customer with an order Odoo has no rate for keeps its stored grade (its row is left out)."""
         self.env["res.partner"].flush_model([*GRADE_FIELDS, "commercial_partner_id"])
-        currencies = self._candidate_currencies(company)
-        factors = self._daily_factors(company, window, currencies)
-        rows = query(currencies, factors)
-        if any(row[-1] for row in rows):
-            currencies = sorted(set(currencies) | self._order_currencies(where))
-            factors = self._daily_factors(company, window, currencies)
-            rows = query(currencies, factors)
-            if any(row[-1] for row in rows):
-                self._report_missing_rates(company, window, where, currencies, factors)
-                return [row for row in rows if not row[-1]]
-        self._close_missing_rate_episode(company)
-        return rows
-
-    def _candidate_currencies(self, company):
-        """The currencies orders are expected in: the pricelists', the company's, the grading one."""
-        rows = self.env.execute_query(
-            SQL("SELECT DISTINCT currency_id FROM product_pricelist WHERE currency_id IS NOT NULL")
-        )
-        return sorted({row[0] for row in rows} | {company.currency_id.id, company.tiering_currency_id.id})
-
-    def _order_currencies(self, where):
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT DISTINCT so.currency_id FROM sale_order so
-                     JOIN res_partner p ON p.id = so.partner_id WHERE %s""",
-                where,
-            )
-        )
-        return {row[0] for row in rows}
-
-    def _daily_factors(self, company, window, currencies):
-        """Factors into the grading currency for each of ``currencies`` and each day of ``window``."""
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT currency_id, name, rate, company_id IS NOT NULL
-                     FROM res_currency_rate
-                    WHERE currency_id = ANY(%(currencies)s)
-                      AND (company_id IS NULL OR company_id = %(root)s)
-                    ORDER BY currency_id, name""",
-                currencies=list({*currencies, company.tiering_currency_id.id}),
-                root=company.root_id.id,
-            )
-        )
-        rates = defaultdict(lambda: ([], []))
-        for currency, day, rate, own in rows:
-            rates[currency][0 if own else 1].append((day, rate))
-        return tiering_currency.daily_factors(
-            window.days(), currencies, rates, company.tiering_currency_id.id, company.currency_id.id
-        )
+        return self.env["trade.tiering.currency"]._converted(company, window, where, query)
 
     def _sums_sql(self, company, window, where, currencies, factors):
         """Per customer: ``id``, the annual ``amount`` and ``incomplete`` (an order not converted).
@@ -417,112 +303,6 @@ class TradeTieringEngine(models.AbstractModel):
             digits=digits,
             where=where,
         )
-
-    def _missing_currencies(self, company, window, where, currencies, factors):
-        """The currencies of ``where``'s orders (and the grading one) that have no rate at all."""
-        days = len(window.days())
-        without = {currency for index, currency in enumerate(currencies) if factors[index * days] is None}
-        grading_currency = company.tiering_currency_id
-        if grading_currency.id in without or not self._has_rates(company, grading_currency.ids):
-            # Without a rate for the grading currency, no order converts.
-            return grading_currency
-        return self.env["res.currency"].browse(sorted(without & self._order_currencies(where)))
-
-    def _has_rates(self, company, currency_ids):
-        """The currencies of ``currency_ids`` that Odoo has a rate of for ``company`` (or that are its own)."""
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT DISTINCT currency_id FROM res_currency_rate
-                    WHERE currency_id = ANY(%s) AND (company_id IS NULL OR company_id = %s)""",
-                list(currency_ids),
-                company.root_id.id,
-            )
-        )
-        return {row[0] for row in rows} | ({company.currency_id.id} & set(currency_ids))
-
-    def _raise_missing_rates(self, company, window, where, currencies, factors):
-        names = ", ".join(self._missing_currencies(company, window, where, currencies, factors).mapped("name"))
-        raise UserError(
-            self.env._(
-                "Customer grades of %(company)s cannot be computed: %(currencies)s has no exchange "
-                "rate. Add a rate under Accounting or Sales > Configuration > Currencies, then "
-                "regrade.",
-                company=company.name,
-                currencies=names,
-            )
-        )
-
-    def _episode_key(self, company):
-        return f"trade_crm_tiering.missing_rates.{company.id}"
-
-    def _report_missing_rates(self, company, window, where, currencies, factors):
-        """One activity for the company's grading administrator per episode of missing rates.
-
-        An episode starts when a currency the grading needs has no rate at all and ends when it has
-        one again (_close_missing_rate_episode); the open episode's currencies are kept in a system
-        parameter, so that neither the next order nor the next night repeats the activity.
-        """
-        missing = self._missing_currencies(company, window, where, currencies, factors)
-        params = self.env["ir.config_parameter"].sudo()
-        key = self._episode_key(company)
-        open_ids = {int(cid) for cid in (params.get_param(key) or "").split(",") if cid}
-        new = missing.filtered(lambda currency: currency.id not in open_ids)
-        if not new:
-            return
-        params.set_param(key, ",".join(str(cid) for cid in sorted(open_ids | set(missing.ids))))
-        first, last = self._unconverted_dates(company, where, missing)
-        recipient = self._grading_administrator(company)
-        # In the administrator's language: the activity is theirs, whoever's sale found the gap.
-        env = self.with_context(lang=recipient.lang).env
-        company.partner_id.activity_schedule(
-            "mail.mail_activity_data_todo",
-            user_id=recipient.id,
-            summary=env._("Exchange rate missing: %(currencies)s", currencies=", ".join(new.mapped("name"))),
-            note=env._(
-                "Customer grades of %(company)s were not updated: %(currencies)s has no exchange rate "
-                "for the orders dated %(first)s to %(last)s. Those customers keep their grade until a "
-                "rate is added under Accounting or Sales > Configuration > Currencies.",
-                company=company.name,
-                currencies=", ".join(new.mapped("name")),
-                first=first or window.start,
-                last=last or window.end,
-            ),
-        )
-
-    def _unconverted_dates(self, company, where, missing):
-        """First and last date of the orders that cannot be converted for lack of ``missing``'s rates."""
-        condition = (
-            SQL("TRUE") if company.tiering_currency_id in missing else SQL("so.currency_id = ANY(%s)", missing.ids)
-        )
-        [(first, last)] = self.env.execute_query(
-            SQL(
-                """SELECT MIN(so.date_order)::date, MAX(so.date_order)::date FROM sale_order so
-                     JOIN res_partner p ON p.id = so.partner_id WHERE %s AND %s""",
-                where,
-                condition,
-            )
-        )
-        return first, last
-
-    def _grading_administrator(self, company):
-        """Who sees to the company's grading: its approver, its general manager, else a tiering admin."""
-        user = company.tiering_approver_id or company.tiering_gm_id
-        if user:
-            return user
-        admins = self.env.ref("trade_crm_tiering.group_tiering_admin").users.filtered(
-            lambda admin: company in admin.company_ids and not admin.share and admin.active
-        )
-        return admins.sorted("id")[:1] or self.env.ref("base.user_admin")
-
-    def _close_missing_rate_episode(self, company):
-        """End the episode of missing rates of ``company`` once its currencies have rates again."""
-        params = self.env["ir.config_parameter"].sudo()
-        key = self._episode_key(company)
-        open_ids = {int(cid) for cid in (params.get_param(key) or "").split(",") if cid}
-        if not open_ids:
-            return
-        still = open_ids - self._has_rates(company, open_ids)
-        params.set_param(key, ",".join(str(cid) for cid in sorted(still)) or False)
 
     def _read_states(self, company, partner_ids, today):
         """``{commercial partner id: StoredState}`` of ``partner_ids`` in ``company``."""
@@ -559,7 +339,7 @@ class TradeTieringEngine(models.AbstractModel):
         updates = {pid: update for pid, update in updates.items() if update.changes_something}
         if not updates:
             return
-        contacts = self._contacts_of(list(updates))
+        contacts = self.env["trade.tiering.bulk"]._contacts_of(list(updates))
         today = tiering_day.today()
         tiers = {star: tier.id for star, tier in company._tiering_tier_map().items()}
         rows = []
@@ -569,19 +349,6 @@ class TradeTieringEngine(models.AbstractModel):
         self._write_grade_fields(company, rows)
         self._log_moves(company, updates, source, reason)
 
-    def _contacts_of(self, entity_ids):
-        """``{commercial partner id: [contact ids]}``, archived contacts included."""
-        groups = (
-            self.env["res.partner"]
-            .with_context(active_test=False)
-            ._read_group(
-                [("commercial_partner_id", "in", entity_ids), ("is_company", "=", False), ("parent_id", "!=", False)],
-                ["commercial_partner_id"],
-                ["id:array_agg"],
-            )
-        )
-        return {entity.id: ids for entity, ids in groups}
-
     def _write_grade_fields(self, company, rows):
         """One UPDATE for ``rows`` (``[(partner id, {field: value})]``), each field company-dependent.
 
@@ -589,50 +356,11 @@ class TradeTieringEngine(models.AbstractModel):
         res.partner.write syncs contacts and prepares mail tracking record by record.
         """
         names = sorted(rows[0][1])
-        self._write_company_fields(
+        self.env["trade.tiering.bulk"]._write_company_fields(
             company,
             [partner_id for partner_id, _values in rows],
             {name: [values[name] for _partner_id, values in rows] for name in names},
         )
-
-    def _write_company_fields(self, company, partner_ids, values):
-        """One UPDATE of company-dependent res.partner fields for ``company``.
-
-        ``values``: ``{field: [value of each of partner_ids, by position]}``. Shared by the grading
-        engine, the scoring pass (trade.tiering.scoring) and the cadence plan (trade.tiering.cadence).
-        """
-        partners = self.env["res.partner"]
-        names = sorted(values)
-        partners.flush_model(names)
-        cid = str(company.id)
-        # Like the ORM, store nothing where the value is the field's fallback (ir.default).
-        fallbacks = self.env["ir.default"]._get_model_defaults("res.partner")
-        columns = {"id": ("int4", list(partner_ids))}
-        for name in names:
-            pg_type = SQL_TYPES[partners._fields[name].type]
-            fallback = fallbacks.get(name)
-            columns[name] = (pg_type, [None if value in (False, fallback) else value for value in values[name]])
-        assignments = SQL(", ").join(
-            SQL(
-                """%(column)s = CASE WHEN %(new)s IS NULL THEN COALESCE(%(old)s, '{}'::jsonb) - %(cid)s
-                                     ELSE COALESCE(%(old)s, '{}'::jsonb) || jsonb_build_object(%(cid)s, %(new)s) END""",
-                column=SQL.identifier(name),
-                new=SQL.identifier("v", name),
-                old=SQL.identifier("p", name),
-                cid=cid,
-            )
-            for name in names
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE res_partner p SET %s FROM %s WHERE p.id = v.id",
-                assignments,
-                _unnest(columns),
-            )
-        )
-        written = partners.browse(columns["id"][1])
-        written.invalidate_recordset(names)
-        written.modified(names)
 
     def _log_moves(self, company, updates, source, reason=None):
         """Grade history and a chatter tracking message for each customer whose grade moved."""
@@ -667,9 +395,9 @@ class TradeTieringEngine(models.AbstractModel):
             "source": source,
             "reason": reason,
             "user_id": self.env.uid,
-            **self._log_access_values(now),
+            **self.env["trade.tiering.bulk"]._log_access_values(now),
         }
-        self._insert("trade_grade_history", columns, constants)
+        self.env["trade.tiering.bulk"]._insert("trade_grade_history", columns, constants)
         self.env["res.partner"].invalidate_model(["grade_history_count"])
 
     def _post_tracking_messages(self, company, moves):
@@ -702,41 +430,20 @@ class TradeTieringEngine(models.AbstractModel):
     def _insert_tracking_messages(self, company, moves):
         """The chatter note Odoo's field tracking would post, for many customers at once, each in
         the language of the customer's notes (_customer_note_langs)."""
-        author = self.env.user.partner_id
         now = fields.Datetime.now()
         langs = self._customer_note_langs(company, list(moves))
         # Translated and formatted once per language: thousands of notes share a few languages.
         texts = {lang: self._regrade_note_texts(company, lang) for lang in set(langs.values())}
-        bodies, message_ids = [], []
+        bodies = {}
         for partner_id, update in moves.items():
             sentence, money, _labels = texts[langs[partner_id]]
             amount = money(update.amount)
-            bodies.append(Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": amount}))
-            message_ids.append(generate_tracking_message_id("message-notify"))
-        constants = {
-            "model": "res.partner",
-            "message_type": "notification",
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "is_internal": True,
-            "author_id": author.id,
-            "email_from": author.email_formatted,
-            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted)[False],
-            "email_add_signature": False,
-            "date": now,
-            **self._log_access_values(now),
-        }
-        columns = {
-            "res_id": ("int4", list(moves)),
-            "body": ("text", [str(body) for body in bodies]),
-            "message_id": ("varchar", message_ids),
-        }
+            bodies[partner_id] = Markup("<p>%s</p>") % (sentence % {"company": company.name, "amount": amount})
         created = {
             res_id: message
-            for message, res_id in self._insert("mail_message", columns, constants, returning=("id", "res_id"))
+            for message, res_id in self.env["trade.tiering.bulk"]._insert_notes("res.partner", bodies, now)
         }
         self._insert_tracking_values(moves, created, now, langs, texts)
-        self.env["mail.message"].invalidate_model()
-        self.env["res.partner"].invalidate_model(["message_ids"])
 
     def _insert_tracking_values(self, moves, messages, now, langs, texts):
         """The tracking lines of the notes, in the language of each note (``langs``, ``texts``:
@@ -764,56 +471,8 @@ class TradeTieringEngine(models.AbstractModel):
             "old_value_char": ("varchar", [row[2] for row in rows]),
             "new_value_char": ("varchar", [row[3] for row in rows]),
         }
-        self._insert("mail_tracking_value", columns, self._log_access_values(now))
-
-    # ------------------------------------------------------------------
-    # The language of the texts the nightly passes write
-    # ------------------------------------------------------------------
-    # The passes run as the cron's user, whose language says nothing about who reads what they
-    # write. The rule, everywhere in the module (issue 16):
-    # - a text stored for one person (a warning and its activity, a retention, review, pool or
-    #   approval activity, a concentration alert for the general manager) is written in that
-    #   person's language (_user_langs);
-    # - a chatter note on a customer (regraded, back to the team pool) or on its grade request,
-    #   read by whoever follows it, is written in the language of the customer's salesperson,
-    #   else in the company's (_customer_note_langs).
-    # Amounts, numbers and dates in those texts are formatted in the same language. The bulk
-    # paths translate once per language, never once per row.
-
-    @api.model
-    def _company_lang(self, company):
-        """The company's language (its partner's), English when none is installed."""
-        lang = company.partner_id.sudo().lang
-        return lang if lang in self._installed_langs() else "en_US"
-
-    @api.model
-    def _installed_langs(self):
-        return {code for code, _name in self.env["res.lang"].get_installed()}
-
-    @api.model
-    def _user_langs(self, user_ids, company):
-        """``{user id: language}`` of ``user_ids``; ``None`` (nobody) and a language no longer
-        installed give the company's."""
-        fallback = self._company_lang(company)
-        installed = self._installed_langs()
-        # sudo: a user's language is no secret, whoever the pass runs as.
-        users = self.env["res.users"].sudo().with_context(active_test=False).browse({uid for uid in user_ids if uid})
-        langs = {user.id: user.lang if user.lang in installed else fallback for user in users}
-        langs[None] = langs[False] = fallback
-        return langs
-
-    @api.model
-    def _user_lang(self, user, company):
-        """The language of ``user`` (a record, possibly empty), as _user_langs gives it."""
-        return self._user_langs(user.ids, company)[user.id]
-
-    @api.model
-    def _customer_note_langs(self, company, partner_ids):
-        """``{customer id: language of its chatter notes}``: its salesperson's, else the company's."""
-        self.env["res.partner"].flush_model(["user_id"])
-        rows = self.env.execute_query(SQL("SELECT id, user_id FROM res_partner WHERE id = ANY(%s)", list(partner_ids)))
-        langs = self._user_langs([user_id for _id, user_id in rows], company)
-        return {partner_id: langs[user_id] for partner_id, user_id in rows}
+        bulk = self.env["trade.tiering.bulk"]
+        bulk._insert("mail_tracking_value", columns, bulk._log_access_values(now))
 
     def _regrade_note_texts(self, company, lang):
         """``(sentence, money, labels)`` of the regrade notes in ``lang``: the sentence, the
@@ -824,25 +483,6 @@ class TradeTieringEngine(models.AbstractModel):
             _money_formatter(env, company.tiering_currency_id),
             env["res.partner"].fields_get(["star_grade", "star_grade_actual"]),
         )
-
-    def _log_access_values(self, now):
-        return {"create_uid": self.env.uid, "create_date": now, "write_uid": self.env.uid, "write_date": now}
-
-    def _insert(self, table, columns, constants, returning=()):
-        """INSERT one row per position of ``columns`` (``{name: (sql type, values)}``) plus ``constants``."""
-        names = [*columns, *constants]
-        query = SQL(
-            "INSERT INTO %s (%s) SELECT %s FROM %s",
-            SQL.identifier(table),
-            SQL(", ").join(SQL.identifier(name) for name in names),
-            SQL(", ").join(
-                [SQL.identifier("v", name) for name in columns] + [SQL("%s", value) for value in constants.values()]
-            ),
-            _unnest(columns),
-        )
-        if returning:
-            query = SQL("%s RETURNING %s", query, SQL(", ").join(SQL.identifier(name) for name in returning))
-        return self.env.execute_query(query)
 
     # ------------------------------------------------------------------
     # Follow-ups: approval requests and retention

@@ -18,7 +18,7 @@ from odoo.tools import SQL
 
 from ..trade_crm_tiering import matrix, tiering_day
 from ..trade_crm_tiering import scoring as maths
-from .trade_tiering_engine import _array_literal
+from .trade_tiering_bulk import array_literal
 
 # What the prospect scoring stores: the fields the score lists and the value matrix read.
 PROSPECT_SCORE_FIELDS = (
@@ -85,7 +85,7 @@ class TradeTieringEngine(models.AbstractModel):
             "tiering_date": tiering_day.today(),
             "service_tier_id": developing.id if developing else False,
         }
-        contacts = engine._contacts_of(prospect_ids)
+        contacts = engine.env["trade.tiering.bulk"]._contacts_of(prospect_ids)
         targets = [target for pid in prospect_ids for target in (pid, *contacts.get(pid, ()))]
         engine._write_grade_fields(company, [(target, values) for target in targets])
         return prospect_ids
@@ -266,7 +266,7 @@ class TradeTieringScoring(models.AbstractModel):
     def _prospect_interactions(self, company, ids, today):
         """Done activities and logged messages of the last 12 months on each prospect, its contacts,
         its leads and its quotations in the company."""
-        prospects = SQL("p.commercial_partner_id = ANY(%s::int4[])", _array_literal(ids, "int4"))
+        prospects = SQL("p.commercial_partner_id = ANY(%s::int4[])", array_literal(ids, "int4"))
         return self._interaction_counts(company, today, prospects, leads=True)
 
     def _customer_cutoffs(self, company):
@@ -298,7 +298,7 @@ class TradeTieringScoring(models.AbstractModel):
                     WHERE id = ANY(%(ids)s::int4[])
                        OR (value_class ? %(cid)s AND NOT COALESCE(tiering_scored_on ? %(cid)s, FALSE))""",
                 columns=columns,
-                ids=_array_literal(result.index.tolist(), "int4"),
+                ids=array_literal(result.index.tolist(), "int4"),
                 cid=cid,
             )
         )
@@ -321,5 +321,5 @@ class TradeTieringScoring(models.AbstractModel):
             for name, value in zip(PROSPECT_SCORE_FIELDS, wanted, strict=True):
                 values[name].append(value)
         if ids:
-            self.env["trade.tiering.engine"]._write_company_fields(company, ids, values)
+            self.env["trade.tiering.bulk"]._write_company_fields(company, ids, values)
         return len(ids)

@@ -3,14 +3,14 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import grading, tiering_day
 from ..trade_crm_tiering import scoring as maths
-from .trade_tiering_engine import MissingRatesError, _array_literal
+from .trade_tiering_bulk import array_literal
+from .trade_tiering_currency import MissingRatesError
 
 # Company-dependent fields the scoring pass stores on each customer (the commercial entity; its
 # contacts show the entity's), with where each value comes from: (field, frame, column, kind).
@@ -76,18 +76,6 @@ class TradeTieringScoring(models.AbstractModel):
     _name = "trade.tiering.scoring"
     _description = "Customer Scoring"
 
-    def init(self):
-        # The company-wide figures of a batched pass (see _score_basis), between its units.
-        self.env.cr.execute(
-            SQL(
-                """CREATE TABLE IF NOT EXISTS trade_tiering_scoring_basis (
-                       company_id int4 NOT NULL REFERENCES res_company(id) ON DELETE CASCADE,
-                       name varchar NOT NULL,
-                       data bytea NOT NULL,
-                       PRIMARY KEY (company_id, name))"""
-            )
-        )
-
     @api.model
     def _score(self, company):
         """Score the customers of ``company``. Returns a summary dict of counts."""
@@ -123,86 +111,6 @@ class TradeTieringScoring(models.AbstractModel):
         scoring._store(company, new.loc[changed], today)
         warnings = scoring.env["trade.customer.warning"]._tiering_sync(company, inputs, result, today, partner_range)
         return {"customers": len(result), "changed": len(changed), **warnings}
-
-    # ------------------------------------------------------------------
-    # In batches (the nightly action): the company-wide figures, then batches of customers
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _score_basis(self, company):
-        """Store what every batch of ``company`` ranks its customers against: the figures of
-        maths.ranking_basis and the customer ids, from the orders and interactions of all of them
-        (two aggregations). Returns False, storing nothing, when rates are missing."""
-        scoring = self.sudo().with_company(company)
-        company = scoring.env["res.company"].browse(company.id)
-        today = tiering_day.today()
-        scoring.env["sale.order"].flush_model()
-        scoring.env["res.partner"].flush_model()
-        try:
-            frame = scoring._order_figures(company, today)
-        except MissingRatesError:
-            scoring._drop_basis(company)
-            return False
-        frame = frame.join(scoring._interactions(company, today))
-        frame["interactions_12m"] = frame["interactions_12m"].astype("float64").fillna(0)
-        basis = maths.ranking_basis(frame, company._tiering_scoring_config())
-        basis["ids"] = frame.index.to_numpy(dtype="float64")
-        basis["ids"].sort()
-        scoring._drop_basis(company)
-        names = sorted(basis)
-        scoring.env.execute_query(
-            SQL(
-                """INSERT INTO trade_tiering_scoring_basis (company_id, name, data)
-                   SELECT %s, unnest(%s::varchar[]), unnest(%s::bytea[])""",
-                company.id,
-                names,
-                [psycopg2.Binary(basis[name].astype("float64").tobytes()) for name in names],
-            )
-        )
-        return True
-
-    def _read_basis(self, company):
-        rows = self.env.execute_query(
-            SQL("SELECT name, data FROM trade_tiering_scoring_basis WHERE company_id = %s", company.id)
-        )
-        return {name: np.frombuffer(bytes(data), dtype="float64") for name, data in rows}
-
-    def _drop_basis(self, company):
-        self.env.execute_query(SQL("DELETE FROM trade_tiering_scoring_basis WHERE company_id = %s", company.id))
-
-    @api.model
-    def _score_batch(self, company, after, size):
-        """Score the next ``size`` customers of ``company`` after id ``after`` against the stored
-        basis; after the last batch, close the company's pass.
-
-        A batch covers every partner id in ``(after, its last customer]`` (the last batch: every id
-        above ``after``), so the customers whose orders went and the warnings of partners that are
-        no customer any more are cleared as by _score. Returns the id to resume after, or None
-        when the company is done (or its basis is gone: the pass then starts again next night).
-        """
-        scoring = self.sudo().with_company(company)
-        company = scoring.env["res.company"].browse(company.id)
-        today = tiering_day.today()
-        basis = scoring._read_basis(company)
-        if "ids" not in basis:
-            return None
-        ids = basis.pop("ids")
-        start = np.searchsorted(ids, after, side="right")
-        high = int(ids[start + size - 1]) if start + size < len(ids) else None
-        partner_range = (after, high)
-        scoring.env["sale.order"].flush_model()
-        scoring.env["res.partner"].flush_model()
-        try:
-            figures = scoring._gather(company, today, partner_range)
-        except MissingRatesError:
-            figures = None
-        if figures is not None:
-            scoring._score_figures(company, figures, today, basis, partner_range)
-        if high is not None:
-            return high
-        company.tiering_last_scoring = fields.Datetime.now()
-        scoring._drop_basis(company)
-        return None
 
     @api.model
     def _score_companies(self, companies=None):
@@ -246,10 +154,10 @@ class TradeTieringScoring(models.AbstractModel):
         """One aggregation of the company's confirmed orders, per commercial partner.
 
         Amounts and margins (the order's stored margin, the sum of its lines' margins) are converted
-        into the grading currency at each order's date with the engine's daily factors, looked up by
-        array position, and summed in whole cents like the grading engine does.
+        into the grading currency at each order's date with the daily factors of trade.tiering.currency,
+        looked up by array position, and summed in whole cents like the grading engine does. Odoo would
+        convert an order without any rate at a made-up 1: MissingRatesError, the stored scores stay.
         """
-        engine = self.env["trade.tiering.engine"]
         window = self._order_window(today)
         where = SQL(
             "so.company_id = %s AND so.state = 'sale' AND so.date_order >= %s AND so.date_order < %s",
@@ -258,19 +166,15 @@ class TradeTieringScoring(models.AbstractModel):
             window.end,
         )
         scale = 10**company.tiering_currency_id.decimal_places
-        currencies = engine._candidate_currencies(company)
-        factors = engine._daily_factors(company, window, currencies)
-        rows = self._sum_order_figures(company, today, window, currencies, factors, scale, partner_range)
-        if any(row[-1] for row in rows):
-            # An order in a currency no pricelist uses (any more), or in one without rates.
-            currencies = sorted(set(currencies) | engine._order_currencies(where))
-            factors = engine._daily_factors(company, window, currencies)
-            rows = self._sum_order_figures(company, today, window, currencies, factors, scale, partner_range)
-            if any(row[-1] for row in rows):
-                # Odoo would convert at a made-up rate of 1: keep the stored scores instead, and
-                # tell the grading administrator once per episode.
-                engine._report_missing_rates(company, window, where, currencies, factors)
-                raise MissingRatesError(company.name)
+        rows = self.env["trade.tiering.currency"]._converted(
+            company,
+            window,
+            where,
+            lambda currencies, factors: self._sum_order_figures(
+                company, today, window, currencies, factors, scale, partner_range
+            ),
+            partial=False,
+        )
         columns = [
             "partner_id",
             "orders",
@@ -346,7 +250,7 @@ class TradeTieringScoring(models.AbstractModel):
             d24=d24,
             quarter=maths.QUARTER_DAYS,
             scale=scale,
-            factors=_array_literal(factors, "float8"),
+            factors=array_literal(factors, "float8"),
             currencies=currencies,
             days=days,
             today=today,
@@ -465,7 +369,7 @@ class TradeTieringScoring(models.AbstractModel):
                     WHERE commercial_partner_id = ANY(%s::int4[]) AND id != commercial_partner_id
                       AND active AND NOT is_company AND type = 'contact'
                     GROUP BY 1""",
-                _array_literal(ids, "int4"),
+                array_literal(ids, "int4"),
             )
         )
         return pd.DataFrame.from_records(rows, columns=["partner_id", "contacts"], index="partner_id")
@@ -499,7 +403,7 @@ class TradeTieringScoring(models.AbstractModel):
     def _ratings(self, ids):
         columns = SQL(", ").join(SQL("%s::int", SQL.identifier(name)) for name in RATING_FIELDS)
         rows = self.env.execute_query(
-            SQL("SELECT id, %s FROM res_partner WHERE id = ANY(%s::int4[])", columns, _array_literal(ids, "int4"))
+            SQL("SELECT id, %s FROM res_partner WHERE id = ANY(%s::int4[])", columns, array_literal(ids, "int4"))
         )
         frame = pd.DataFrame.from_records(rows, columns=["partner_id", *RATING_FIELDS.values()], index="partner_id")
         return frame.astype("float64")
@@ -529,7 +433,7 @@ class TradeTieringScoring(models.AbstractModel):
                     WHERE id = ANY(%(ids)s::int4[]) OR (tiering_scored_on ? %(cid)s AND %(in_range)s)""",
                 columns=columns,
                 in_range=_in_range("id", partner_range),
-                ids=_array_literal(ids, "int4"),
+                ids=array_literal(ids, "int4"),
                 cid=cid,
             )
         )
@@ -581,7 +485,7 @@ class TradeTieringScoring(models.AbstractModel):
         values = {name: _python(new[name], kind) for name, _frame, _column, kind in STORED_VALUES}
         # Every customer with orders has a last order; the others are cleared.
         values["tiering_scored_on"] = [today if day else None for day in values["tiering_last_order_date"]]
-        self.env["trade.tiering.engine"]._write_company_fields(company, new.index.tolist(), values)
+        self.env["trade.tiering.bulk"]._write_company_fields(company, new.index.tolist(), values)
 
 
 DIGITS = {"int": 0, "money": 2, "float": 1}
