@@ -10,9 +10,12 @@ registry.category("web_tour.tours").add("trade_crm_tiering_duplicate_warning", {
             run: "click",
         },
         {
-            // the form re-renders for a company (the name widget may change): edit it afterwards
+            // The form re-renders for a company once the server answers (the name widget changes, and
+            // the individual's Job Position goes): edit the name only afterwards, or the edit is lost.
             content: "The form is a company's",
-            trigger: ".o_form_view .o_field_widget[name=company_type] input[data-value=company]:checked",
+            trigger:
+                ".o_form_view:has(.o_field_widget[name=company_type] input[data-value=company]:checked)" +
+                ":not(:has(.o_field_widget[name=function]))",
         },
         {
             content: "Named like another rep's customer",
