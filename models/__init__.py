@@ -77,3 +77,6 @@ from . import trade_portfolio_numbers
 
 # Last: its _tiering_assign_tiers compares tiers around every other override (rule tiers included).
 from . import res_company_playbook
+from . import sale_order_quote_approval
+from . import trade_tier_rule_requests
+from . import trade_tier_rule_evaluation

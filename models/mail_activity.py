@@ -60,7 +60,7 @@ class MailActivity(models.Model):
         """Approve the document this activity asks to sign, as the current user."""
         document, step = self._trade_approval_document()
         document._approval_check_signer(step)
-        document._approval_approve_from_activity()
+        document.action_approve()
         # sudo: who signs next is shown to the signer, whatever they may read of that user.
         following = document.sudo().approval_user_id
         if following:

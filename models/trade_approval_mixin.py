@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -8,12 +10,14 @@ class TradeApprovalMixin(models.AbstractModel):
     """Signatures a document needs, each asked for through a mail activity.
 
     A model using it inherits ``mail.activity.mixin``, defines ``_approval_activity_type`` (the
-    xml id of the activity type) and implements ``_approval_requester()`` and
-    ``_approval_activity_note(step)``. It calls ``_approval_start(chain)`` with the
-    ``[(role, user)]`` to ask in turn, ``_approval_approve()``, ``_approval_reject()`` and
-    ``_approval_cancel()``. Steps are written as superuser: users act through these methods only.
-    The approval activities offer Approve and Reject (see mail.activity): they call
-    ``_approval_approve_from_activity()`` and ``action_open_reject_wizard()``.
+    xml id of the activity type) and implements ``_approval_requester()``,
+    ``_approval_activity_note(step)``, ``_approval_is_waiting()`` and what a decision does:
+    ``_approval_on_approved()`` and ``_approval_on_rejected(reason)``, which tell the outcome through
+    ``_approval_notify(message)``. It calls
+    ``_approval_start(chain)`` with the ``[(role, user)]`` to ask in turn, and
+    ``_approval_cancel()``; users decide through ``action_approve()`` and ``action_reject(reason)``
+    (the reason wizard and the approval activities call them too). Steps are written as superuser:
+    users act through these methods only.
     """
 
     _name = "trade.approval.mixin"
@@ -47,9 +51,48 @@ class TradeApprovalMixin(models.AbstractModel):
     def _approval_requester(self):
         raise NotImplementedError
 
-    def _approval_reject_with_reason(self, reason):
-        """Reject from the reason wizard; the model's own reject action."""
+    def _approval_is_waiting(self):
+        """Whether the document waits for an approval, by its own state."""
         raise NotImplementedError
+
+    def _approval_on_approved(self):
+        """Every step is signed: carry the document out and tell its requester."""
+        raise NotImplementedError
+
+    def _approval_on_rejected(self, reason):
+        """The document was rejected for ``reason``: close it and tell its requester."""
+        raise NotImplementedError
+
+    def action_approve(self, feedback=None):
+        for document in self:
+            document._approval_check_waiting()
+            if document._approval_approve(feedback):
+                document._approval_on_approved()
+        return True
+
+    def action_reject(self, reason):
+        for document in self:
+            document._approval_check_waiting()
+            document._approval_reject(reason)
+            document._approval_on_rejected(reason)
+        return True
+
+    def _approval_notify(self, message):
+        """Post how the document was decided in its chatter, to whom it concerns."""
+        # sudo: the outcome is logged on the document whoever decided it.
+        self.sudo().message_post(
+            body=Markup("<p>%s</p>") % message,
+            partner_ids=self._approval_notified_partners().ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _approval_notified_partners(self):
+        return self._approval_requester().partner_id
+
+    def _approval_check_waiting(self):
+        """Deciding is refused before the document's own state says it waits, whatever its steps."""
+        if not self._approval_is_waiting():
+            raise UserError(self.env._("%(document)s is not waiting for approval.", document=self.display_name))
 
     def action_open_reject_wizard(self):
         self.ensure_one()
@@ -64,10 +107,6 @@ class TradeApprovalMixin(models.AbstractModel):
 
     def _approval_activity_note(self, step):
         raise NotImplementedError
-
-    def _approval_approve_from_activity(self):
-        """Approve as the approval activity's Approve button does: the model's own approve action."""
-        return self.action_approve()
 
     def _approval_pending_step(self):
         self.ensure_one()

@@ -238,25 +238,6 @@ class TradeGradeRequest(models.Model):
             },
         }
 
-    def action_approve(self, feedback=None):
-        for request in self:
-            if request.state != "to_approve":
-                raise UserError(self.env._("%(request)s is not waiting for approval.", request=request.display_name))
-            if request._approval_approve(feedback):
-                request._finish_approved()
-        return True
-
-    def action_reject(self, reason):
-        for request in self:
-            if request.state != "to_approve":
-                raise UserError(self.env._("%(request)s is not waiting for approval.", request=request.display_name))
-            request._approval_reject(reason)
-            request.sudo().write({"state": "rejected", "rejection_reason": reason})
-            request._notify_requester(
-                self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
-            )
-        return True
-
     def action_cancel(self):
         for request in self:
             if request.state not in OPEN_STATES:
@@ -415,7 +396,7 @@ class TradeGradeRequest(models.Model):
     def _finish_approved(self):
         self.sudo().state = "approved"
         self.env["trade.tiering.engine"]._apply_request(self)
-        self._notify_requester(
+        self._approval_notify(
             self.env._(
                 "Approved: %(customer)s is now served at %(grade)s.",
                 customer=self.partner_id.name,
@@ -423,16 +404,11 @@ class TradeGradeRequest(models.Model):
             )
         )
 
-    def _notify_requester(self, message):
-        recipients = self.requester_id.partner_id
+    def _approval_notified_partners(self):
+        # Nobody asked an automatic request: its outcome goes to the customer's salesperson.
         if self.source == "auto" or self.requester_id.id == SUPERUSER_ID:
-            recipients = self.partner_id.user_id.partner_id
-        # sudo: the outcome is logged on the request whoever decided it.
-        self.sudo().message_post(
-            body=Markup("<p>%s</p>") % message,
-            partner_ids=recipients.ids,
-            subtype_xmlid="mail.mt_comment",
-        )
+            return self.partner_id.user_id.partner_id
+        return super()._approval_notified_partners()
 
     # ------------------------------------------------------------------
     # Approval mixin
@@ -441,8 +417,15 @@ class TradeGradeRequest(models.Model):
     def _approval_requester(self):
         return self.requester_id
 
-    def _approval_reject_with_reason(self, reason):
-        return self.action_reject(reason)
+    def _approval_is_waiting(self):
+        return self.state == "to_approve"
+
+    def _approval_on_approved(self):
+        self._finish_approved()
+
+    def _approval_on_rejected(self, reason):
+        self.sudo().write({"state": "rejected", "rejection_reason": reason})
+        self._approval_notify(self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason))
 
     def _approval_activity_note(self, step):
         # In the approver's language (see trade.tiering.engine), whoever submitted the request.

@@ -140,27 +140,6 @@ class TradeHandover(models.Model):
                 handover._execute()
         return True
 
-    def action_approve(self, feedback=None):
-        for handover in self:
-            if handover.state != "to_approve":
-                raise UserError(self.env._("%(handover)s is not waiting for approval.", handover=handover.display_name))
-            if handover._approval_approve(feedback):
-                handover._execute()
-        return True
-
-    def action_reject(self, reason):
-        for handover in self:
-            if handover.state != "to_approve":
-                raise UserError(self.env._("%(handover)s is not waiting for approval.", handover=handover.display_name))
-            handover._approval_reject(reason)
-            handover.sudo().write({"state": "rejected", "rejection_reason": reason})
-            handover._notify_requester(
-                self.env._(
-                    "Rejected by %(user)s: %(reason)s. Nothing was handed over.", user=self.env.user.name, reason=reason
-                )
-            )
-        return True
-
     def action_cancel(self):
         for handover in self:
             if handover.state not in OPEN_STATES:
@@ -190,21 +169,24 @@ class TradeHandover(models.Model):
             )
         return [("supervisor", supervisor)]
 
-    def _notify_requester(self, message):
-        # sudo: the outcome is logged on the handover whoever decided it.
-        self.sudo().message_post(
-            body=Markup("<p>%s</p>") % message,
-            partner_ids=self.requester_id.partner_id.ids,
-            subtype_xmlid="mail.mt_comment",
-        )
-
     # approval mixin
 
     def _approval_requester(self):
         return self.requester_id
 
-    def _approval_reject_with_reason(self, reason):
-        return self.action_reject(reason)
+    def _approval_is_waiting(self):
+        return self.state == "to_approve"
+
+    def _approval_on_approved(self):
+        self._execute()
+
+    def _approval_on_rejected(self, reason):
+        self.sudo().write({"state": "rejected", "rejection_reason": reason})
+        self._approval_notify(
+            self.env._(
+                "Rejected by %(user)s: %(reason)s. Nothing was handed over.", user=self.env.user.name, reason=reason
+            )
+        )
 
     def _approval_activity_note(self, step):
         approval_lines = self.line_ids.filtered("needs_approval")

@@ -19,16 +19,15 @@ def NEEDS_APPROVAL_COMPUTED(env):  # noqa: N802 (a message shared with the wizar
     )
 
 
-class TradeHandoverLine(models.Model):
-    """One customer of a handover: who receives it, in which role, and what moved with it."""
+class TradeHandoverCustomer(models.AbstractModel):
+    """A customer handed over, as the lines of a handover and the planned lines of the handover
+    wizard share it: the leaver's role, the grade and tier, and whether its tier needs approval."""
 
-    _name = "trade.handover.line"
-    _description = "Customer Handover Line"
-    _order = "handover_id, weight desc, id"
+    _name = "trade.handover.customer"
+    _description = "Customer Handed Over"
+    # The many2one to the handover (or the wizard) in whose company the customer's tier is read.
+    _handover_parent_field = None
 
-    handover_id = fields.Many2one("trade.handover", required=True, index=True, ondelete="cascade", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
-    receiver_id = fields.Many2one("res.users", required=True, index=True, readonly=True)
     role = fields.Selection(
         HANDOVER_ROLES,
         string="Leaver's Role",
@@ -37,6 +36,28 @@ class TradeHandoverLine(models.Model):
     )
     star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
     tier_id = fields.Many2one("trade.service.tier", readonly=True)
+
+    @api.depends(lambda self: ("partner_id", f"{self._handover_parent_field}.company_id"))
+    @api.depends_context("company")
+    def _compute_needs_approval(self):
+        for line in self:
+            company = line[self._handover_parent_field].company_id or self.env.company
+            # sudo: the customer's tier decides, whoever plans or looks at the handover.
+            line.needs_approval = line.partner_id.sudo().with_company(company).service_tier_id.handover_approval
+
+
+class TradeHandoverLine(models.Model):
+    """One customer of a handover: who receives it, in which role, and what moved with it."""
+
+    _name = "trade.handover.line"
+    _inherit = ["trade.handover.customer"]
+    _description = "Customer Handover Line"
+    _handover_parent_field = "handover_id"
+    _order = "handover_id, weight desc, id"
+
+    handover_id = fields.Many2one("trade.handover", required=True, index=True, ondelete="cascade", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
+    receiver_id = fields.Many2one("res.users", required=True, index=True, readonly=True)
     weight = fields.Integer(readonly=True, help="The tier's handover weight when the customers were spread.")
     needs_approval = fields.Boolean(
         compute="_compute_needs_approval", help="The customer's tier needs approval for a handover."
@@ -44,14 +65,6 @@ class TradeHandoverLine(models.Model):
     moved_leads = fields.Integer(string="Opportunities Moved", readonly=True)
     moved_quotations = fields.Integer(string="Quotations Moved", readonly=True)
     moved_activities = fields.Integer(string="Activities Moved", readonly=True)
-
-    @api.depends("partner_id", "handover_id.company_id")
-    @api.depends_context("company")
-    def _compute_needs_approval(self):
-        for line in self:
-            company = line.handover_id.company_id or self.env.company
-            # sudo: the customer's tier decides, whoever looks at the handover.
-            line.needs_approval = line.partner_id.sudo().with_company(company).service_tier_id.handover_approval
 
     # ------------------------------------------------------------------
     # Protection: the lines of a submitted handover are frozen

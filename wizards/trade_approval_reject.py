@@ -45,5 +45,5 @@ class TradeApprovalReject(models.TransientModel):
         document = self.env[self.res_model].browse(self.res_id).exists()
         if not document:
             raise UserError(self.env._("The document to reject no longer exists."))
-        document._approval_reject_with_reason(self.reason)
+        document.action_reject(self.reason)
         return {"type": "ir.actions.act_window_close"}

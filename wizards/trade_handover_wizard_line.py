@@ -1,28 +1,21 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..models.tiering_constants import STAR_SELECTION
-from ..models.trade_handover_line import HANDOVER_ROLES, NEEDS_APPROVAL_COMPUTED
+from ..models.trade_handover_line import NEEDS_APPROVAL_COMPUTED
 
 
 class TradeHandoverWizardLine(models.TransientModel):
     """One customer of a planned handover; the receiver can be changed before handing over."""
 
     _name = "trade.handover.wizard.line"
+    _inherit = ["trade.handover.customer"]
     _description = "Planned Customer Handover"
+    _handover_parent_field = "wizard_id"
     _order = "weight desc, id"
 
     wizard_id = fields.Many2one("trade.handover.wizard", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
     receiver_id = fields.Many2one("res.users", required=True, domain="[('share', '=', False)]")
-    role = fields.Selection(
-        HANDOVER_ROLES,
-        string="Leaver's Role",
-        required=True,
-        readonly=True,
-    )
-    star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
-    tier_id = fields.Many2one("trade.service.tier", readonly=True)
     weight = fields.Integer(readonly=True)
     needs_approval = fields.Boolean(compute="_compute_needs_approval")
     role_conflict = fields.Boolean(
@@ -31,13 +24,6 @@ class TradeHandoverWizardLine(models.TransientModel):
         help="The leaver is the customer's backup and the receiver is already its salesperson: the customer would "
         "be left without a backup.",
     )
-
-    @api.depends("partner_id", "wizard_id.company_id")
-    def _compute_needs_approval(self):
-        for line in self:
-            company = line.wizard_id.company_id or self.env.company
-            # sudo: the customer's tier decides, whoever plans the handover.
-            line.needs_approval = line.partner_id.sudo().with_company(company).service_tier_id.handover_approval
 
     @api.depends("partner_id", "receiver_id", "role")
     def _compute_role_conflict(self):
