@@ -173,9 +173,7 @@ class DuplicatesBench(common.Recorder):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    with common.superuser_env(common.open_registry(args)) as env:
-        DuplicatesBench(args, env).run()
+    common.run_bench(DuplicatesBench, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -286,9 +286,7 @@ def summary(args, figures):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    with common.superuser_env(common.open_registry(args)) as env:
-        Bench(args, env).run()
+    common.run_bench(Bench, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -71,12 +71,7 @@ def server_command(args, *extra):
     return [
         sys.executable,
         os.path.join(ODOO_SRC, "odoo-bin"),
-        f"--addons-path={args.addons_path}",
-        f"--data-dir={args.data_dir}",
-        f"--db_host={args.db_host}",
-        f"--db_port={args.db_port}",
-        f"--db_user={args.db_user}",
-        f"--database={args.db}",
+        *common.odoo_options(args),
         f"--http-port={free_port()}",
         f"--gevent-port={free_port()}",
         *extra,

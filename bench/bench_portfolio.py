@@ -438,9 +438,7 @@ class PortfolioBench(common.Recorder):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    with common.superuser_env(common.open_registry(args)) as env:
-        PortfolioBench(args, env).run()
+    common.run_bench(PortfolioBench, parse_args(argv))
 
 
 if __name__ == "__main__":

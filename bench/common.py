@@ -87,20 +87,21 @@ def add_database_arguments(parser, db_help="database (the add-on installed, no b
     parser.add_argument("--data-dir", required=True)
 
 
+def odoo_options(args):
+    """Odoo's command-line options for the database flags."""
+    return [
+        f"--addons-path={args.addons_path}",
+        f"--data-dir={args.data_dir}",
+        f"--db_host={args.db_host}",
+        f"--db_port={args.db_port}",
+        f"--db_user={args.db_user}",
+        f"--database={args.db}",
+    ]
+
+
 def open_registry(args):
     """Odoo configured from the database flags, without cron threads; the registry of ``--db``."""
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            f"--db_host={args.db_host}",
-            f"--db_port={args.db_port}",
-            f"--db_user={args.db_user}",
-            f"--database={args.db}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-        ]
-    )
+    odoo.tools.config.parse_config([*odoo_options(args), "--log-level=warn", "--max-cron-threads=0"])
     return odoo.modules.registry.Registry(args.db)
 
 
@@ -109,6 +110,12 @@ def superuser_env(registry):
     """An environment of the superuser on a new cursor of ``registry`` (closed at the end)."""
     with registry.cursor() as cr:
         yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+
+def run_bench(bench_class, args):
+    """``bench_class(args, env).run()``, ``env`` the superuser's on the database of ``args``."""
+    with superuser_env(open_registry(args)) as env:
+        bench_class(args, env).run()
 
 
 def grading_company(env):
