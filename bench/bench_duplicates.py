@@ -12,21 +12,15 @@ the 2 s target; never fails because of a time. Run it through ``tools/bench --on
 # A benchmark commits on purpose and prints its figures.
 # pylint: disable=invalid-commit,print-used
 
-import argparse
-import os
-import sys
 import time
-from datetime import datetime, timezone
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_grading  # next to this file; it puts Odoo on the path, so it comes first
+import common  # next to this file; it puts Odoo on the path, so it comes first
+from common import as_user, timed
 
-import odoo
 from odoo import Command
 from odoo.tools import SQL
 
 TARGET_S = 2.0
-RUNS = 3
 LIST_SPEC = {
     "reason": {},
     "key": {},
@@ -37,45 +31,27 @@ LIST_SPEC = {
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=100_000, help="customers (company partners) to generate")
-    parser.add_argument("--seed", type=int, default=42, help="random seed of the data")
+    parser = common.make_parser(__doc__)
+    common.add_size_arguments(parser, orders=False, customers_help="customers (company partners) to generate")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the list's page, count and read")
-    bench_grading.add_database_arguments(parser, "database (the add-on installed, no bench data yet)")
+    common.add_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.customers < 100:
         parser.error("need at least 100 customers")
     return args
 
 
-def timed(function, runs=RUNS):
-    times, result = [], None
-    for _run in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return times[0], min(times), result
-
-
-class DuplicatesBench:
+class DuplicatesBench(common.Recorder):
     def __init__(self, args, env):
+        super().__init__(TARGET_S)
         self.args, self.env, self.cr = args, env, env.cr
         self.company = env.ref("base.main_company")
-        self.now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-        self.rows = []
+        self.now = common.utc_now()
 
-    @staticmethod
-    def out(text=""):
-        print(text, flush=True)
-
-    def record(self, figure, first, best, note="", target=True):
-        self.rows.append((figure, first, best, target))
-        verdict = ("met" if best <= TARGET_S else "MISSED") if target else ""
-        self.out(f"    {figure}: first {first:.3f} s, best of {RUNS} {best:.3f} s {note} {verdict}")
+    out = staticmethod(common.out)
 
     def run(self):
-        self.cr.execute("SHOW server_version")
-        self.out(f"machine: {bench_grading.machine()}, PostgreSQL {self.cr.fetchone()[0]}")
+        common.print_machine(self.cr)
         self.out(f"size: {self.args.customers:,} customers")
         admin = self.prepare()
         self.step_list(admin)
@@ -153,7 +129,7 @@ class DuplicatesBench:
         return admin
 
     def as_user(self, user):
-        return self.env(user=user.id, context={"allowed_company_ids": [self.company.id], "lang": "en_US", "tz": "UTC"})
+        return as_user(self.env, user, self.company)
 
     def step_list(self, admin):
         self.out('\n[c] the "possible duplicates" list as a tiering administrator (page of 80 and count)')
@@ -191,17 +167,13 @@ class DuplicatesBench:
 
     def summary(self):
         self.out(f"\nSUMMARY ({self.args.customers:,} customers; target {TARGET_S:.0f} s)")
-        self.out(f"  machine: {bench_grading.machine()}")
-        for figure, first, best, target in self.rows:
-            verdict = ("met" if best <= TARGET_S else "MISSED") if target else "(not a target)"
-            self.out(f"  {figure:<40}  {first:>7.3f}s  {best:>7.3f}s  {verdict}")
+        self.out(f"  machine: {common.machine()}")
+        for figure, first, best, _note, target in self.rows:
+            self.out(f"  {figure:<40}  {first:>7.3f}s  {best:>7.3f}s  {self.mark(best, target)}")
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    registry = bench_grading.open_registry(args)
-    with registry.cursor() as cr:
-        DuplicatesBench(args, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})).run()
+    common.run_bench(DuplicatesBench, parse_args(argv))
 
 
 if __name__ == "__main__":

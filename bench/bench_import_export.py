@@ -16,20 +16,17 @@ through `tools/bench --only import_export`, which prepares the database.
 import argparse
 import base64
 import io
-import os
 import random
-import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_grading  # next to this file; it puts Odoo on the path, so it comes first
+import common  # next to this file; it puts Odoo on the path, so it comes first
+import datagen
 import openpyxl
 import xlsxwriter
+from common import Clock, maybe_profile, out, verdict
 
-import odoo
 from odoo.tools import SQL
 
-MODULE = "trade_crm_tiering"
 TARGET_IMPORT_S = 60.0
 TARGET_EXPORT_S = 30.0
 
@@ -57,22 +54,18 @@ GRADE_SHARES = ((0, 0.35), (1, 0.2), (2, 0.25), (3, 0.12), (4, 0.05), (5, 0.03))
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = common.make_parser(__doc__)
     parser.add_argument("--rows", type=int, default=50_000, help="rows of the imported spreadsheet")
     parser.add_argument(
         "--export-customers", type=int, default=100_000, help="customers in the exported classification table"
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed")
     parser.add_argument("--profile", action="store_true", help="cProfile the import and the export (slows them)")
-    bench_grading.add_database_arguments(parser, "database (the add-on installed)")
+    common.add_database_arguments(parser, "database (the add-on installed)")
     args = parser.parse_args(argv)
     if args.rows < 10:
         parser.error("import at least 10 rows")
     return args
-
-
-def out(text=""):
-    print(text, flush=True)
 
 
 # ----------------------------------------------------------------------
@@ -133,8 +126,7 @@ class Bench:
         self.data = None
 
     def run(self):
-        self.cr.execute("SHOW server_version")
-        out(f"machine: {bench_grading.machine()}, PostgreSQL {self.cr.fetchone()[0]}")
+        common.print_machine(self.cr)
         out(f"sizes: import {self.args.rows:,} rows, export {self.args.export_customers:,} customers")
         self.step_file()
         self.step_import()
@@ -149,7 +141,7 @@ class Bench:
     def step_file(self):
         out("\n[a] writing the spreadsheet (not timed against a target)")
         logins = self.env["res.users"].search([("share", "=", False)]).mapped("login")
-        with bench_grading.Clock().run() as clock:
+        with Clock().run() as clock:
             self.data = spreadsheet(self.args.rows, logins, self.args.seed)
         out(f"    {self.args.rows:,} rows, {len(self.data) / 1e6:.1f} MB, written in {clock.seconds:.1f} s")
 
@@ -162,7 +154,7 @@ class Bench:
         out("\n[b] import: upload and preview, import, commit")
         before = self._count_customers()
         wizard = self._wizard(self.data)
-        with bench_grading.Clock().run() as preview, bench_grading.maybe_profile(self.args.profile, "the preview", out):
+        with Clock().run() as preview, maybe_profile(self.args.profile, "the preview", out):
             wizard.action_preview()
         out(
             f"    preview: {preview.seconds:.2f} s, {preview.queries} queries: {wizard.create_count:,} to create, "
@@ -172,9 +164,9 @@ class Bench:
             for line in wizard.line_ids.filtered(lambda line: line.action == "error")[:5]:
                 out(f"      row {line.row}: {line.problems}")
             raise SystemExit("the generated file has problems")
-        with bench_grading.Clock().run() as imported, bench_grading.maybe_profile(self.args.profile, "the import", out):
+        with Clock().run() as imported, maybe_profile(self.args.profile, "the import", out):
             wizard.action_import()
-        with bench_grading.Clock().run() as commit, bench_grading.maybe_profile(self.args.profile, "the commit", out):
+        with Clock().run() as commit, maybe_profile(self.args.profile, "the commit", out):
             self.cr.commit()
         total = preview.seconds + imported.seconds + commit.seconds
         created = self._count_customers() - before
@@ -195,7 +187,7 @@ class Bench:
     def step_reimport(self):
         out("\n[c] the same file again: preview and import change nothing")
         wizard = self._wizard(self.data)
-        with bench_grading.Clock().run() as clock:
+        with Clock().run() as clock:
             wizard.action_preview()
             counts = (wizard.create_count, wizard.update_count, wizard.unchanged_count)
             wizard.action_import()
@@ -207,13 +199,13 @@ class Bench:
         out("\n[d] classification table of every customer")
         missing = self.args.export_customers - self._count_customers()
         if missing > 0:
-            with bench_grading.Clock().run() as clock:
+            with Clock().run() as clock:
                 self._generate(missing)
             out(f"    generated {missing:,} more customers with contacts, orders and grades in {clock.seconds:.1f} s")
         customers = self._count_customers()
         self.env.invalidate_all()
         domain = [("parent_id", "=", False), ("customer_rank", ">", 0)]
-        with bench_grading.Clock().run() as clock, bench_grading.maybe_profile(self.args.profile, "the export", out):
+        with Clock().run() as clock, maybe_profile(self.args.profile, "the export", out):
             data = self.env["trade.customer.classification"]._build(domain)
         out(
             f"    export: {clock.seconds:.2f} s, {clock.queries} queries, {customers:,} customers, "
@@ -226,9 +218,9 @@ class Bench:
 
     def _generate(self, count):
         """``count`` customers (a contact each 4), 4 orders each, and stored grades, all with SQL."""
-        now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+        now = common.utc_now()
         args = argparse.Namespace(customers=count, orders=count * 4, seed=self.args.seed)
-        bench_grading.generate(self.env, self.company, args, now, lambda text: out(f"  {text}"))
+        datagen.generate(self.env, self.company, args, now, lambda text: out(f"  {text}"))
         tiers = self.company._tiering_tier_map()
         cid = str(self.company.id)
         stars = [star for star, _share in GRADE_SHARES]
@@ -257,9 +249,6 @@ class Bench:
 
 
 def summary(args, figures):
-    def verdict(ok):
-        return "met" if ok else "MISSED"
-
     imported, export, reimport = figures["import"], figures["export"], figures["reimport"]
     rows = [
         (
@@ -290,21 +279,14 @@ def summary(args, figures):
         ),
     ]
     out(f"\nSUMMARY (import {args.rows:,} rows, export {export['customers']:,} customers)")
-    out(f"  machine: {bench_grading.machine()}")
+    out(f"  machine: {common.machine()}")
     if args.rows < 50_000 or export["customers"] < 100_000:
         out("  (targets are set for 50,000 imported rows and 100,000 exported customers)")
-    width = max(len(row[0]) for row in rows)
-    out(f"  {'figure':<{width}}  {'measured':>20}  {'target':>10}  verdict")
-    for name, value, target, ok in rows:
-        out(f"  {name:<{width}}  {value:>20}  {target:>10}  {ok}")
+    common.print_table(rows, 20, 10)
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    registry = bench_grading.open_registry(args)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        Bench(args, env).run()
+    common.run_bench(Bench, parse_args(argv))
 
 
 if __name__ == "__main__":

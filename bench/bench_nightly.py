@@ -12,25 +12,20 @@ Run it through ``tools/bench --only nightly``.
 # A benchmark commits on purpose and prints its figures.
 # pylint: disable=invalid-commit,print-used
 
-import argparse
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 
-ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo")
-sys.path.insert(0, ODOO_SRC)
-sys.path.insert(0, os.path.dirname(__file__))
+import common  # next to this file; it puts Odoo on the path, so it comes first
+import datagen
+from common import MODULE, ODOO_SRC, out
 
-import bench_grading  # noqa: E402
+import odoo
+from odoo.tools import SQL
 
-import odoo  # noqa: E402
-from odoo.tools import SQL  # noqa: E402
-
-MODULE = "trade_crm_tiering"
 TARGET_CALL_S = 60.0
 ACTIONS = (
     ("grading", "ir_cron_tiering_regrade"),
@@ -49,15 +44,9 @@ DONE_RE = re.compile(r"Job '(?P<name>[^']*)' \((?P<id>\d+)\) done in (?P<seconds
 TROUBLE_RE = re.compile(r"timed out|timeout|failed|Traceback|ERROR|CRITICAL", re.IGNORECASE)
 
 
-def out(text=""):
-    print(text, flush=True)
-
-
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=42)
+    parser = common.make_parser(__doc__)
+    common.add_size_arguments(parser)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--actions",
@@ -68,7 +57,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--wait-for", help="after generating the data, wait until this file exists (to start the data early)"
     )
-    bench_grading.add_database_arguments(parser, "database (the add-on installed, no bench data yet)")
+    common.add_database_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -82,12 +71,7 @@ def server_command(args, *extra):
     return [
         sys.executable,
         os.path.join(ODOO_SRC, "odoo-bin"),
-        f"--addons-path={args.addons_path}",
-        f"--data-dir={args.data_dir}",
-        f"--db_host={args.db_host}",
-        f"--db_port={args.db_port}",
-        f"--db_user={args.db_user}",
-        f"--database={args.db}",
+        *common.odoo_options(args),
         f"--http-port={free_port()}",
         f"--gevent-port={free_port()}",
         *extra,
@@ -95,15 +79,13 @@ def server_command(args, *extra):
 
 
 def generate(args):
-    registry = bench_grading.open_registry(args)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        company = env.ref("base.main_company")
-        company.tiering_auto_upgrade = "apply"
-        now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    with common.superuser_env(common.open_registry(args)) as env:
+        cr = env.cr
+        company = common.grading_company(env)
+        now = common.utc_now()
         start = time.monotonic()
-        sizes = bench_grading.generate(env, company, args, now, out)
-        bench_grading.generate_scoring_data(env, company, args, now)
+        sizes = datagen.generate(env, company, args, now, out)
+        datagen.generate_scoring_data(env, company, args, now)
         sizes = f"{sizes}, {generate_response_data(env, company, args, now)}"
         generate_credit_matrix(env, company)
         generate_matrix_consequences(env, company)
@@ -248,7 +230,7 @@ def generate_invoices(env, company, args):
     )
     journal = cr.fetchone()
     filled = {"journal_id", "currency_id", "company_id", "date", "state", "move_type", "auto_post"}
-    missing = bench_grading.not_null_columns(cr, "account_move") - filled - {"id"}
+    missing = datagen.not_null_columns(cr, "account_move") - filled - {"id"}
     if not journal or missing:
         out(f"    invoices: none generated (sale journal: {bool(journal)}, unfilled columns: {sorted(missing)})")
         return
@@ -361,7 +343,7 @@ def report(args, results, logfile):
 
 def main(argv=None):
     args = parse_args(argv)
-    out(f"machine: {bench_grading.machine()}")
+    out(f"machine: {common.machine()}")
     out(f"[a] generating {args.customers:,} customers / {args.orders:,} orders with SQL")
     generate(args)
     if args.wait_for:

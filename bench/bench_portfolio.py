@@ -13,21 +13,17 @@ because of a time. Run it through ``tools/bench --portfolio``.
 # pylint: disable=invalid-commit,print-used
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from datetime import datetime, timezone
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_grading  # next to this file; it puts Odoo on the path, so it comes first
+import common  # next to this file; it puts Odoo on the path, so it comes first
+import datagen
+from common import RUNS, as_user, timed
 
-import odoo
 from odoo import Command
 from odoo.tools import SQL
 
 TARGET_S = 2.0
-RUNS = 3
 REPS = 40  # salespeople the customers are spread over
 NO_SALESPERSON_SHARE = 0.05
 BACKUP_SHARE = 0.5
@@ -40,46 +36,30 @@ COUNTRIES = ("de", "fr", "us", "uk", "jp", "cn", "ae", "br", "in", "au", "ca", "
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=100_000, help="customers (commercial partners) to generate")
-    parser.add_argument("--orders", type=int, default=1_000_000, help="confirmed sale orders to generate")
-    parser.add_argument("--seed", type=int, default=42, help="random seed of the data")
+    parser = common.make_parser(__doc__)
+    common.add_size_arguments(parser)
     parser.add_argument("--reps", type=int, default=REPS, help="salespeople to spread the customers over")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the report's grouped reads")
-    bench_grading.add_database_arguments(parser, "database (the add-on installed, no bench data yet)")
+    common.add_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.customers < 10 or args.orders < args.customers or args.reps < 1:
         parser.error("need at least 10 customers, as many orders as customers and one rep")
     return args
 
 
-def timed(function, runs=RUNS):
-    """``(first run, best run, result)`` in seconds; caches are cleared before the first run only."""
-    times, result = [], None
-    for _run in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return times[0], min(times), result
-
-
-class PortfolioBench:
+class PortfolioBench(common.Recorder):
     def __init__(self, args, env):
+        super().__init__(TARGET_S)
         self.args = args
         self.env = env
         self.cr = env.cr
-        self.company = env.ref("base.main_company")
-        self.company.tiering_auto_upgrade = "apply"
-        self.now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-        self.rows = []  # (figure, first, best, note)
+        self.company = common.grading_company(env)
+        self.now = common.utc_now()
 
-    @staticmethod
-    def out(text=""):
-        print(text, flush=True)
+    out = staticmethod(common.out)
 
     def run(self):
-        self.cr.execute("SHOW server_version")
-        self.out(f"machine: {bench_grading.machine()}, PostgreSQL {self.cr.fetchone()[0]}")
+        common.print_machine(self.cr)
         self.out(f"sizes: {self.args.customers:,} customers, {self.args.orders:,} orders, {self.args.reps} reps")
         self.prepare()
         gm, rep = self.users
@@ -99,7 +79,7 @@ class PortfolioBench:
         out("\n[a] generating data with SQL (the grading benchmark's generator)")
         start = time.perf_counter()
         grading_args = argparse.Namespace(customers=self.args.customers, orders=self.args.orders, seed=self.args.seed)
-        sizes = bench_grading.generate(self.env, company, grading_args, self.now, out)
+        sizes = datagen.generate(self.env, company, grading_args, self.now, out)
         out(f"    generation: {time.perf_counter() - start:.1f} s")
 
         out("\n[b] grading every customer with the engine, then commit")
@@ -208,10 +188,7 @@ class PortfolioBench:
         four sources, owned by the customer's salesperson, closed up to 90 days after creation),
         and 0.5 answered response clocks per customer over the last year."""
         cr, company = self.cr, self.company
-        for table, columns in {"crm_lead": {"name", "type"}}.items():
-            missing = bench_grading.not_null_columns(cr, table) - columns
-            if missing:
-                raise SystemExit(f"{table} has NOT NULL columns the generator does not fill: {sorted(missing)}")
+        datagen.check_filled(cr, {"crm_lead": {"name", "type"}})
         sources = self.env["utm.source"].create([{"name": name} for name in SOURCES])
         countries = [self.env.ref(f"base.{code}").id for code in COUNTRIES]
         won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
@@ -294,12 +271,7 @@ class PortfolioBench:
     # ------------------------------------------------------------------
 
     def as_user(self, user):
-        return self.env(user=user.id, context={"allowed_company_ids": [self.company.id], "lang": "en_US", "tz": "UTC"})
-
-    def record(self, figure, first, best, note="", target=True):
-        self.rows.append((figure, first, best, note, target))
-        verdict = ("met" if best <= TARGET_S else "MISSED") if target else ""
-        self.out(f"    {figure}: first {first:.3f} s, best of {RUNS} {best:.3f} s {note} {verdict}")
+        return as_user(self.env, user, self.company)
 
     def step_refresh(self):
         self.out("\n[d] nightly refresh of the monthly figures (not a target)")
@@ -452,14 +424,13 @@ class PortfolioBench:
             f"\nSUMMARY ({self.args.customers:,} customers, {self.args.orders:,} orders, {self.args.reps} reps; "
             f"target {TARGET_S:.0f} s for each screen)"
         )
-        self.out(f"  machine: {bench_grading.machine()}")
+        self.out(f"  machine: {common.machine()}")
         if self.args.customers < 100_000 or self.args.orders < 1_000_000:
             self.out("  (the target is set for 100,000 customers / 1,000,000 orders)")
         width = max(len(row[0]) for row in self.rows)
         self.out(f"  {'figure':<{width}}  {'first':>8}  {'best':>8}  verdict")
         for figure, first, best, _note, target in self.rows:
-            verdict = ("met" if best <= TARGET_S else "MISSED") if target else "(not a target)"
-            self.out(f"  {figure:<{width}}  {first:>7.3f}s  {best:>7.3f}s  {verdict}")
+            self.out(f"  {figure:<{width}}  {first:>7.3f}s  {best:>7.3f}s  {self.mark(best, target)}")
         timed_rows = [best for _figure, _first, best, _note, target in self.rows if target]
         self.out(
             f"  slowest screen (best of {RUNS}): {max(timed_rows):.3f} s; median {statistics.median(timed_rows):.3f} s"
@@ -467,10 +438,7 @@ class PortfolioBench:
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    registry = bench_grading.open_registry(args)
-    with registry.cursor() as cr:
-        PortfolioBench(args, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})).run()
+    common.run_bench(PortfolioBench, parse_args(argv))
 
 
 if __name__ == "__main__":
