@@ -182,7 +182,7 @@ class TradeApprovalMixin(models.AbstractModel):
 
     def _approval_check_signer(self, step):
         if not step:
-            raise UserError(self.env._("%(document)s is not waiting for an approval.", document=self.display_name))
+            raise UserError(self.env._("%(document)s is not waiting for approval.", document=self.display_name))
         if self.env.user == self._approval_requester():
             raise AccessError(
                 self.env._("Nobody approves their own request (%(document)s).", document=self.display_name)
