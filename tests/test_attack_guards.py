@@ -3,12 +3,10 @@ nothing written (#12.1, #12.3, #12.6, #12.10)."""
 
 import json
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import TieringCase, make_role_users, role_password
-
-SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"
+from .common import REP_GROUPS, SUPERVISOR_GROUPS, TieringCase, company_user, make_role_users, role_password
 
 
 class RpcMixin:
@@ -54,22 +52,8 @@ class AttackCase(RpcMixin, HttpCase):
         cls.env.user.company_ids |= cls.company
         cls.roles = make_role_users(cls.env, cls.company, prefix="atk")
         cls.salesman, cls.admin, cls.portal = cls.roles["salesman"], cls.roles["admin"], cls.roles["portal"]
-        cls.other_rep = new_test_user(
-            cls.env,
-            login="atk_rep2",
-            password=role_password("atk_rep2"),
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.supervisor = new_test_user(
-            cls.env,
-            login="atk_sup",
-            password=role_password("atk_sup"),
-            groups=SUPERVISOR_GROUPS,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.other_rep = company_user(cls.env, cls.company, "atk_rep2", REP_GROUPS)
+        cls.supervisor = company_user(cls.env, cls.company, "atk_sup", SUPERVISOR_GROUPS)
         cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
         cls.vip = cls.env["res.partner"].create({"name": "Attack VIP GmbH", "is_company": True})
         # The grading engine's values, set as the superuser the engine runs as.

@@ -3,8 +3,7 @@
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import company_user
-from .test_approval import REP_GROUPS, SUPERVISOR_GROUPS
+from .common import REP_GROUPS, SUPERVISOR_GROUPS, company_user
 from .test_attack_guards import RpcMixin
 
 REFUSED = "Acme Export GmbH, a customer of Olga Attack"

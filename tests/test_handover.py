@@ -1,14 +1,11 @@
 import base64
-import io
 from datetime import timedelta
-
-import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .test_approval import REP_GROUPS, ApprovalCase
+from .common import REP_GROUPS, ApprovalCase, read_xlsx
 
 TODO = "mail.mail_activity_data_todo"
 
@@ -365,7 +362,7 @@ class TestHandoverReport(HandoverCase):
         handover = self._hand_over(scope="all")
         action = handover.with_user(self.supervisor).action_download_report()
         self.assertIn(f"/web/content?model=trade.handover&id={handover.id}&field=report_file", action["url"])
-        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(handover.report_file)))
+        book = read_xlsx(base64.b64decode(handover.report_file))
         self.assertEqual(
             book.sheetnames,
             [

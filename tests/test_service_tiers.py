@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .test_approval import REP_GROUPS, ApprovalCase
+from .common import REP_GROUPS, ApprovalCase
 
 
 class TierCase(ApprovalCase):
