@@ -1,4 +1,5 @@
 import io
+import json
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -6,6 +7,7 @@ import openpyxl
 
 from odoo import Command, fields
 from odoo.tests import Form, HttpCase, TransactionCase, new_test_user
+from odoo.tools import SQL
 
 
 class TieringCase(TransactionCase):
@@ -114,6 +116,28 @@ class TieringCase(TransactionCase):
                 active_model="account.move", active_ids=invoice.ids
             ).create({"payment_date": cls.today - timedelta(days=paid_days_ago)})._create_payments()
         return invoice
+
+    @classmethod
+    def _tiers_by_code(cls):
+        """``{code: tier}`` of the company's service tiers."""
+        return {tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])}
+
+    @classmethod
+    def _load_accounting(cls):
+        """A chart of accounts for the company, whose invoices keep the due dates they are given."""
+        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
+        # A tier payment term would recompute the due dates.
+        cls.company.tiering_tier_ids.payment_term_id = False
+
+    @classmethod
+    def _backdate(cls, records, **columns):
+        """Write ``columns`` (name: value) on ``records`` in SQL: dates the ORM sets itself, such as
+        create_date. The cache is left as it is."""
+        cls.env.flush_all()
+        assignments = SQL(", ").join(SQL("%s = %s", SQL.identifier(name), value) for name, value in columns.items())
+        cls.env.cr.execute(
+            SQL("UPDATE %s SET %s WHERE id = ANY(%s)", SQL.identifier(records._table), assignments, records.ids)
+        )
 
     @contextmanager
     def assertRaisesRegex(self, exception, regex):  # noqa: N802 (unittest's name)
@@ -289,6 +313,24 @@ class TourCase(HttpCase):
                 }
             )
         )
+
+
+def call_kw(case, model, method, args=(), kwargs=None):
+    """The JSON body answering ``model.method(*args, **kwargs)`` posted to /web/dataset/call_kw as the
+    web client posts it, in the session of the HttpCase ``case``: a "result" or an "error"."""
+    payload = {
+        "id": 0,
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs or {}},
+    }
+    response = case.url_open(
+        f"/web/dataset/call_kw/{model}/{method}",
+        data=json.dumps(payload),
+        headers={"Content-Type": "application/json"},
+    )
+    response.raise_for_status()
+    return response.json()
 
 
 def xlsx(header, *rows, **cells):

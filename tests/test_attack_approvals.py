@@ -5,12 +5,10 @@ Each test does what an attacker with that login would do through the web client'
 the refusal says why and that nothing was written.
 """
 
-import json
-
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import GM_GROUPS, ApprovalCase, role_password
+from .common import GM_GROUPS, ApprovalCase, call_kw, role_password
 
 
 class RpcError(Exception):
@@ -26,9 +24,7 @@ class AttackCase(HttpCase, ApprovalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         cls.team.member_ids |= cls.other_rep
         cls.company.tiering_auto_upgrade = "apply"
         cls.vip = cls._customer("Milano Mobili SpA", user_id=cls.rep.id, team_id=cls.team.id)
@@ -45,19 +41,7 @@ class AttackCase(HttpCase, ApprovalCase):
         self.env.flush_all()
         if context is not None:
             kwargs["context"] = context
-        payload = {
-            "id": 0,
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        }
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        response.raise_for_status()
-        body = response.json()
+        body = call_kw(self, model, method, args, kwargs)
         self.env.invalidate_all()
         if "error" in body:
             raise RpcError(body["error"]["data"]["name"], body["error"]["data"]["message"])

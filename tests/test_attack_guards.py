@@ -1,12 +1,10 @@
 """Attacks over JSON-RPC, each as the role named in issue 12, each refused or without effect, and
 nothing written (#12.1, #12.3, #12.6, #12.10)."""
 
-import json
-
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import REP_GROUPS, SUPERVISOR_GROUPS, TieringCase, company_user, make_role_users, role_password
+from .common import REP_GROUPS, SUPERVISOR_GROUPS, TieringCase, call_kw, company_user, make_role_users, role_password
 
 
 class RpcMixin:
@@ -19,23 +17,18 @@ class RpcMixin:
         """``(result, error)``: ``error`` is ``"<exception name>: <message>"`` or None."""
         kwargs = dict(kwargs or {})
         kwargs["context"] = {"allowed_company_ids": [self.company.id], "lang": "en_US", **(context or {})}
-        payload = {
-            "id": 0,
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs},
-        }
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        response.raise_for_status()
-        body = response.json()
+        body = call_kw(self, model, method, args, kwargs)
         if "error" in body:
             data = body["error"]["data"]
             return None, f"{data['name']}: {data['message']}"
         return body.get("result"), None
+
+    @classmethod
+    def _rpc_company(cls, name):
+        """A USD company of the test's own, which the superuser (who sets the fixtures up) may use."""
+        company = cls.env["res.company"].create({"name": name, "currency_id": cls.env.ref("base.USD").id})
+        cls.env.user.company_ids |= company
+        return company
 
     def assertRefused(self, error, exception, regex):  # noqa: N802 (unittest style)
         self.assertTrue(error, "the call went through")
@@ -48,8 +41,7 @@ class AttackCase(RpcMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.usd = cls.env.ref("base.USD")
-        cls.company = cls.env["res.company"].create({"name": "Attack Trading Co", "currency_id": cls.usd.id})
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls._rpc_company("Attack Trading Co")
         cls.roles = make_role_users(cls.env, cls.company, prefix="atk")
         cls.salesman, cls.admin, cls.portal = cls.roles["salesman"], cls.roles["admin"], cls.roles["portal"]
         cls.other_rep = company_user(cls.env, cls.company, "atk_rep2", REP_GROUPS)

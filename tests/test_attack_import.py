@@ -14,6 +14,7 @@ from .common import (
     MANAGER_GROUPS,
     REP_GROUPS,
     SUPERVISOR_GROUPS,
+    call_kw,
     company_user,
     read_xlsx,
     role_password,
@@ -59,18 +60,7 @@ class TestImportAttacks(HttpCase):
 
     def _call(self, model, method, *args, **kwargs):
         """``(result, None)`` or ``(None, (error name, message))`` of a JSON-RPC call_kw."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        }
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        body = response.json()
+        body = call_kw(self, model, method, args, kwargs)
         if "error" in body:
             return None, (body["error"]["data"]["name"], body["error"]["data"]["message"])
         return body["result"], None

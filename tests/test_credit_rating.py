@@ -27,8 +27,7 @@ class TestCreditRating(TieringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
-        cls.company.tiering_tier_ids.payment_term_id = False
+        cls._load_accounting()
         cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
         cls.rep = cls._user("cr_rep", REP_GROUPS)
         cls.supervisor = cls._user("cr_sup", SUPERVISOR_GROUPS)

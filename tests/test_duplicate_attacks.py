@@ -14,9 +14,7 @@ class TestDuplicateAttacks(RpcMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        usd = cls.env.ref("base.USD")
-        cls.company = cls.env["res.company"].create({"name": "Dup Attack Co", "currency_id": usd.id})
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls._rpc_company("Dup Attack Co")
         cls.rep = company_user(cls.env, cls.company, "dupatk_rep", REP_GROUPS, "Ravi Attack")
         cls.other_rep = company_user(cls.env, cls.company, "dupatk_rep2", REP_GROUPS, "Olga Attack")
         cls.supervisor = company_user(cls.env, cls.company, "dupatk_sup", SUPERVISOR_GROUPS, "Sam Attack")

@@ -18,9 +18,7 @@ class HandoverCase(ApprovalCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.tiering_auto_upgrade = "apply"
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         cls.third_rep = cls._user("tier_rep3", REP_GROUPS, "Tina Rep")
         cls.team.member_ids |= cls.other_rep | cls.third_rep
         cls.key = cls._graded("Valencia Cocinas SL", 400_000)  # B

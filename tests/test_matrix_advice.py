@@ -26,9 +26,7 @@ class TestMatrixAdvice(RolesCase):
                 "tiering_matrix_effort": 1,
             }
         )
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         # Small, high margin, no interaction: a hidden gem of the rep's.
         cls.gem = cls._customer("Gem Trading", user_id=cls.salesman.id)
         cls._costed_order(cls.gem, 20_000, 6_000)

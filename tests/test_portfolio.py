@@ -3,7 +3,6 @@ from datetime import datetime, time, timedelta
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from ..trade_crm_tiering import portfolio
 from .common import ApprovalCase
@@ -35,9 +34,7 @@ class PortfolioCase(ApprovalCase):
         super().setUpClass()
         cls.company.tiering_auto_upgrade = "apply"
         cls.dashboard = cls.env["trade.portfolio.dashboard"]
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         cls.tiers["B"].require_backup = True
         last_month = cls.today.replace(day=1) - timedelta(days=1)
         cls.month = last_month.replace(day=1)
@@ -395,14 +392,8 @@ class TestGradeMigration(PortfolioCase):
             partner = self._customer(name, user_id=user.id)
             partner.sudo().write({"star_grade": current, "tiering_date": self.today})
             self.movers[name] = partner
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET create_date = %s WHERE id = ANY(%s)",
-                fields.Datetime.now() - timedelta(days=400),
-                [partner.id for partner in self.movers.values()],
-            )
-        )
+        movers = self.env["res.partner"].browse([partner.id for partner in self.movers.values()])
+        self._backdate(movers, create_date=fields.Datetime.now() - timedelta(days=400))
         self.env["res.partner"].invalidate_model(["create_date"])
         start = datetime.combine(self.start, time(9))
         after_end = datetime.combine(self.end + timedelta(days=1), time(0, 30))

@@ -231,9 +231,7 @@ class TestResponseAttack(RpcMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        usd = cls.env.ref("base.USD")
-        cls.company = cls.env["res.company"].create({"name": "Response Attack Co", "currency_id": usd.id})
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls._rpc_company("Response Attack Co")
         _set_up(cls)
 
     def setUp(self):

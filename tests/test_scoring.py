@@ -39,10 +39,7 @@ class ScoringCase(TieringCase):
 
     def _lead(self, partner, days_ago):
         lead = self.env["crm.lead"].create({"name": f"Inquiry from {partner.name}", "partner_id": partner.id})
-        lead.flush_recordset()
-        self.env.cr.execute(
-            SQL("UPDATE crm_lead SET create_date = %s WHERE id = %s", self.today - timedelta(days=days_ago), lead.id)
-        )
+        self._backdate(lead, create_date=self.today - timedelta(days=days_ago))
         return lead
 
     def _warnings(self, partner, warning_type=None, state=None):
@@ -383,9 +380,7 @@ class TestPaymentBehaviour(ScoringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
-        # The invoices below carry their own due dates; a tier payment term would recompute them.
-        cls.company.tiering_tier_ids.payment_term_id = False
+        cls._load_accounting()
 
     def test_average_days_paid_late(self):
         partner = self._customer("Slow Payer")

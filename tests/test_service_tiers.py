@@ -15,9 +15,7 @@ class TierCase(ApprovalCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.tiering_auto_upgrade = "apply"
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         cls.cadence = cls.env["trade.tiering.cadence"]
 
     def _tier_activities(self, partner, xmlid):
