@@ -35,3 +35,6 @@ from . import test_dashboard_numbers
 from . import test_rule_tier_cadence
 from . import test_prospect_tour
 from . import test_backup_reports
+from . import test_attack_discounts
+from . import test_scoring_warnings
+from . import test_portfolio_report

@@ -3,67 +3,9 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
-from .common import TieringCase
-
-REP_GROUPS = "sales_team.group_sale_salesman"
-SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"
-GM_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_gm"
-
-
-class ApprovalCase(TieringCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.write({"tiering_auto_upgrade": "request", "tiering_downgrade_grace_days": 30})
-        cls.rep = cls._user("tier_rep", REP_GROUPS, "Ravi Rep")
-        cls.other_rep = cls._user("tier_rep2", REP_GROUPS, "Olga Rep")
-        cls.supervisor = cls._user("tier_sup", SUPERVISOR_GROUPS, "Sam Supervisor")
-        cls.approver = cls._user("tier_sup2", SUPERVISOR_GROUPS, "Dana Default")
-        cls.gm = cls._user("tier_gm", GM_GROUPS, "Grace Manager")
-        cls.company.write({"tiering_approver_id": cls.approver.id, "tiering_gm_id": cls.gm.id})
-        cls.team = cls.env["crm.team"].create(
-            {
-                "name": "Export Team Europe",
-                "company_id": cls.company.id,
-                "user_id": cls.supervisor.id,
-                "member_ids": [(6, 0, cls.rep.ids)],
-            }
-        )
-        cls.customer = cls._customer("Hamburg Holz AG", user_id=cls.rep.id, team_id=cls.team.id)
-        cls._order(cls.customer, 60_000)
-        cls.env["res.partner"].action_tiering_regrade()  # the company's first full regrade: 2 stars
-
-    @classmethod
-    def _user(cls, login, groups, name):
-        return new_test_user(
-            cls.env,
-            login=login,
-            name=name,
-            groups=groups,
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
-            lang="en_US",
-        )
-
-    def _request(self, user, stars, reason="Fast-growing distributor, new showroom opening", **vals):
-        form = Form(self.env["trade.grade.request"].with_user(user))
-        form.partner_id = self.customer
-        form.requested_star = str(stars)
-        form.reason = reason
-        for name, value in vals.items():
-            setattr(form, name, value)
-        return form.save()
-
-    def _approval_activities(self, request):
-        return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "trade.grade.request"),
-                ("res_id", "=", request.id),
-                ("activity_type_id", "=", self.env.ref("trade_crm_tiering.mail_activity_type_grade_approval").id),
-            ]
-        )
+from .common import ApprovalCase
 
 
 @tagged("post_install", "-at_install")

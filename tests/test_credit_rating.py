@@ -1,12 +1,10 @@
 """Credit ratings from the payment record and limits by tier x rating (#13.2)."""
 
-from datetime import timedelta
-
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import TieringCase, role_password
+from .common import ADMIN_GROUPS, TieringCase, company_user
 from .test_attack_guards import AttackCase
 
 REP_GROUPS = "sales_team.group_sale_salesman,account.group_account_invoice"
@@ -14,7 +12,6 @@ SUPERVISOR_GROUPS = (
     "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor,account.group_account_invoice"
 )
 GM_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_gm,account.group_account_invoice"
-ADMIN_GROUPS = "base.group_system,base.group_partner_manager,sales_team.group_sale_manager"
 LIMITS = {
     "limit_aaa": 50_000,
     "limit_aa": 40_000,
@@ -30,52 +27,17 @@ class TestCreditRating(TieringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
-        cls.company.tiering_tier_ids.payment_term_id = False
+        cls._load_accounting()
         cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
-        users = {}
-        for login, groups in (("cr_rep", REP_GROUPS), ("cr_sup", SUPERVISOR_GROUPS), ("cr_gm", GM_GROUPS)):
-            users[login] = new_test_user(
-                cls.env,
-                login=login,
-                groups=groups,
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-            )
-        cls.rep, cls.supervisor, cls.gm = users["cr_rep"], users["cr_sup"], users["cr_gm"]
-        cls.admin = new_test_user(
-            cls.env,
-            login="cr_admin",
-            groups=ADMIN_GROUPS,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.rep = cls._user("cr_rep", REP_GROUPS)
+        cls.supervisor = cls._user("cr_sup", SUPERVISOR_GROUPS)
+        cls.gm = cls._user("cr_gm", GM_GROUPS)
+        cls.admin = cls._user("cr_admin", ADMIN_GROUPS)
         cls.good = cls._customer("Prompt Payer GmbH", user_id=cls.rep.id)
         cls.bad = cls._customer("Slow Payer Ltd", user_id=cls.rep.id)
         for days in (20, 50, 80):
             cls._invoice(cls.good, due_days_ago=days, paid_days_ago=days + 2)  # paid early
             cls._invoice(cls.bad, due_days_ago=days)  # still open
-
-    @classmethod
-    def _invoice(cls, partner, due_days_ago, paid_days_ago=None):
-        invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "company_id": cls.company.id,
-                "invoice_date": cls.today - timedelta(days=due_days_ago + 30),
-                "invoice_date_due": cls.today - timedelta(days=due_days_ago),
-                "invoice_line_ids": [
-                    Command.create({"name": "Plywood", "quantity": 1, "price_unit": 1_000, "tax_ids": []})
-                ],
-            }
-        )
-        invoice.action_post()
-        if paid_days_ago is not None:
-            cls.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=invoice.ids
-            ).create({"payment_date": cls.today - timedelta(days=paid_days_ago)})._create_payments()
-        return invoice
 
     def _nightly(self):
         self.env["trade.tiering.nightly"].with_context(trade_nightly_budget=float("inf"))._run_pass("scoring")
@@ -214,14 +176,7 @@ class TestCreditAttacks(AttackCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.billing_rep = new_test_user(
-            cls.env,
-            login="atk_billing_rep",
-            password=role_password("atk_billing_rep"),
-            groups=REP_GROUPS,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.billing_rep = company_user(cls.env, cls.company, "atk_billing_rep", REP_GROUPS)
         cls.env["trade.credit.limit"].create(
             {"company_id": cls.company.id, "service_tier_id": cls.tiers["A"].id, **LIMITS}
         )

@@ -99,14 +99,10 @@ class NumbersCase(PortfolioCase):
                 lead.action_set_won()
             elif outcome == "lost":
                 lead.action_set_lost()
-            cls.env.flush_all()
-            cls.env.cr.execute(
-                SQL(
-                    "UPDATE crm_lead SET create_date = %s, date_closed = %s WHERE id = %s",
-                    now - timedelta(days=created),
-                    now - timedelta(days=closed) if closed else None,
-                    lead.id,
-                )
+            cls._backdate(
+                lead,
+                create_date=now - timedelta(days=created),
+                date_closed=now - timedelta(days=closed) if closed else None,
             )
             cls.leads[name] = lead
         cls.env["crm.lead"].invalidate_model(["create_date", "date_closed"])
@@ -124,11 +120,8 @@ class NumbersCase(PortfolioCase):
                     "state": "answered",
                 }
             )
-        cls.env.flush_all()
         ids = [partner.id for partner in customers.values()]
-        cls.env.cr.execute(
-            SQL("UPDATE res_partner SET create_date = %s WHERE id = ANY(%s)", now - timedelta(days=3 * 365), ids)
-        )
+        cls._backdate(cls.env["res.partner"].browse(ids), create_date=now - timedelta(days=3 * 365))
         cls.env.cr.execute(
             SQL(
                 "UPDATE trade_grade_history SET date = %s WHERE partner_id = ANY(%s) AND company_id = %s",

@@ -3,8 +3,7 @@
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import company_user
-from .test_approval import REP_GROUPS, SUPERVISOR_GROUPS
+from .common import REP_GROUPS, SUPERVISOR_GROUPS, company_user
 from .test_attack_guards import RpcMixin
 
 REFUSED = "Acme Export GmbH, a customer of Olga Attack"
@@ -15,9 +14,7 @@ class TestDuplicateAttacks(RpcMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        usd = cls.env.ref("base.USD")
-        cls.company = cls.env["res.company"].create({"name": "Dup Attack Co", "currency_id": usd.id})
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls._rpc_company("Dup Attack Co")
         cls.rep = company_user(cls.env, cls.company, "dupatk_rep", REP_GROUPS, "Ravi Attack")
         cls.other_rep = company_user(cls.env, cls.company, "dupatk_rep2", REP_GROUPS, "Olga Attack")
         cls.supervisor = company_user(cls.env, cls.company, "dupatk_sup", SUPERVISOR_GROUPS, "Sam Attack")

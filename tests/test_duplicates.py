@@ -2,12 +2,9 @@
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, tagged
 
-from .common import TieringCase
-from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
-
-ADMIN_GROUPS = "base.group_system,base.group_partner_manager,sales_team.group_sale_manager"
+from .common import ADMIN_GROUPS, GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS, TieringCase, company_user
 
 
 class DuplicateCase(TieringCase):
@@ -29,18 +26,6 @@ class DuplicateCase(TieringCase):
             user_id=cls.other_rep.id,
         )
         cls.acme.with_company(cls.company).write({"star_grade": "3", "star_grade_actual": "3"})
-
-    @classmethod
-    def _user(cls, login, groups, name):
-        return new_test_user(
-            cls.env,
-            login=login,
-            groups=groups,
-            name=name,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-            lang="en_US",
-        )
 
     def _partners(self, user):
         return self.env["res.partner"].with_user(user).with_context(allowed_company_ids=[self.company.id])
@@ -215,8 +200,8 @@ class TestDuplicateAdmin(DuplicateCase):
 @tagged("post_install", "-at_install")
 class TestDuplicateWarningTour(HttpCase):
     def test_rep_sees_the_duplicate_before_saving(self):
-        rep = new_test_user(self.env, login="dup_tour_rep", groups=REP_GROUPS, lang="en_US")
-        other = new_test_user(self.env, login="dup_tour_rep2", groups=REP_GROUPS, name="Olga Tour", lang="en_US")
+        rep = company_user(self.env, self.env.company, "dup_tour_rep", REP_GROUPS)
+        other = company_user(self.env, self.env.company, "dup_tour_rep2", REP_GROUPS, "Olga Tour")
         acme = self.env["res.partner"].create(
             {"name": "Acme Tour Trading Ltd", "is_company": True, "country_id": self.env.ref("base.de").id}
         )

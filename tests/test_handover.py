@@ -1,14 +1,11 @@
 import base64
-import io
 from datetime import timedelta
-
-import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .test_approval import REP_GROUPS, ApprovalCase
+from .common import REP_GROUPS, ApprovalCase, read_xlsx
 
 TODO = "mail.mail_activity_data_todo"
 
@@ -21,9 +18,7 @@ class HandoverCase(ApprovalCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.tiering_auto_upgrade = "apply"
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         cls.third_rep = cls._user("tier_rep3", REP_GROUPS, "Tina Rep")
         cls.team.member_ids |= cls.other_rep | cls.third_rep
         cls.key = cls._graded("Valencia Cocinas SL", 400_000)  # B
@@ -365,7 +360,7 @@ class TestHandoverReport(HandoverCase):
         handover = self._hand_over(scope="all")
         action = handover.with_user(self.supervisor).action_download_report()
         self.assertIn(f"/web/content?model=trade.handover&id={handover.id}&field=report_file", action["url"])
-        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(handover.report_file)))
+        book = read_xlsx(base64.b64decode(handover.report_file))
         self.assertEqual(
             book.sheetnames,
             [

@@ -178,8 +178,7 @@ class TestHostFlowsOverRpc(RpcMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env["res.company"].create({"name": "RPC Flows Co", "currency_id": cls.env.ref("base.USD").id})
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls._rpc_company("RPC Flows Co")
         cls.roles = make_role_users(cls.env, cls.company, prefix="flow")
         tier_a = cls.company.tiering_tier_ids.filtered(lambda t: t.code == "A")
         cls.vip = cls.env["res.partner"].create({"name": "RPC VIP AG", "is_company": True, "email": "v@rpc.example"})

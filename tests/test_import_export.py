@@ -1,5 +1,4 @@
 import base64
-import io
 from datetime import date
 
 import openpyxl
@@ -7,7 +6,8 @@ import openpyxl
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from .test_approval import ApprovalCase
+from . import common
+from .common import ApprovalCase, read_xlsx
 
 HEADER = (
     "Customer Code",
@@ -27,14 +27,8 @@ HEADER = (
 
 
 def xlsx(*rows, header=HEADER):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """A customer file of ``rows`` under the template's header."""
+    return common.xlsx(header, *rows)
 
 
 GOOD_ROWS = (
@@ -287,7 +281,7 @@ class TestImportTemplate(ImportCase):
         wizard = self.env["trade.customer.import.wizard"].with_user(self.manager).with_context(lang=lang).create({})
         action = wizard.action_download_template()
         self.assertIn("field=template_file", action["url"])
-        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.template_file)))
+        return read_xlsx(base64.b64decode(wizard.template_file))
 
     def test_template_columns_drop_downs_and_instructions(self):
         book = self._template()
@@ -380,7 +374,7 @@ class TestClassificationExport(ImportCase):
         return base64.b64decode(wizard.file)
 
     def test_columns_rows_and_totals_match_the_data(self):
-        book = openpyxl.load_workbook(io.BytesIO(self._export()))
+        book = read_xlsx(self._export())
         self.assertEqual(book.sheetnames, ["Classification", "Summary"])
         sheet = book["Classification"]
         rows = list(sheet.iter_rows(values_only=True))
@@ -441,7 +435,7 @@ class TestClassificationExport(ImportCase):
         wizard.domain = f"[('id', 'in', {self.scope.ids}), ('user_id', '=', {self.rep.id})]"
         record = wizard.save()
         record.action_export()
-        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(record.file)))
+        book = read_xlsx(base64.b64decode(record.file))
         names = [row[1] for row in book["Classification"].iter_rows(min_row=2, values_only=True)]
         self.assertEqual(names, ["Gulf Star LLC", "Hamburg Holz AG"])
 

@@ -4,11 +4,10 @@ the margin after service cost, as the admin, the nightly cron, a rep and a super
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from ..trade_crm_tiering import matrix
-from .common import RolesCase
-from .test_approval import SUPERVISOR_GROUPS
+from .common import REP_GROUPS, SUPERVISOR_GROUPS, RolesCase
 
 
 @tagged("post_install", "-at_install")
@@ -16,24 +15,8 @@ class TestMatrixAdvice(RolesCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.supervisor = new_test_user(
-            cls.env,
-            login="matrix_sup",
-            name="Mia Supervisor",
-            groups=SUPERVISOR_GROUPS,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-            lang="en_US",
-        )
-        cls.other_rep = new_test_user(
-            cls.env,
-            login="matrix_rep2",
-            name="Otto Rep",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-            lang="en_US",
-        )
+        cls.supervisor = cls._user("matrix_sup", SUPERVISOR_GROUPS, "Mia Supervisor")
+        cls.other_rep = cls._user("matrix_rep2", REP_GROUPS, "Otto Rep")
         cls.company.write(
             {
                 "tiering_approver_id": cls.supervisor.id,
@@ -43,9 +26,7 @@ class TestMatrixAdvice(RolesCase):
                 "tiering_matrix_effort": 1,
             }
         )
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         # Small, high margin, no interaction: a hidden gem of the rep's.
         cls.gem = cls._customer("Gem Trading", user_id=cls.salesman.id)
         cls._costed_order(cls.gem, 20_000, 6_000)

@@ -1,12 +1,12 @@
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..models import trade_tiering_engine, trade_tiering_nightly
 from ..trade_crm_tiering import policy
-from .common import TieringCase
+from .common import GM_GROUPS, REP_GROUPS, TieringCase, company_user
 
 NIGHTLY_LOGGER = "odoo.addons.trade_crm_tiering.models.trade_tiering_nightly"
 CRONS = (
@@ -30,23 +30,9 @@ class TestMissingRate(TieringCase):
         )
         cls.env.user.company_ids |= cls.eur_company
         cls.eur_company.tiering_currency_id = cls.usd
-        cls.gm = new_test_user(
-            cls.env,
-            login="eur_gm",
-            name="Greta GM",
-            groups="sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_gm",
-            company_id=cls.eur_company.id,
-            company_ids=[Command.set(cls.eur_company.ids)],
-        )
+        cls.gm = company_user(cls.env, cls.eur_company, "eur_gm", GM_GROUPS, "Greta GM")
         cls.eur_company.tiering_gm_id = cls.gm
-        cls.rep = new_test_user(
-            cls.env,
-            login="eur_rep",
-            name="Erik Rep",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.eur_company.id,
-            company_ids=[Command.set(cls.eur_company.ids)],
-        )
+        cls.rep = company_user(cls.env, cls.eur_company, "eur_rep", REP_GROUPS, "Erik Rep")
         cls.customer = cls._customer("Lyon Bois SA", user_id=cls.rep.id)
         # A rate first: the customer is graded 1 star (27,778 USD of purchases).
         cls.usd_rate = cls.env["res.currency.rate"].create(

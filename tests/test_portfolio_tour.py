@@ -1,12 +1,9 @@
-import io
 from datetime import timedelta
 
-import openpyxl
-
 from odoo import Command, fields, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .test_approval import GM_GROUPS, REP_GROUPS
+from .common import GM_GROUPS, REP_GROUPS, company_user, read_xlsx
 
 
 @tagged("post_install", "-at_install")
@@ -20,24 +17,8 @@ class TestPortfolioDashboardTour(HttpCase):
             {"name": "Tour Export Co", "currency_id": usd.id, "tiering_auto_upgrade": "apply"}
         )
         self.env.user.company_ids |= self.company
-        self.gm = new_test_user(
-            self.env,
-            login="tour_portfolio_gm",
-            name="Gina Tour Manager",
-            groups=GM_GROUPS,
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-            lang="en_US",
-        )
-        self.rep = new_test_user(
-            self.env,
-            login="tour_portfolio_rep",
-            name="Tina Tour Rep",
-            groups=REP_GROUPS,
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-            lang="en_US",
-        )
+        self.gm = company_user(self.env, self.company, "tour_portfolio_gm", GM_GROUPS, "Gina Tour Manager")
+        self.rep = company_user(self.env, self.company, "tour_portfolio_rep", REP_GROUPS, "Tina Tour Rep")
         self.company.tiering_gm_id = self.gm
         env = self.env(context=dict(self.env.context, allowed_company_ids=[self.company.id]))
         pricelist = env["product.pricelist"].create(
@@ -78,7 +59,7 @@ class TestPortfolioDashboardTour(HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("spreadsheetml", response.headers["Content-Type"])
         self.assertIn("Portfolio%20Tour%20Export%20Co", response.headers["Content-Disposition"])
-        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        book = read_xlsx(response.content)
         self.assertEqual(book["Concentration"]["B4"].value, "Tour Timber Giant")
         self.assertIn("Last year", book["Summary"]["B7"].value)
 

@@ -66,19 +66,13 @@ class TestProspectTour(HttpCase, ProspectCase):
         """Hamburg's lead 30 -> 10 days ago, the prospect's 2 days ago, Hamburg created and first
         graded 200 days ago."""
         now = fields.Datetime.now()
-        self.env.flush_all()
         for lead, created, closed in ((self.won, 30, 10), (self.lead, 2, None)):
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE crm_lead SET create_date = %s, date_closed = %s WHERE id = %s",
-                    now - timedelta(days=created),
-                    now - timedelta(days=closed) if closed else None,
-                    lead.id,
-                )
+            self._backdate(
+                lead,
+                create_date=now - timedelta(days=created),
+                date_closed=now - timedelta(days=closed) if closed else None,
             )
-        self.env.cr.execute(
-            SQL("UPDATE res_partner SET create_date = %s WHERE id = %s", now - timedelta(days=200), self.hamburg.id)
-        )
+        self._backdate(self.hamburg, create_date=now - timedelta(days=200))
         self.env.cr.execute(
             SQL(
                 "UPDATE trade_grade_history SET date = %s WHERE partner_id = %s AND company_id = %s",

@@ -1,8 +1,9 @@
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
 
-from .test_attack_approvals import PASSWORDS, AttackCase
+from .common import TourCase
+from .test_attack_approvals import AttackCase
 from .test_service_tiers import TierCase
 
 
@@ -261,7 +262,6 @@ class TestAttackQuoteApproval(AttackCase):
         cls.tiers["A"].write({"second_max_discount": 15, "max_amount": 100_000})
         cls.company.tiering_margin_floor = 10
         cls.manager = cls._user("quote_mgr", "sales_team.group_sale_manager", "Mia Manager")
-        PASSWORDS.setdefault("quote_mgr", "quote_mgr")
 
     def _values(self, **line):
         line = {"product_id": self.product.id, "price_unit": 1_000, "tax_id": [], **line}
@@ -350,45 +350,14 @@ class TestAttackQuoteApproval(AttackCase):
 
 
 @tagged("post_install", "-at_install")
-class TestQuoteApprovalTour(HttpCase):
+class TestQuoteApprovalTour(TourCase):
     def _quotation_above_the_amount_limit(self):
         """A rep's quotation of 30,000 for a B customer whose tier lets reps quote up to 20,000."""
-        company = self.env.company
-        company.tiering_auto_upgrade = "apply"
-        rep = new_test_user(self.env, login="tour_quote_rep", groups="sales_team.group_sale_salesman", lang="en_US")
-        supervisor = new_test_user(
-            self.env,
-            login="tour_quote_sup",
-            groups="sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor",
-            lang="en_US",
+        rep, supervisor, customer, product = self._tier_b_customer(
+            "tour_quote", "Quote Team", "Quote Tour Traders", "Tour Board"
         )
-        team = self.env["crm.team"].create({"name": "Quote Team", "user_id": supervisor.id, "member_ids": rep.ids})
-        customer = self.env["res.partner"].create(
-            {"name": "Quote Tour Traders", "is_company": True, "user_id": rep.id, "team_id": team.id}
-        )
-        product = self.env["product.product"].create({"name": "Tour Board", "taxes_id": [Command.clear()]})
-        past = self.env["sale.order"].create(
-            {
-                "partner_id": customer.id,
-                "order_line": [Command.create({"product_id": product.id, "price_unit": 400_000})],
-            }
-        )
-        past.action_confirm()
-        customer.action_tiering_regrade()
-        tier = customer.with_company(company).service_tier_id
-        self.assertEqual(tier.code, "B")
-        tier.max_amount = 20_000
-        quotation = (
-            self.env["sale.order"]
-            .with_user(rep)
-            .create(
-                {
-                    "partner_id": customer.id,
-                    "user_id": rep.id,
-                    "order_line": [Command.create({"product_id": product.id, "price_unit": 30_000})],
-                }
-            )
-        )
+        customer.with_company(self.env.company).service_tier_id.max_amount = 20_000
+        quotation = self._rep_quotation(rep, customer, product, price_unit=30_000)
         return quotation, rep, supervisor
 
     def test_rep_sends_supervisor_approves(self):

@@ -7,11 +7,10 @@ from unittest.mock import patch
 from markupsafe import Markup
 
 from odoo import Command, fields
-from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from ..models import trade_tiering_engine
-from .common import TieringCase
-from .test_approval import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS
+from .common import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS, TieringCase, company_user
 from .test_nightly import CRONS
 
 INF = float("inf")
@@ -84,18 +83,6 @@ class TestRecipientLanguage(TieringCase):
         cls.env.cr.flush()  # the orders' commit hooks
         cls.env["res.partner"].action_tiering_regrade()  # the first full regrade: a classification
         company.tiering_auto_upgrade = "request"
-
-    @classmethod
-    def _user(cls, login, groups, name, lang):
-        return new_test_user(
-            cls.env,
-            login=login,
-            name=name,
-            groups=groups,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-            lang=lang,
-        )
 
     def _run_nightly_jobs(self):
         """The five scheduled actions, as the cron runner runs them: as their user (OdooBot), in
@@ -246,15 +233,7 @@ class TestWarningsTourChinese(HttpCase):
             ("tour_zh_rep", REP_GROUPS, "张伟"),
             ("tour_zh_sup", SUPERVISOR_GROUPS, "赵敏"),
         ):
-            people[login] = new_test_user(
-                self.env,
-                login=login,
-                name=name,
-                groups=groups,
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-                lang="zh_CN",
-            )
+            people[login] = company_user(self.env, company, login, groups, name, lang="zh_CN")
         company.tiering_approver_id = people["tour_zh_sup"]
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
         pricelist = env["product.pricelist"].create(

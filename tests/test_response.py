@@ -4,14 +4,10 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import TieringCase, company_user
+from .common import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS, TieringCase, company_user
 from .test_attack_guards import RpcMixin
-
-REP_GROUPS = "sales_team.group_sale_salesman"
-SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"
-GM_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_gm"
 
 
 def _set_up(cls):
@@ -219,13 +215,7 @@ class TestLeadReclaim(ResponseCase):
         self.assertEqual(lead.user_id, self.other_rep)
 
     def test_bad_settings_are_refused(self):
-        admin = new_test_user(
-            self.env,
-            login="resp_admin",
-            groups="base.group_system,sales_team.group_sale_manager",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        admin = company_user(self.env, self.company, "resp_admin", "base.group_system,sales_team.group_sale_manager")
         with self.assertRaisesRegex(ValidationError, "reclaimed after a number of hours above 0"):
             self.company.with_user(admin).write({"lead_reclaim_hours": 0})
         with self.assertRaisesRegex(ValidationError, "above 0"):
@@ -241,9 +231,7 @@ class TestResponseAttack(RpcMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        usd = cls.env.ref("base.USD")
-        cls.company = cls.env["res.company"].create({"name": "Response Attack Co", "currency_id": usd.id})
-        cls.env.user.company_ids |= cls.company
+        cls.company = cls._rpc_company("Response Attack Co")
         _set_up(cls)
 
     def setUp(self):

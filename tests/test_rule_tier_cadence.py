@@ -7,9 +7,9 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import Form, tagged
 
+from .common import ADMIN_GROUPS
 from .test_service_tiers import TierCase
 
-ADMIN_GROUPS = "base.group_system,base.group_partner_manager,sales_team.group_sale_manager"
 POOL_WARNING = "mail_activity_type_pool_warning"
 
 

@@ -2,7 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from .test_approval import REP_GROUPS, ApprovalCase
+from .common import REP_GROUPS, ApprovalCase
 
 GRADE_FIELDS = {
     "star_grade": "5",

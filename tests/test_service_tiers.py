@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .test_approval import REP_GROUPS, ApprovalCase
+from .common import REP_GROUPS, ApprovalCase
 
 
 class TierCase(ApprovalCase):
@@ -15,9 +15,7 @@ class TierCase(ApprovalCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.tiering_auto_upgrade = "apply"
-        cls.tiers = {
-            tier.code: tier for tier in cls.env["trade.service.tier"].search([("company_id", "=", cls.company.id)])
-        }
+        cls.tiers = cls._tiers_by_code()
         cls.cadence = cls.env["trade.tiering.cadence"]
 
     def _tier_activities(self, partner, xmlid):

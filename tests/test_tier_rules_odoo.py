@@ -4,8 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import TieringCase
-from .test_approval import GM_GROUPS
+from .common import GM_GROUPS, TieringCase
 
 REP_GROUPS = "sales_team.group_sale_salesman"
 SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"

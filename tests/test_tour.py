@@ -1,14 +1,16 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
+
+from .common import MANAGER_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS, TourCase, company_user
 
 
 @tagged("post_install", "-at_install")
 class TestCustomerGradeTour(HttpCase):
     def test_rep_sees_the_stars_of_a_graded_customer(self):
         self.env.company.tiering_auto_upgrade = "apply"
-        rep = new_test_user(self.env, login="tour_rep", groups="sales_team.group_sale_salesman", lang="en_US")
+        rep = company_user(self.env, self.env.company, "tour_rep", REP_GROUPS)
         customer = self.env["res.partner"].create(
             # The rep serves the customer: reps read the grade history of their customers only (#12.11).
             {"name": "Tour Timber Importers", "is_company": True, "customer_rank": 1, "user_id": rep.id}
@@ -31,20 +33,10 @@ class TestCustomerGradeTour(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestGradeApprovalTour(HttpCase):
+class TestGradeApprovalTour(TourCase):
     def test_rep_requests_and_supervisor_approves(self):
         company = self.env.company
-        rep = new_test_user(self.env, login="tour_req_rep", groups="sales_team.group_sale_salesman", lang="en_US")
-        supervisor = new_test_user(
-            self.env,
-            login="tour_req_sup",
-            groups="sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor",
-            lang="en_US",
-        )
-        team = self.env["crm.team"].create({"name": "Tour Team", "user_id": supervisor.id, "member_ids": rep.ids})
-        customer = self.env["res.partner"].create(
-            {"name": "Hamburg Timber Tour", "is_company": True, "user_id": rep.id, "team_id": team.id}
-        )
+        rep, supervisor, customer = self._team_customer("tour_req", "Tour Team", "Hamburg Timber Tour")
         self.assertEqual(customer.with_company(company).star_grade, "0")
 
         self.start_tour(f"/odoo/res.partner/{customer.id}", "trade_crm_tiering_request_grade", login=rep.login)
@@ -58,42 +50,12 @@ class TestGradeApprovalTour(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDiscountApprovalTour(HttpCase):
+class TestDiscountApprovalTour(TourCase):
     def test_rep_asks_and_supervisor_approves_a_discount(self):
-        company = self.env.company
-        company.tiering_auto_upgrade = "apply"
-        rep = new_test_user(self.env, login="tour_disc_rep", groups="sales_team.group_sale_salesman", lang="en_US")
-        supervisor = new_test_user(
-            self.env,
-            login="tour_disc_sup",
-            groups="sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor",
-            lang="en_US",
+        rep, supervisor, customer, product = self._tier_b_customer(
+            "tour_disc", "Discount Team", "Discount Tour Traders", "Tour Panel"
         )
-        team = self.env["crm.team"].create({"name": "Discount Team", "user_id": supervisor.id, "member_ids": rep.ids})
-        customer = self.env["res.partner"].create(
-            {"name": "Discount Tour Traders", "is_company": True, "user_id": rep.id, "team_id": team.id}
-        )
-        product = self.env["product.product"].create({"name": "Tour Panel", "taxes_id": [Command.clear()]})
-        past = self.env["sale.order"].create(
-            {
-                "partner_id": customer.id,
-                "order_line": [Command.create({"product_id": product.id, "price_unit": 400_000})],
-            }
-        )
-        past.action_confirm()
-        customer.action_tiering_regrade()
-        self.assertEqual(customer.with_company(company).service_tier_id.code, "B")
-        quotation = (
-            self.env["sale.order"]
-            .with_user(rep)
-            .create(
-                {
-                    "partner_id": customer.id,
-                    "user_id": rep.id,
-                    "order_line": [Command.create({"product_id": product.id, "price_unit": 1_000, "discount": 8})],
-                }
-            )
-        )
+        quotation = self._rep_quotation(rep, customer, product, price_unit=1_000, discount=8)
         self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_ask_discount", login=rep.login)
         self.assertEqual(quotation.discount_approval_state, "pending")
         self.start_tour("/odoo", "trade_crm_tiering_approve_discount", login=supervisor.login)
@@ -114,19 +76,12 @@ class TestApprovalActivityTourZh(HttpCase):
         self.env["ir.module.module"]._load_module_terms(["trade_crm_tiering"], ["zh_CN"], overwrite=True)
         self.env.company.tiering_auto_upgrade = "request"
         # A sales administrator serving the customer: imports customers and asks for grades.
-        self.requester = new_test_user(
-            self.env,
-            login="tour_zh_admin",
-            name="Li Tour Sales Admin",
-            groups="sales_team.group_sale_manager",
-            lang="zh_CN",
+        company = self.env.company
+        self.requester = company_user(
+            self.env, company, "tour_zh_admin", MANAGER_GROUPS, "Li Tour Sales Admin", lang="zh_CN"
         )
-        self.supervisor = new_test_user(
-            self.env,
-            login="tour_zh_sup",
-            name="Wang Tour Supervisor",
-            groups="sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor",
-            lang="zh_CN",
+        self.supervisor = company_user(
+            self.env, company, "tour_zh_sup", SUPERVISOR_GROUPS, "Wang Tour Supervisor", lang="zh_CN"
         )
         team = self.env["crm.team"].create(
             {"name": "Zhejiang Tour Team", "user_id": self.supervisor.id, "member_ids": self.requester.ids}

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
-from .test_approval import ApprovalCase
+from .common import ApprovalCase
 
 
 class ProfileCase(ApprovalCase):

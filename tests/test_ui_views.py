@@ -9,7 +9,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .test_service_tiers import TierCase
@@ -26,15 +26,7 @@ class TestUiViews(TierCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.admin = new_test_user(
-            cls.env,
-            login="tier_ui_admin",
-            name="Ada Admin",
-            groups=ADMIN_GROUPS,
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
-            lang="en_US",
-        )
+        cls.admin = cls._user("tier_ui_admin", ADMIN_GROUPS, "Ada Admin")
 
     def _partners(self, user):
         return self.env["res.partner"].with_user(user)
