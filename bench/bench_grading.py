@@ -12,7 +12,6 @@ through tools/bench, which prepares the database.
 # A benchmark commits on purpose (commits are part of what it measures) and prints its figures.
 # pylint: disable=invalid-commit,print-used
 
-import contextlib
 import importlib
 import random
 import time
@@ -20,9 +19,9 @@ import time
 import common  # next to this file; it puts Odoo on the path, so it comes first
 import datagen
 from common import MODULE, Clock, explain, machine, maybe_profile, verdict
+from grading_probes import GRADING_HOOK, bare_aggregation_query, incremental, naive_loop
 
-from odoo import Command, fields
-from odoo.tools import SQL
+from odoo import fields
 
 # Targets at 100,000 customers / 1,000,000 orders.
 TARGET_FIRST_S = 90.0
@@ -72,8 +71,6 @@ REPORT_NAMES = (
     *(f"{model}.create" for model in CREATES),
     *(step for _model, step in SCORING_STEPS if step not in dict(ENGINE_STEPS).values()),
 )
-# The commit hook of the grading: what it leaves unflushed is reported.
-GRADING_HOOK = "._tiering_run_scheduled_regrades"
 
 
 def parse_args(argv=None):
@@ -122,155 +119,6 @@ def history_count(cr, company):
 def message_count(cr):
     cr.execute("SELECT count(*) FROM mail_message WHERE model = 'res.partner'")
     return cr.fetchone()[0]
-
-
-def bare_aggregation_query(company, window):
-    return SQL(
-        """SELECT p.commercial_partner_id, SUM(so.amount_untaxed)
-             FROM sale_order so
-             JOIN res_partner p ON p.id = so.partner_id
-            WHERE so.company_id = %s AND so.state = 'sale' AND so.date_order >= %s AND so.date_order < %s
-            GROUP BY 1""",
-        company.id,
-        window.start,
-        window.end,
-    )
-
-
-class _RollbackError(Exception):
-    pass
-
-
-def naive_loop(env, company, sample_ids, window, thresholds, grading):
-    """The per-customer ORM way: search, convert each order, band, write. Returns (seconds, stars)."""
-    stars = {}
-    seconds = 0.0
-    orders_model = env["sale.order"].with_company(company)
-    partners = env["res.partner"].with_company(company).sudo()
-    grading_currency = company.tiering_currency_id
-    today = fields.Date.context_today(partners)
-    with contextlib.suppress(_RollbackError), env.cr.savepoint():
-        t0 = time.perf_counter()
-        for partner_id in sample_ids:
-            orders = orders_model.search(
-                [
-                    ("partner_id.commercial_partner_id", "=", partner_id),
-                    ("company_id", "=", company.id),
-                    ("state", "=", "sale"),
-                    ("date_order", ">=", window.start),
-                    ("date_order", "<", window.end),
-                ]
-            )
-            total = 0.0
-            for order in orders:
-                total += order.currency_id._convert(
-                    order.amount_untaxed, grading_currency, company, fields.Date.to_date(order.date_order), round=False
-                )
-            amount = round(total, 2)
-            star = grading.band(amount, thresholds)
-            stars[partner_id] = star
-            partners.browse(partner_id).write(
-                {
-                    "tiering_annual_amount": amount,
-                    "star_grade_actual": str(star),
-                    "star_grade": str(star),
-                    "grade_category": grading.category(star),
-                    "tiering_date": today,
-                }
-            )
-        env.flush_all()
-        seconds = time.perf_counter() - t0
-        raise _RollbackError
-    env.invalidate_all()
-    return seconds, stars
-
-
-def stored_as(value, fallback):
-    """How a company-dependent value is stored: Odoo 18 drops the company key when it equals the fallback."""
-    return None if value == fallback else value
-
-
-def incremental(env, company, probe, partner_id, amount, label, out, grading):
-    """Confirm one ORM order of ``amount`` for ``partner_id``, then commit: time and count the hooks."""
-    cr = env.cr
-    cid = str(company.id)
-    products = env["product.product"]
-    product = products.search([("sale_ok", "=", True), ("type", "=", "consu")], limit=1) or products.search(
-        [("sale_ok", "=", True)], limit=1
-    )
-    line = {"product_id": product.id, "product_uom_qty": 1, "price_unit": amount, "tax_id": []}
-    order = (
-        env["sale.order"]
-        .with_company(company)
-        .create(
-            {
-                "partner_id": partner_id,
-                "company_id": company.id,
-                "currency_id": company.currency_id.id,
-                "order_line": [Command.create(line)],
-            }
-        )
-    )
-    order.action_confirm()
-    env.flush_all()
-    customer = order.partner_id.commercial_partner_id.id
-    name, created = order.name, order.create_date
-    probe.reset()
-    hooks, clock = common.commit_attributed(env, GRADING_HOOK)
-    statements = probe.statements(indent="        ")
-    owner = "res.partner._tiering_run_scheduled_regrades"
-    changes = probe.results[-1] if probe.results else {}
-    new = changes.get(customer)
-    # What the COMMIT stored, read back in the next transaction.
-    cr.execute(
-        """SELECT p.id, p.tiering_annual_amount ->> %s, p.star_grade_actual ->> %s, p.star_grade ->> %s,
-                  p.grade_category ->> %s
-             FROM res_partner p WHERE p.commercial_partner_id = %s ORDER BY p.id != p.commercial_partner_id, p.id""",
-        [cid, cid, cid, cid, customer],
-    )
-    stored = cr.fetchall()
-    cr.execute(
-        "SELECT count(*) FROM trade_grade_history WHERE partner_id = %s AND company_id = %s AND create_date >= %s",
-        [customer, company.id, created],
-    )
-    history_rows = cr.fetchone()[0]
-    persisted = None
-    if new is not None:
-        actual, served = new.grade.actual, new.decision.effective
-        expected = (
-            stored_as(str(actual), "0"),
-            stored_as(str(served), "0"),
-            stored_as(grading.category(served), "ordinary"),
-        )
-        persisted = all(
-            row[1] is not None and abs(float(row[1]) - new.amount) < 0.005 and tuple(row[2:]) == expected
-            for row in stored
-        )
-    result = f"{new.amount:,.2f} USD, {new.decision.effective} stars" if new else "no change"
-    verdict = {True: "persisted correctly", False: "NOT PERSISTED CORRECTLY", None: ""}[persisted]
-    out(
-        f"    {label}: order {name} of {amount:,.2f} USD for customer {customer} (+{len(stored) - 1} contact(s))\n"
-        f"      grading result: {result}; history rows: {history_rows}\n"
-        f"      commit: {clock.queries} queries, {clock.seconds * 1000:.1f} ms; grading's share "
-        f"(its hook and the hooks it queued): {hooks.queries(owner)} queries, {hooks.seconds(owner) * 1000:.1f} ms\n"
-        f"{hooks.report(indent='        ')}\n"
-        f"      queries of the commit:\n{statements}\n"
-        f"      stored after COMMIT (id, amount, actual, star, category; null = fallback): {stored}; {verdict}"
-    )
-    return {
-        "queries_total": clock.queries,
-        "queries": hooks.queries(owner),
-        "seconds": hooks.seconds(owner),
-        "seconds_total": clock.seconds,
-        "persisted": persisted,
-        "left_dirty": hooks.left_dirty,
-        "star": new.decision.effective if new else None,
-    }
-
-
-# ----------------------------------------------------------------------
-# Main
-# ----------------------------------------------------------------------
 
 
 class Bench:

@@ -300,20 +300,16 @@ class PortfolioBench(common.Recorder):
             self.cr.rollback()
 
     def step_numbers(self, gm, rep):
-        """The manager's numbers alone (they are part of get_data), the whole call on the default
-        period (the last 12 months, the most orders), and the heaviest links."""
+        """The manager's numbers (get_numbers, the call the dashboard makes beside get_data), the
+        other two calls on the default period (the last 12 months, the most orders), and the
+        heaviest links."""
         self.out("\n[e2] the manager's numbers (#14.5), record rules applied")
         for user, label in ((gm, "general manager"), (rep, "rep")):
             env = self.as_user(user)
             env.invalidate_all()
             dashboard = env["trade.portfolio.dashboard"]
-            company = env.company
             for period in ("last_quarter", "last_12_months"):
-                first, best, numbers = timed(
-                    lambda dashboard=dashboard, company=company, period=period: dashboard._manager_numbers(
-                        company, period
-                    )
-                )
+                first, best, numbers = timed(lambda dashboard=dashboard, period=period: dashboard.get_numbers(period))
                 note = (
                     f"({sum(row['buyers'] for row in numbers['repurchase']):,} buyers, "
                     f"{sum(row['leads'] for row in numbers['sources']):,} leads, "
@@ -324,6 +320,8 @@ class PortfolioBench(common.Recorder):
             self.out(f"    where the time goes (last_12_months, {label}): {self.numbers_parts(dashboard)}")
             first, best, _data = timed(lambda dashboard=dashboard: dashboard.get_data("last_12_months"))
             self.record(f"dashboard last_12_months, {label}", first, best)
+            first, best, _medians = timed(lambda dashboard=dashboard: dashboard.get_response_medians())
+            self.record(f"response medians, {label}", first, best)
             for kind, params in (
                 ("repurchase", {"star": 2, "period": "last_12_months"}),
                 ("grade_trend", {"star": 2, "quarter": 4}),
