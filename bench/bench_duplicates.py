@@ -3,7 +3,7 @@
 Generates N company customers with SQL (names with legal forms in several languages, VATs, company
 and free-mail addresses, phones, countries, a salesperson each), with about 2% planted duplicates
 sharing a VAT, a name, a domain or a phone with another customer. Keys them set-based
-(``res.partner._trade_dup_rekey``), then times, as a tiering administrator: the "possible
+(``res.partner._tiering_dup_rekey``), then times, as a tiering administrator: the "possible
 duplicates" list (the list view's ``web_search_read``: one page and the count), the same list
 filtered by reason, and the form's match search for one new customer. Prints every figure against
 the 2 s target; never fails because of a time. Run it through ``tools/bench --only duplicates``.
@@ -121,7 +121,7 @@ class DuplicatesBench(common.Recorder):
         cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
         out(f"    generation: {time.perf_counter() - start:.1f} s")
         out("\n[b] keying every partner set-based (not a target)")
-        first, best, count = timed(self.env["res.partner"]._trade_dup_rekey, runs=1)
+        first, best, count = timed(self.env["res.partner"]._tiering_dup_rekey, runs=1)
         cr.execute("ANALYZE res_partner")
         cr.commit()
         self.record("keying every partner", first, best, f"({count:,} partners)", target=False)
@@ -162,7 +162,7 @@ class DuplicatesBench(common.Recorder):
         self.out("\n[d] the form's match search for one new customer")
         partners = self.as_user(admin)["res.partner"]
         probe = {"name": "FIRM 1f GmbH", "vat": "DE100000007", "email": "x@firm1.com", "phone": "030 1000003"}
-        first, best, found = timed(lambda: partners._trade_find_duplicates(probe))
+        first, best, found = timed(lambda: partners._tiering_find_duplicates(probe))
         self.record("match search of a new customer", first, best, f"({len(found)} matches)")
 
     def summary(self):

@@ -409,7 +409,7 @@ class PortfolioBench(common.Recorder):
     def step_nightly(self):
         self.out("\n[g] nightly concentration check and the xlsx export (not targets)")
         dashboard = self.env["trade.portfolio.dashboard"].with_company(self.company)
-        first, best, alerts = timed(lambda: dashboard._check_concentration(self.company), runs=1)
+        first, best, alerts = timed(lambda: dashboard._raise_concentration_alerts(self.company), runs=1)
         self.record("concentration check", first, best, f"({len(alerts)} alerts raised)", target=False)
         gm = self.users[0]
         export = self.as_user(gm)["trade.portfolio.dashboard"]

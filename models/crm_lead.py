@@ -10,7 +10,7 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        leads._trade_schedule_lifecycle()
+        leads._tiering_schedule_lifecycle()
         return leads
 
     def write(self, vals):
@@ -18,14 +18,14 @@ class CrmLead(models.Model):
             return super().write(vals)
         before = self.partner_id
         res = super().write(vals)
-        (before | self.partner_id)._trade_lifecycle_refresh_later()
+        (before | self.partner_id)._tiering_lifecycle_refresh_later()
         return res
 
     def unlink(self):
         partners = self.partner_id
         res = super().unlink()
-        partners._trade_lifecycle_refresh_later()
+        partners._tiering_lifecycle_refresh_later()
         return res
 
-    def _trade_schedule_lifecycle(self):
-        self.partner_id._trade_lifecycle_refresh_later()
+    def _tiering_schedule_lifecycle(self):
+        self.partner_id._tiering_lifecycle_refresh_later()

@@ -21,10 +21,10 @@ class CrmLead(models.Model):
     def _compute_trade_duplicate_warning(self):
         partners = self.env["res.partner"]
         for lead in self:
-            matches = lead._trade_duplicates()
-            lead.trade_duplicate_warning = partners._trade_describe_duplicates(matches) if matches else False
+            matches = lead._tiering_duplicates()
+            lead.trade_duplicate_warning = partners._tiering_describe_duplicates(matches) if matches else False
 
-    def _trade_duplicates(self):
+    def _tiering_duplicates(self):
         """``[(partner, reasons)]``: the customers this lead may be, other than its own customer."""
         self.ensure_one()
         partners = self.env["res.partner"]
@@ -36,6 +36,6 @@ class CrmLead(models.Model):
             "mobile": self.mobile,
         }
         own = self.partner_id.commercial_partner_id.id
-        found = partners._trade_find_duplicates(probe, [own] if own else [])
+        found = partners._tiering_find_duplicates(probe, [own] if own else [])
         matches = partners.sudo().browse([partner_id for partner_id, _reasons in found])
         return list(zip(matches, [reasons for _id, reasons in found], strict=True))

@@ -63,7 +63,7 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _trade_reclaim(self, company, after=0, now=None, limit=RECLAIM_BATCH):
+    def _tiering_reclaim(self, company, after=0, now=None, limit=RECLAIM_BATCH):
         """Reclaim ``company``'s next batch of idle leads after id ``after``.
 
         Returns the last lead id looked at, or None when the company is through.
@@ -92,25 +92,25 @@ class CrmLead(models.Model):
         leads = pd.DataFrame(rows, columns=["id", "user", "team", "idle_since"]).set_index("id")
         due = leads.loc[response.due_for_reclaim(leads, now, config)]
         if len(due):
-            self._trade_apply_reclaim(company, due, config, now)
+            self._tiering_apply_reclaim(company, due, config, now)
         return int(leads.index[-1]) if len(rows) == limit else None
 
-    def _trade_apply_reclaim(self, company, due, config, now):
+    def _tiering_apply_reclaim(self, company, due, config, now):
         teams = self.env["crm.team"].browse([int(team) for team in due["team"].dropna().unique()])
-        members = self._trade_team_members(teams)
+        members = self._tiering_team_members(teams)
         last = {team.id: team.trade_reclaim_last_user_id.id for team in teams if team.trade_reclaim_last_user_id}
         due = due.assign(team=due["team"].map(lambda team: int(team) if pd.notna(team) else None))
         assignments, last = response.reassign(due, members, config, last)
-        self._trade_reassign_rows(assignments, now)
+        self._tiering_reassign_rows(assignments, now)
         for team in teams:
             if last.get(team.id) and last[team.id] != team.trade_reclaim_last_user_id.id:
                 team.sudo().trade_reclaim_last_user_id = last[team.id]
-        self._trade_log_reclaim(company, due, assignments, now)
+        self._tiering_log_reclaim(company, due, assignments, now)
 
-    def _trade_reassign_rows(self, assignments, now):
+    def _tiering_reassign_rows(self, assignments, now):
         """Write the new owners in one UPDATE. Through the ORM, each owner change recomputes the
         lead's team (a search per lead) and its probability; here the team stays (round-robin picks
-        within it), as does the probability, and tracking is the chatter note of _trade_log_reclaim."""
+        within it), as does the probability, and tracking is the chatter note of _tiering_log_reclaim."""
         new_users = [_user_id(user) for user in assignments["user"]]
         self.env.execute_query(
             SQL(
@@ -129,7 +129,7 @@ class CrmLead(models.Model):
         )
         self.invalidate_model(["user_id", "trade_assigned_user_id", "trade_assigned_at", "date_open"])
 
-    def _trade_team_members(self, teams):
+    def _tiering_team_members(self, teams):
         """``{team id: [user id, ...]}``: active members of each team, in the order they joined."""
         if not teams:
             return {}
@@ -145,11 +145,11 @@ class CrmLead(models.Model):
             members.setdefault(team_id, []).append(user_id)
         return members
 
-    def _trade_insert_notes(self, bodies, now):
+    def _tiering_insert_notes(self, bodies, now):
         """The chatter notes ``{lead id: body}``, inserted in bulk as _message_log_batch would create them."""
         self.env["trade.tiering.bulk"]._insert_notes("crm.lead", bodies, now, reply_to=False)
 
-    def _trade_log_reclaim(self, company, due, assignments, now):
+    def _tiering_log_reclaim(self, company, due, assignments, now):
         """A note in each lead's chatter and a row in the pool log, in bulk."""
         users = (
             self.env["res.users"]
@@ -167,7 +167,7 @@ class CrmLead(models.Model):
             new = names.get(new_user) if new_user else None
             text = to_user % {"old": old, "hours": hours, "new": new} if new else to_pool % {"old": old, "hours": hours}
             bodies[int(lead_id)] = Markup("<p>%s</p>") % text
-        self._trade_insert_notes(bodies, now)
+        self._tiering_insert_notes(bodies, now)
         bulk = self.env["trade.tiering.bulk"]
         lead_ids = [int(i) for i in assignments.index]
         partners = dict(

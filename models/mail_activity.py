@@ -26,7 +26,7 @@ class MailActivity(models.Model):
     @api.depends_context("uid")
     @api.depends("activity_type_id")
     def _compute_trade_approval(self):
-        steps = self._trade_pending_steps()
+        steps = self._tiering_pending_steps()
         for activity in self:
             step = steps.filtered(lambda s, activity=activity: s.activity_id == activity)[:1]
             activity.trade_approval = bool(step)
@@ -37,18 +37,18 @@ class MailActivity(models.Model):
             else:
                 activity.trade_can_approve = False
 
-    def _trade_pending_steps(self):
+    def _tiering_pending_steps(self):
         """The pending approval steps these activities ask for (sudo: steps are the workflow's)."""
         ids = [activity_id for activity_id in self.ids if isinstance(activity_id, int)]
         if not ids:
             return self.env["trade.approval.step"].sudo()
         return self.env["trade.approval.step"].sudo().search([("activity_id", "in", ids), ("state", "=", "pending")])
 
-    def _trade_approval_document(self):
+    def _tiering_approval_document(self):
         """The document and the pending step this activity asks to sign; a clear error otherwise."""
         self.ensure_one()
         self.check_access("read")
-        step = self._trade_pending_steps()[:1]
+        step = self._tiering_pending_steps()[:1]
         if not step:
             raise UserError(
                 self.env._("%(activity)s does not ask for an approval that is still waiting.", activity=self.res_name)
@@ -58,7 +58,7 @@ class MailActivity(models.Model):
 
     def action_trade_approve(self):
         """Approve the document this activity asks to sign, as the current user."""
-        document, step = self._trade_approval_document()
+        document, step = self._tiering_approval_document()
         document._approval_check_signer(step)
         document.action_approve()
         # sudo: who signs next is shown to the signer, whatever they may read of that user.
@@ -79,27 +79,27 @@ class MailActivity(models.Model):
 
     def action_trade_reject(self):
         """The reject wizard of the document this activity asks to sign, for who may sign it only."""
-        document, step = self._trade_approval_document()
+        document, step = self._tiering_approval_document()
         document._approval_check_signer(step)
         return document.action_open_reject_wizard()
 
     def _action_done(self, feedback=False, attachment_ids=None):
         # Marking an approval done would close the reminder and leave the document waiting for
         # nobody: the workflow marks it done itself (as superuser) once the step is signed.
-        self._trade_check_undecided("read")
+        self._tiering_check_undecided("read")
         return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
 
     def unlink(self):
         # Cancelling the reminder silences the document the same way. Administrators archiving a
         # user drop that user's activities (res.users.action_archive): they still may.
         if not self.env.user.has_group("base.group_erp_manager"):
-            self._trade_check_undecided("unlink")
+            self._tiering_check_undecided("unlink")
         return super().unlink()
 
-    def _trade_check_undecided(self, operation):
+    def _tiering_check_undecided(self, operation):
         if self.env.su:
             return
-        step = self._trade_pending_steps()[:1]
+        step = self._tiering_pending_steps()[:1]
         if step:
             # Refused for lack of access first: the message names the document.
             self.check_access(operation)

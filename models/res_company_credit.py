@@ -62,7 +62,7 @@ class ResCompany(models.Model):
     )
     trade_credit_limit_ids = fields.One2many("trade.credit.limit", "company_id", string="Credit Limits")
 
-    def _trade_credit_bands(self):
+    def _tiering_credit_bands(self):
         self.ensure_one()
         return credit.RatingBands(
             bands=tuple((rating, self[days], self[share]) for rating, days, share in BAND_FIELDS),
@@ -75,11 +75,11 @@ class ResCompany(models.Model):
     def _check_trade_credit_bands(self):
         for company in self:
             try:
-                company._trade_credit_bands().check()
+                company._tiering_credit_bands().check()
             except credit.CreditConfigError as error:
-                raise ValidationError(company._trade_credit_error_message(error)) from error
+                raise ValidationError(company._tiering_credit_error_message(error)) from error
 
-    def _trade_credit_error_message(self, error):
+    def _tiering_credit_error_message(self, error):
         """The user's message for a credit.CreditConfigError (bands or limits)."""
         params = {key: _text(value) for key, value in error.params.items()}
         messages = {  # code: the message, built on demand
@@ -120,14 +120,14 @@ class ResCompany(models.Model):
         message = messages.get(error.code)
         return message() if message else self.env._("Invalid credit setting: %(problem)s", problem=error.code)
 
-    def _trade_credit_matrix(self):
+    def _tiering_credit_matrix(self):
         """The company's credit.CreditMatrix, keyed by service tier id; None without any row."""
         self.ensure_one()
         rows = self.env["trade.credit.limit"].sudo().search([("company_id", "=", self.id)])
         if not rows:
             return None
         return credit.CreditMatrix(
-            limits={row.service_tier_id.id: row._trade_limits() for row in rows}, unrated=self.trade_credit_unrated
+            limits={row.service_tier_id.id: row._tiering_limits() for row in rows}, unrated=self.trade_credit_unrated
         )
 
 

@@ -40,28 +40,28 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
-                self._trade_check_backup_system_write(vals)
+                self._tiering_check_backup_system_write(vals)
         partners = super().create(vals_list)
-        partners.filtered("backup_user_id")._trade_backup_follow()
+        partners.filtered("backup_user_id")._tiering_backup_follow()
         return partners
 
     def write(self, vals):
         if self.env.context.get("tiering_merge"):
             # Odoo's merge copies every field; the date is the system's to set.
             vals = {name: value for name, value in vals.items() if name not in BACKUP_SYSTEM_FIELDS}
-        self._trade_check_backup_system_write(vals)
+        self._tiering_check_backup_system_write(vals)
         if "backup_user_id" not in vals:
             return super().write(vals)
-        changed = self._trade_check_backup_change(vals)
+        changed = self._tiering_check_backup_change(vals)
         previous = {partner.id: partner.backup_user_id for partner in changed}
         res = super().write(vals)
         if changed:
-            changed._trade_backup_unfollow(previous)
-            changed._trade_backup_follow()
-            changed._trade_backup_refresh_missing()
+            changed._tiering_backup_unfollow(previous)
+            changed._tiering_backup_follow()
+            changed._tiering_backup_refresh_missing()
         return res
 
-    def _trade_check_backup_system_write(self, vals):
+    def _tiering_check_backup_system_write(self, vals):
         if not self.env.su and set(BACKUP_SYSTEM_FIELDS).intersection(vals):
             raise AccessError(
                 self.env._(
@@ -70,7 +70,7 @@ class ResPartner(models.Model):
                 )
             )
 
-    def _trade_check_backup_change(self, vals):
+    def _tiering_check_backup_change(self, vals):
         """The partners whose backup ``vals`` changes, once the change is allowed.
 
         As for the salesperson (res_partner._tiering_check_ownership): supervisors, sales managers
@@ -93,7 +93,7 @@ class ResPartner(models.Model):
     # Followers
     # ------------------------------------------------------------------
 
-    def _trade_backup_follow(self):
+    def _tiering_backup_follow(self):
         """Each backup follows its customers: one subscription per backup."""
         by_backup = defaultdict(list)
         for partner in self:
@@ -103,7 +103,7 @@ class ResPartner(models.Model):
         for follower_id, partner_ids in by_backup.items():
             self.browse(partner_ids).sudo().message_subscribe(partner_ids=[follower_id])
 
-    def _trade_backup_unfollow(self, previous):
+    def _tiering_backup_unfollow(self, previous):
         """The former backups stop following, unless they serve the customer otherwise (salesperson)."""
         by_backup = defaultdict(list)
         for partner in self:
@@ -117,7 +117,7 @@ class ResPartner(models.Model):
     # Missing backups
     # ------------------------------------------------------------------
 
-    def _trade_backup_refresh_missing(self):
+    def _tiering_backup_refresh_missing(self):
         """Stamp or clear ``backup_missing_since`` of these customers in every company, and close
         the missing-backup warnings of those that have one again (one pass per company)."""
         customers = self.filtered(lambda p: not p.parent_id)
@@ -125,4 +125,4 @@ class ResPartner(models.Model):
             return
         warnings = self.env["trade.customer.warning"].sudo()
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
-            warnings.with_company(company)._trade_sync_missing_backups(company, customers.ids)
+            warnings.with_company(company)._tiering_sync_missing_backups(company, customers.ids)

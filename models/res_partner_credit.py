@@ -87,24 +87,24 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         # default_credit_limit & co. from the context count as values of the new customer.
         for vals in vals_list:
-            asked = {**self._trade_credit_context_defaults(), **vals}
+            asked = {**self._tiering_credit_context_defaults(), **vals}
             # Empty system values are what forms and res.users fill in: nothing asked.
             asked = {name: value for name, value in asked.items() if value or name not in CREDIT_SYSTEM_FIELDS}
-            self._trade_check_credit_write(self.browse(), asked)
+            self._tiering_check_credit_write(self.browse(), asked)
         return super().create(vals_list)
 
     def write(self, vals):
         if self.env.context.get("tiering_merge"):
             # Odoo's merge copies every field; system values and limits are the nightly pass's to set.
             vals = {name: value for name, value in vals.items() if name not in (*CREDIT_SYSTEM_FIELDS, *LIMIT_FIELDS)}
-        self._trade_check_credit_write(self, vals)
+        self._tiering_check_credit_write(self, vals)
         res = super().write(vals)
         if {"trade_credit_rating_override", "trade_credit_limit_manual"}.intersection(vals):
             # The rating in force and the limit follow at once, not the next night.
             self.env["trade.credit"]._refresh(self.env.company, self.commercial_partner_id.ids)
         return res
 
-    def _trade_credit_context_defaults(self):
+    def _tiering_credit_context_defaults(self):
         prefix = "default_"
         names = (*CREDIT_SYSTEM_FIELDS, *LIMIT_FIELDS, *LIMIT_OVERRIDE_FIELDS)
         return {
@@ -114,7 +114,7 @@ class ResPartner(models.Model):
         }
 
     @api.model
-    def _trade_check_credit_write(self, partners, vals):
+    def _tiering_check_credit_write(self, partners, vals):
         """Refuse what only the system or a supervisor sets: the suggested rating and rating in force
         (system), the limit override (supervisors), and the credit limit of graded customers of a
         company with a credit matrix (the matrix's, unless a supervisor set it by hand)."""
@@ -130,12 +130,12 @@ class ResPartner(models.Model):
         is_supervisor = self.env.user.has_group(SUPERVISOR_GROUP)
         if set(LIMIT_OVERRIDE_FIELDS).intersection(vals) and not is_supervisor:
             raise AccessError(self.env._("Only sales supervisors can set a customer's credit limit by hand."))
-        if not set(LIMIT_FIELDS).intersection(vals) or not self.env.company._trade_credit_matrix():
+        if not set(LIMIT_FIELDS).intersection(vals) or not self.env.company._tiering_credit_matrix():
             return
         manual = bool(vals.get("trade_credit_limit_manual"))
         if partners:
             # Odoo's own sync of commercial fields onto contacts writes the entity's values: no change.
-            changed = partners.filtered(lambda p: p.sudo()._trade_credit_limit_changes(vals))
+            changed = partners.filtered(lambda p: p.sudo()._tiering_credit_limit_changes(vals))
             graded = changed.filtered(lambda p: p.commercial_partner_id.sudo().service_tier_id)
             locked = graded.filtered(lambda p: not (manual or p.commercial_partner_id.sudo().trade_credit_limit_manual))
             refused = locked or (graded and not is_supervisor)
@@ -151,7 +151,7 @@ class ResPartner(models.Model):
                 )
             )
 
-    def _trade_credit_limit_changes(self, vals):
+    def _tiering_credit_limit_changes(self, vals):
         """Whether ``vals`` gives this partner another credit limit than its commercial entity's."""
         entity = self.commercial_partner_id
         if "credit_limit" in vals and float(vals["credit_limit"] or 0.0) != entity.credit_limit:

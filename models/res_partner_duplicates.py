@@ -124,7 +124,7 @@ class ResPartner(models.Model):
                 partner[column] = row[key] or False
 
     @api.model
-    def _trade_dup_rekey(self, batch=50_000):
+    def _tiering_dup_rekey(self, batch=50_000):
         """Key every partner again, set-based: after data loaded in SQL, or a change of the rules.
 
         One read, ``match_keys`` over each batch, one UPDATE per batch; no ORM loop over 100k.
@@ -152,7 +152,7 @@ class ResPartner(models.Model):
         return len(rows)
 
     @api.model
-    def _trade_find_duplicates(self, probe, exclude_ids=()):
+    def _tiering_find_duplicates(self, probe, exclude_ids=()):
         """``[(partner id, reasons)]`` of the customers ``probe`` may be, most reasons first.
 
         ``probe``: a dict of ``duplicates.FIELDS`` (country as an id). One query of indexed lookups,
@@ -197,7 +197,7 @@ class ResPartner(models.Model):
         found = duplicates.find_matches(None, probe, config, keys=frame)
         return [(int(partner_id), reasons) for partner_id, reasons in found["reasons"].items()]
 
-    def _trade_duplicate_probe(self):
+    def _tiering_duplicate_probe(self):
         self.ensure_one()
         return {
             "name": self.name,
@@ -208,18 +208,18 @@ class ResPartner(models.Model):
             "mobile": self.mobile,
         }
 
-    def _trade_is_checked_customer(self):
+    def _tiering_is_checked_customer(self):
         """Company contacts are checked; individuals and contacts of a company are not."""
         self.ensure_one()
         return self.is_company and not self.parent_id
 
-    def _trade_duplicates(self):
+    def _tiering_duplicates(self):
         """``[(partner, reasons)]`` for this customer, the partners under sudo (any salesperson's)."""
         self.ensure_one()
-        if not self._trade_is_checked_customer():
+        if not self._tiering_is_checked_customer():
             return []
         exclude = [self._origin.id] if self._origin.id else []
-        found = self._trade_find_duplicates(self._trade_duplicate_probe(), exclude)
+        found = self._tiering_find_duplicates(self._tiering_duplicate_probe(), exclude)
         partners = self.sudo().browse([partner_id for partner_id, _reasons in found])
         return list(zip(partners, [reasons for _id, reasons in found], strict=True))
 
@@ -227,11 +227,11 @@ class ResPartner(models.Model):
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_trade_duplicate_warning(self):
         for partner in self:
-            matches = partner._trade_duplicates()
-            partner.trade_duplicate_warning = self._trade_describe_duplicates(matches) if matches else False
+            matches = partner._tiering_duplicates()
+            partner.trade_duplicate_warning = self._tiering_describe_duplicates(matches) if matches else False
 
     @api.model
-    def _trade_describe_duplicates(self, matches, limit=5):
+    def _tiering_describe_duplicates(self, matches, limit=5):
         """One line per match: the customer, its salesperson, its grade and why."""
         labels = reason_labels(self.env)
         stars = dict(self._fields["star_grade"]._description_selection(self.env))
@@ -258,49 +258,49 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._trade_check_confirm_write(vals)
+            self._tiering_check_confirm_write(vals)
         partners = super().create(vals_list)
-        partners._trade_refuse_duplicates()
+        partners._tiering_refuse_duplicates()
         return partners
 
     def write(self, vals):
-        self._trade_check_confirm_write(vals)
+        self._tiering_check_confirm_write(vals)
         res = super().write(vals)
         if set(KEYED_FIELDS).intersection(vals):
-            self._trade_refuse_duplicates()
+            self._tiering_refuse_duplicates()
         return res
 
     @api.model
-    def _trade_check_confirm_write(self, vals):
+    def _tiering_check_confirm_write(self, vals):
         """Only supervisors confirm that a customer is not a duplicate (see action_trade_confirm_not_duplicate)."""
         # A default from the context is filled into the new record after this check: look at it too.
         sent = [vals.get(CONFIRMED_FIELD), self.env.context.get(f"default_{CONFIRMED_FIELD}")]
         commands = [command for value in sent if value for command in value]
-        if not commands or self.env.su or self._trade_may_duplicate():
+        if not commands or self.env.su or self._tiering_may_duplicate():
             return
         if all(_empties(command) for command in commands):
             return
         raise AccessError(self.env._("Only sales supervisors can confirm that a customer is not a duplicate."))
 
     @api.model
-    def _trade_may_duplicate(self):
+    def _tiering_may_duplicate(self):
         """Supervisors, sales and tiering administrators may keep a possible duplicate."""
         return any(self.env.user.has_group(group) for group in REASSIGN_GROUPS)
 
-    def _trade_refuse_duplicates(self):
+    def _tiering_refuse_duplicates(self):
         """A rep may not create, or edit into, a duplicate of another salesperson's customer.
 
         Odoo's own flows (users' and companies' partners, merge, admin imports) run as superuser or
         as administrators; accountants and other non-sales users are not reps.
         """
         user = self.env.user
-        if self.env.su or not user.has_group(SALESMAN_GROUP) or self._trade_may_duplicate():
+        if self.env.su or not user.has_group(SALESMAN_GROUP) or self._tiering_may_duplicate():
             return
         for partner in self:
-            if not partner._trade_is_checked_customer():
+            if not partner._tiering_is_checked_customer():
                 continue
             confirmed = partner.sudo().trade_not_duplicate_ids
-            for match, _reasons in partner._trade_duplicates():
+            for match, _reasons in partner._tiering_duplicates():
                 if match.user_id and match.user_id != user and match not in confirmed:
                     raise UserError(
                         self.env._(
@@ -310,7 +310,7 @@ class ResPartner(models.Model):
                             customer=partner.display_name,
                             existing=match.display_name,
                             salesperson=match.user_id.name,
-                            details=self._trade_describe_duplicates([(match, _reasons)]),
+                            details=self._tiering_describe_duplicates([(match, _reasons)]),
                         )
                     )
 
@@ -319,7 +319,7 @@ class ResPartner(models.Model):
         if not self.env.su and not self.env.user.has_group(SUPERVISOR_GROUP):
             raise AccessError(self.env._("Only sales supervisors can confirm that a customer is not a duplicate."))
         for partner in self:
-            matches = self.browse([match.id for match, _reasons in partner._trade_duplicates()])
+            matches = self.browse([match.id for match, _reasons in partner._tiering_duplicates()])
             if not matches:
                 raise UserError(self.env._("%(customer)s matches no other customer.", customer=partner.display_name))
             partner.sudo().trade_not_duplicate_ids = [Command.link(match.id) for match in matches]

@@ -67,7 +67,7 @@ class ResPartner(models.Model):
                 )
 
     @api.model
-    def _trade_schedule_greetings(self):
+    def _tiering_schedule_greetings(self):
         """A greeting activity for the salesperson of each key-relationship customer (current company)
         whose founding anniversary comes within a week: one per anniversary."""
         today = tiering_day.today()
@@ -88,7 +88,7 @@ class ResPartner(models.Model):
             if deadline:
                 due[customer.id] = deadline
         greeting = self.env.ref("trade_crm_tiering.mail_activity_type_anniversary_greeting")
-        due = self._trade_without_recent(greeting, due, today)
+        due = self._tiering_without_recent(greeting, due, today)
         customers = self.browse(list(due))
         # The note is in the salesperson's language (see trade.tiering.engine), not the cron user's.
         langs = self.env["trade.tiering.engine"]._user_langs(customers.user_id.ids, self.env.company)
@@ -109,7 +109,7 @@ class ResPartner(models.Model):
             )
         self.env["mail.activity"].create(values)
 
-    def _trade_without_recent(self, activity_type, due, today):
+    def _tiering_without_recent(self, activity_type, due, today):
         """``due`` without the customers that have this activity open or done in the last month."""
         if not due:
             return due
@@ -128,7 +128,7 @@ class ResPartner(models.Model):
         }
         return {pid: day for pid, day in due.items() if pid not in open_ids | done_ids}
 
-    def _trade_lifecycle_refresh_later(self):
+    def _tiering_lifecycle_refresh_later(self):
         """Refresh these partners' customers' lifecycle stages when the transaction commits."""
         # sudo: whoever changed a lead or an order, the stage is the system's to keep.
         self.env["trade.lifecycle"]._schedule(self.sudo().exists().commercial_partner_id.ids)

@@ -175,7 +175,7 @@ class SaleOrder(models.Model):
         orders._tiering_schedule_regrade()
         # sudo: a quotation is an interaction with the customer, whoever can see the customer.
         orders.sudo().partner_id.commercial_partner_id._tiering_schedule_cadence()
-        orders.partner_id._trade_lifecycle_refresh_later()
+        orders.partner_id._tiering_lifecycle_refresh_later()
         return orders
 
     def copy_data(self, default=None):
@@ -188,7 +188,7 @@ class SaleOrder(models.Model):
     def write(self, vals):
         self._tiering_check_workflow_write(vals)
         if LIFECYCLE_TRIGGERS.intersection(vals):
-            self.partner_id._trade_lifecycle_refresh_later()
+            self.partner_id._tiering_lifecycle_refresh_later()
         if not REGRADE_TRIGGERS.intersection(vals):
             res = super().write(vals)
         else:
@@ -196,7 +196,7 @@ class SaleOrder(models.Model):
             res = super().write(vals)
             self.env["res.partner"]._tiering_schedule_regrade(before | self._tiering_grading_keys())
         if "partner_id" in vals:
-            self.partner_id._trade_lifecycle_refresh_later()
+            self.partner_id._tiering_lifecycle_refresh_later()
         if APPROVAL_TRIGGERS.intersection(vals):
             self._tiering_void_changed_approvals()
         return res
@@ -204,7 +204,7 @@ class SaleOrder(models.Model):
     def unlink(self):
         partners = self.partner_id
         res = super().unlink()
-        partners._trade_lifecycle_refresh_later()
+        partners._tiering_lifecycle_refresh_later()
         return res
 
     def _tiering_grading_keys(self):

@@ -55,7 +55,7 @@ class TradeConcentrationAlert(models.Model):
             )
 
     @api.model
-    def _check_company(self, company, figures):
+    def _raise_alerts(self, company, figures):
         """Open, raise, keep or close the company's alerts from today's ``figures``.
 
         ``figures``: the dashboard's concentration dict (measures with share and band, top customers).

@@ -50,7 +50,7 @@ class TradeCreditLimit(models.Model):
         ("tier_uniq", "unique(company_id, service_tier_id)", "A service tier has one row of credit limits."),
     ]
 
-    def _trade_limits(self):
+    def _tiering_limits(self):
         return {rating: self[name] for rating, name in LIMIT_FIELDS}
 
     @api.constrains("service_tier_id", "company_id", *(name for _rating, name in LIMIT_FIELDS))
@@ -65,22 +65,22 @@ class TradeCreditLimit(models.Model):
                     )
                 )
             try:
-                credit.CreditMatrix(limits={row.service_tier_id.display_name: row._trade_limits()}).check()
+                credit.CreditMatrix(limits={row.service_tier_id.display_name: row._tiering_limits()}).check()
             except credit.CreditConfigError as error:
-                raise ValidationError(row.company_id._trade_credit_error_message(error)) from error
+                raise ValidationError(row.company_id._tiering_credit_error_message(error)) from error
 
     @api.model_create_multi
     def create(self, vals_list):
         rows = super().create(vals_list)
-        rows._trade_use_credit_limit()
+        rows._tiering_use_credit_limit()
         return rows
 
     def write(self, vals):
         res = super().write(vals)
-        self._trade_use_credit_limit()
+        self._tiering_use_credit_limit()
         return res
 
-    def _trade_use_credit_limit(self):
+    def _tiering_use_credit_limit(self):
         """A company with a matrix turns on Odoo's sales credit limit, so its warning shows."""
         # sudo: the setting is the company's; whoever may edit the matrix may have it follow.
         self.company_id.sudo().filtered(lambda c: not c.account_use_credit_limit).account_use_credit_limit = True
@@ -98,9 +98,9 @@ class TradeCredit(models.AbstractModel):
         service = self.sudo().with_company(company)
         company = service.env["res.company"].browse(company.id)
         today = tiering_day.today()
-        bands = company._trade_credit_bands()
+        bands = company._tiering_credit_bands()
         figures = service._payment_figures(company, today, bands.grace_days, partner_ids)
-        matrix = company._trade_credit_matrix()
+        matrix = company._tiering_credit_matrix()
         stored = service._read_stored(company, figures.index.tolist(), partner_ids, everyone=matrix is not None)
         suggested = credit.suggest(figures.reindex(stored.index), bands)
         rated = service._write_ratings(company, stored, suggested, today)

@@ -47,12 +47,12 @@ class TradeCustomerWarning(models.Model):
 
     def _raise(self, company, to_raise, figures, today):
         res = super()._raise(company, to_raise, figures, today)
-        self._trade_copy_to_backups(
+        self._tiering_copy_to_backups(
             company, to_raise, today, lambda keys, langs: self._details(company, keys, figures, today, langs)
         )
         return res
 
-    def _trade_copy_to_backups(self, company, raised, today, details_of):
+    def _tiering_copy_to_backups(self, company, raised, today, details_of):
         """Give the backup of each customer of ``raised`` (``[(customer id, type)]``, raised today)
         a copy of the warning's activity; ``details_of(keys, langs)`` gives the notes."""
         if not raised:
@@ -128,7 +128,7 @@ class TradeCustomerWarning(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _trade_sync_missing_backups(self, company, partner_ids=None):
+    def _tiering_sync_missing_backups(self, company, partner_ids=None):
         """Keep ``backup_missing_since`` of ``company``'s customers (those of ``partner_ids``, or
         all) and raise or close their missing-backup warnings.
 
@@ -141,7 +141,7 @@ class TradeCustomerWarning(models.Model):
         if partner_ids is not None:
             domain.append(("id", "in", list(partner_ids)))
         missing = set(partners.search(domain).ids)
-        since = self._trade_backup_missing_since(company, partner_ids)
+        since = self._tiering_backup_missing_since(company, partner_ids)
         cleared = [partner_id for partner_id in since if partner_id not in missing]
         stamped = sorted(missing - set(since))
         if cleared or stamped:
@@ -154,13 +154,13 @@ class TradeCustomerWarning(models.Model):
         limit = today - timedelta(days=MISSING_BACKUP_DAYS)
         holding = {partner_id for partner_id in missing if since[partner_id] < limit}
         to_raise, to_close = early_warnings.episodes(
-            {MISSING_BACKUP: holding}, self._trade_open_missing_backups(company, partner_ids)
+            {MISSING_BACKUP: holding}, self._tiering_open_missing_backups(company, partner_ids)
         )
         self._close(to_close, today)
-        self._trade_raise_missing_backups(company, to_raise, since, today)
+        self._tiering_raise_missing_backups(company, to_raise, since, today)
         return {"missing": len(missing), "raised": len(to_raise), "closed": len(to_close)}
 
-    def _trade_backup_missing_since(self, company, partner_ids=None):
+    def _tiering_backup_missing_since(self, company, partner_ids=None):
         self.env["res.partner"].flush_model(["backup_missing_since"])
         scope = SQL("AND id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         rows = self.env.execute_query(
@@ -173,7 +173,7 @@ class TradeCustomerWarning(models.Model):
         )
         return dict(rows)
 
-    def _trade_open_missing_backups(self, company, partner_ids=None):
+    def _tiering_open_missing_backups(self, company, partner_ids=None):
         self.flush_model()
         scope = SQL("AND partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         rows = self.env.execute_query(
@@ -187,7 +187,7 @@ class TradeCustomerWarning(models.Model):
         )
         return {(partner_id, MISSING_BACKUP): warning_id for partner_id, warning_id in rows}
 
-    def _trade_raise_missing_backups(self, company, to_raise, since, today):
+    def _tiering_raise_missing_backups(self, company, to_raise, since, today):
         """The warnings of ``to_raise`` for each customer's supervisor (else its salesperson), with
         their activities, inserted in bulk as _raise does for the scoring pass's warnings."""
         if not to_raise:
@@ -219,5 +219,5 @@ class TradeTieringNightly(models.AbstractModel):
 
     def _unit_cadence(self, company, cursor):
         result = super()._unit_cadence(company, cursor)
-        self.env["trade.customer.warning"].with_company(company)._trade_sync_missing_backups(company)
+        self.env["trade.customer.warning"].with_company(company)._tiering_sync_missing_backups(company)
         return result

@@ -51,7 +51,7 @@ class TradeLifecycle(models.AbstractModel):
             stage = override or auto
             if (auto, stage) != (old_auto or DEFAULT_STAGE, old_stage or DEFAULT_STAGE):
                 changes.append((pid, {"trade_lifecycle_auto": auto, "trade_lifecycle": stage}))
-        lifecycle._write(company, changes)
+        lifecycle._write_stages(company, changes)
         return len(changes)
 
     @api.model
@@ -63,9 +63,9 @@ class TradeLifecycle(models.AbstractModel):
             for partner in partners
             if (partner.trade_lifecycle_override or partner.trade_lifecycle_auto) != partner.trade_lifecycle
         ]
-        self.sudo()._write(company, changes)
+        self.sudo()._write_stages(company, changes)
 
-    def _write(self, company, changes):
+    def _write_stages(self, company, changes):
         if changes:
             # The engine's bulk UPDATE of company-dependent fields (fallback values left unstored).
             self.env["trade.tiering.engine"].sudo()._write_grade_fields(company, changes)

@@ -473,9 +473,9 @@ class TradePortfolioDashboard(models.AbstractModel):
         # A missing rate must not undo the night's grading: the refresh skips that company.
         dashboard.env["trade.portfolio.month"]._refresh_all(companies)
         for company in companies:
-            dashboard.with_company(company)._check_concentration(company)
+            dashboard.with_company(company)._raise_concentration_alerts(company)
 
-    def _check_concentration(self, company):
+    def _raise_concentration_alerts(self, company):
         ranking = portfolio.ranked((row[0], row[4]) for row in self._customer_rows(company))
         # The alerts' figures and activities are for the general manager: in their language (see
         # trade.tiering.engine), not in the cron user's.
@@ -483,7 +483,7 @@ class TradePortfolioDashboard(models.AbstractModel):
         dashboard = self.with_context(lang=lang)
         company = company.with_env(dashboard.env)
         figures = dashboard._concentration(company, ranking, TOP_CUSTOMERS)
-        return dashboard.env["trade.concentration.alert"]._check_company(company, figures)
+        return dashboard.env["trade.concentration.alert"]._raise_alerts(company, figures)
 
     @api.model
     def get_response_medians(self):

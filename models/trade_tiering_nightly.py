@@ -223,7 +223,7 @@ class TradeTieringNightly(models.AbstractModel):
             return 0
         if cursor != "concentration":
             return facts._refresh_batch(company, cursor, PORTFOLIO_BATCH) or "concentration"
-        self.env["trade.portfolio.dashboard"].with_company(company)._check_concentration(company)
+        self.env["trade.portfolio.dashboard"].with_company(company)._raise_concentration_alerts(company)
         return None
 
     def _unit_response(self, company, cursor):
@@ -231,11 +231,11 @@ class TradeTieringNightly(models.AbstractModel):
         if cursor is None:
             self.env["trade.response.clock"].with_company(company)._check_overdue(company)
             return 0
-        return self.env["crm.lead"].with_company(company)._trade_reclaim(company, after=cursor)
+        return self.env["crm.lead"].with_company(company)._tiering_reclaim(company, after=cursor)
 
     def _unit_profile(self, company, _cursor):
         self.env["trade.lifecycle"]._refresh(company)
-        self.env["res.partner"].with_company(company)._trade_schedule_greetings()
+        self.env["res.partner"].with_company(company)._tiering_schedule_greetings()
 
 
 class ResPartner(models.Model):

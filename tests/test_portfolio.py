@@ -369,7 +369,7 @@ class TestPortfolioEdgeCases(PortfolioCase):
         self.assertEqual(data["warnings"]["total"], 0)
         self.env["trade.portfolio.month"]._refresh(empty)
         self.assertFalse(self.env["trade.portfolio.month"].search([("company_id", "=", empty.id)]))
-        self.assertFalse(self.env["trade.concentration.alert"]._check_company(empty, data["concentration"]))
+        self.assertFalse(self.env["trade.concentration.alert"]._raise_alerts(empty, data["concentration"]))
 
 
 @tagged("post_install", "-at_install")

@@ -143,7 +143,7 @@ class TradeCustomerImportWizard(models.TransientModel):
 
     def action_preview(self):
         self.ensure_one()
-        self._check_company()
+        self._check_import_company()
         if not self.file:
             raise UserError(self.env._("Choose the spreadsheet to import."))
         try:
@@ -158,7 +158,7 @@ class TradeCustomerImportWizard(models.TransientModel):
     def _sheet(self):
         return self.env["trade.customer.sheet"].with_company(self.company_id)
 
-    def _check_company(self):
+    def _check_import_company(self):
         if self.company_id not in self.env.user.company_ids and not self.env.su:
             raise AccessError(
                 self.env._("You cannot import customers into %(company)s.", company=self.company_id.display_name)
@@ -248,7 +248,7 @@ class TradeCustomerImportWizard(models.TransientModel):
         self.ensure_one()
         if self.state != "preview" or not self.rows_json:
             raise UserError(self.env._("Preview the file before importing it."))
-        self._check_company()
+        self._check_import_company()
         rows = self._stored_rows()
         # The rows are checked again: the database may have changed since the preview, and the
         # stored cells are only text to read again, never trusted values.
