@@ -29,10 +29,8 @@ def _prefill_backup_column(model):
     )
 
 
-class SaleOrder(models.Model):
-    _inherit = "sale.order"
-
-    trade_backup_user_id = fields.Many2one(
+def _backup_field():
+    return fields.Many2one(
         "res.users",
         string="Backup Salesperson",
         related="partner_id.commercial_partner_id.backup_user_id",
@@ -41,23 +39,29 @@ class SaleOrder(models.Model):
         help="The customer's backup salesperson, who reads and works this document too.",
     )
 
+
+class TradeBackupDocument(models.AbstractModel):
+    """A document of a customer (quotation, order, lead) that its backup salesperson works too:
+    its column is filled in SQL when the add-on is installed."""
+
+    _name = "trade.backup.document"
+    _description = "Document Worked by the Backup Salesperson"
+
     def _auto_init(self):
-        _prefill_backup_column(self)
+        if not self._abstract:
+            _prefill_backup_column(self)
         return super()._auto_init()
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "trade.backup.document"]
+
+    trade_backup_user_id = _backup_field()
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "trade.backup.document"]
 
-    trade_backup_user_id = fields.Many2one(
-        "res.users",
-        string="Backup Salesperson",
-        related="partner_id.commercial_partner_id.backup_user_id",
-        store=True,
-        index="btree_not_null",
-        help="The customer's backup salesperson, who reads and works this lead too.",
-    )
-
-    def _auto_init(self):
-        _prefill_backup_column(self)
-        return super()._auto_init()
+    trade_backup_user_id = _backup_field()
