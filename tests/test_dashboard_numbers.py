@@ -2,11 +2,12 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..trade_crm_tiering import manager_numbers
+from .common import company_user
 from .test_portfolio import PortfolioCase
 
 # Cost as a share of each customer's order prices: the margins of the docstring below.
@@ -263,6 +264,11 @@ class TestDashboardNumbers(NumbersCase):
         self.assertEqual(rows[2], (4, 3), "Osaka bought twice now")
         countries = {row["name"]: row["amount"] for row in self._numbers(self.gm)["margin_countries"]["countries"]}
         self.assertEqual(countries["Japan"], 110_000.0)
+
+    def test_portal_users_get_no_numbers(self):
+        portal = company_user(self.env, self.company, "numbers_portal", "base.group_portal")
+        with self.assertRaises(AccessError):
+            self.dashboard.with_user(portal).get_numbers()
 
     def test_a_company_without_data(self):
         empty = self._make_company("Quiet Export Ltd")
