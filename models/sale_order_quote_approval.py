@@ -229,7 +229,7 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._(
                     "Nobody can approve %(order)s: make the customer's sales team leader a supervisor, "
-                    "or set a default approver in Settings > Sales > Customer Tiering.",
+                    "or set a default approver in Settings > Sales > Star Grades > Grade Approvals.",
                     order=self.name,
                 )
             )
@@ -239,7 +239,7 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._(
                     "%(order)s needs the general manager's approval: set a general manager (other than you) in "
-                    "Settings > Sales > Customer Tiering.",
+                    "Settings > Sales > Star Grades > Grade Approvals.",
                     order=self.name,
                 )
             )

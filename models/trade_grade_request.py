@@ -348,7 +348,8 @@ class TradeGradeRequest(models.Model):
             if not manager:
                 raise UserError(
                     self.env._(
-                        "VIP grades need an active general manager: set one in Settings > Sales > Customer Tiering."
+                        "VIP grades need an active general manager: set one in "
+                        "Settings > Sales > Star Grades > Grade Approvals."
                     )
                 )
             if manager == self.requester_id:
@@ -360,7 +361,8 @@ class TradeGradeRequest(models.Model):
                     self.env._(
                         "VIP grades are signed by two different people: a supervisor, then the general manager "
                         "%(manager)s. Nobody else can sign the supervisor step for %(customer)s: make its sales "
-                        "team leader a supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                        "team leader a supervisor, or set a default approver in "
+                        "Settings > Sales > Star Grades > Grade Approvals.",
                         manager=manager.name,
                         customer=self.partner_id.name,
                     )
@@ -371,7 +373,7 @@ class TradeGradeRequest(models.Model):
             raise UserError(
                 self.env._(
                     "Nobody can approve key-account grades for %(customer)s: make its sales team leader a "
-                    "supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                    "supervisor, or set a default approver in Settings > Sales > Star Grades > Grade Approvals.",
                     customer=self.partner_id.name,
                 )
             )
@@ -387,7 +389,7 @@ class TradeGradeRequest(models.Model):
                 self.env._(
                     "You are the general manager: a VIP grade you ask for is approved by %(customer)s's sales team "
                     "leader or by the company's default approver, and there is neither. Set a default approver in "
-                    "Settings > Sales > Customer Tiering.",
+                    "Settings > Sales > Star Grades > Grade Approvals.",
                     customer=self.partner_id.name,
                 )
             )

@@ -91,7 +91,7 @@ class TradeGradeRequest(models.Model):
             raise UserError(
                 self.env._(
                     "Moving %(customer)s up to tier %(tier)s needs a supervisor, then an active general manager: "
-                    "set one in Settings > Sales > Customer Tiering.",
+                    "set one in Settings > Sales > Star Grades > Grade Approvals.",
                     customer=self.partner_id.name,
                     tier=self.requested_tier_id.display_name,
                 )
@@ -109,7 +109,8 @@ class TradeGradeRequest(models.Model):
                 self.env._(
                     "Moving %(customer)s up to tier %(tier)s is signed by two different people: a supervisor, then "
                     "the general manager %(manager)s. Nobody else can sign the supervisor step: make its sales team "
-                    "leader a supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                    "leader a supervisor, or set a default approver in "
+                    "Settings > Sales > Star Grades > Grade Approvals.",
                     customer=self.partner_id.name,
                     tier=self.requested_tier_id.display_name,
                     manager=manager.name,
@@ -118,7 +119,7 @@ class TradeGradeRequest(models.Model):
         raise UserError(
             self.env._(
                 "Nobody can approve moving %(customer)s up to tier %(tier)s: make its sales team leader a "
-                "supervisor, or set a default approver in Settings > Sales > Customer Tiering.",
+                "supervisor, or set a default approver in Settings > Sales > Star Grades > Grade Approvals.",
                 customer=self.partner_id.name,
                 tier=self.requested_tier_id.display_name,
             )
