@@ -500,10 +500,11 @@ class ResCompany(models.Model):
             else:
                 tiers.create([dict(values, company_id=company.id) for values in DEFAULT_TIERS])
 
-    def _tiering_tier_map(self):
-        """``{star: tier}`` of the company's active tiers."""
+    def _tiering_tier_map(self, tiers=None):
+        """``{star: tier}`` of the company's active tiers (``tiers``, when already searched)."""
         self.ensure_one()
-        tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
+        if tiers is None:
+            tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
         return {star: tier for tier in tiers for star in range(tier.min_star, tier.max_star + 1)}
 
     def _tiering_check_tier_coverage(self):

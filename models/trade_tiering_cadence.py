@@ -150,7 +150,7 @@ class TradeTieringCadence(models.AbstractModel):
         if tiers is None:
             tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", company.id)])
         by_id = {tier.id: tier for tier in tiers}
-        by_star = {star: tier for tier in tiers for star in range(tier.min_star, tier.max_star + 1)}
+        by_star = company._tiering_tier_map(tiers)
         return lambda star, rule_tier: by_id.get(rule_tier) or by_star.get(int(star))
 
     def _last_reviews(self, partner_ids):

@@ -1,14 +1,9 @@
 """Tiers from rules, not only from stars (#14.4, seed 004 rule-based dynamic grading)."""
 
-from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
-from .common import GM_GROUPS, TieringCase
-
-REP_GROUPS = "sales_team.group_sale_salesman"
-SUPERVISOR_GROUPS = "sales_team.group_sale_salesman_all_leads,trade_crm_tiering.group_tiering_supervisor"
-ADMIN_GROUPS = "base.group_system,base.group_partner_manager,sales_team.group_sale_manager"
+from .common import ADMIN_GROUPS, GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS, TieringCase
 
 
 @tagged("post_install", "-at_install")
@@ -16,17 +11,9 @@ class TestTierRulesOdoo(TieringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        users = {}
-        for login, groups in (("tr_rep", REP_GROUPS), ("tr_sup", SUPERVISOR_GROUPS), ("tr_admin", ADMIN_GROUPS)):
-            users[login] = new_test_user(
-                cls.env,
-                login=login,
-                groups=groups,
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-                lang="en_US",
-            )
-        cls.rep, cls.supervisor, cls.admin = users["tr_rep"], users["tr_sup"], users["tr_admin"]
+        cls.rep = cls._user("tr_rep", REP_GROUPS)
+        cls.supervisor = cls._user("tr_sup", SUPERVISOR_GROUPS)
+        cls.admin = cls._user("tr_admin", ADMIN_GROUPS)
         cls.company.tiering_approver_id = cls.supervisor
         cls.company.tiering_tier_mode = "rules"
         cls.tiers = {tier.code: tier for tier in cls.company.tiering_tier_ids}
@@ -246,18 +233,9 @@ class TestTierRuleTopTierApproval(TieringCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        users = {}
-        for login, groups in (("tra_rep", REP_GROUPS), ("tra_sup", SUPERVISOR_GROUPS), ("tra_gm", GM_GROUPS)):
-            users[login] = new_test_user(
-                cls.env,
-                login=login,
-                name=login.replace("_", " ").title(),
-                groups=groups,
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-                lang="en_US",
-            )
-        cls.rep, cls.supervisor, cls.gm = users["tra_rep"], users["tra_sup"], users["tra_gm"]
+        cls.rep = cls._user("tra_rep", REP_GROUPS, "Tra Rep")
+        cls.supervisor = cls._user("tra_sup", SUPERVISOR_GROUPS, "Tra Sup")
+        cls.gm = cls._user("tra_gm", GM_GROUPS, "Tra Gm")
         cls.company.write(
             {"tiering_approver_id": cls.supervisor.id, "tiering_gm_id": cls.gm.id, "tiering_tier_mode": "rules"}
         )
