@@ -1,7 +1,7 @@
 {
     "name": "Trade CRM Tiering",
     "summary": "Star grades, service tiers and approvals for export customers",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/trade-crm/trade_crm_tiering",
     "author": "Trade CRM Tiering developers",

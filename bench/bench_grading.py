@@ -94,7 +94,7 @@ def parse_args(argv=None):
 def grade_distribution(cr, company):
     cid = str(company.id)
     cr.execute(
-        """SELECT COALESCE(p.star_grade ->> %s, '0'), count(*)
+        """SELECT COALESCE(p.tiering_star_grade ->> %s, '0'), count(*)
              FROM bench_customer c JOIN res_partner p ON p.id = c.id GROUP BY 1 ORDER BY 1""",
         [cid],
     )
@@ -104,7 +104,7 @@ def grade_distribution(cr, company):
 def stored_gradings(cr, company):
     cid = str(company.id)
     cr.execute(
-        """SELECT id, (tiering_annual_amount ->> %s)::float8, COALESCE(star_grade_actual ->> %s, '0')
+        """SELECT id, (tiering_annual_amount ->> %s)::float8, COALESCE(tiering_star_grade_actual ->> %s, '0')
              FROM res_partner WHERE id = commercial_partner_id AND tiering_annual_amount ? %s""",
         [cid, cid, cid],
     )
@@ -280,7 +280,7 @@ class Bench:
         self.env.invalidate_all()
         seconds, stars = naive_loop(self.env, company, sample_ids, self.window, self.thresholds, self.grading)
         cr.execute(
-            "SELECT id, COALESCE(star_grade_actual ->> %s, '0')::int FROM res_partner WHERE id = ANY(%s)",
+            "SELECT id, COALESCE(tiering_star_grade_actual ->> %s, '0')::int FROM res_partner WHERE id = ANY(%s)",
             [str(company.id), sample_ids],
         )
         engine_stars = dict(cr.fetchall())
@@ -303,7 +303,7 @@ class Bench:
         self.out("\n[g] incremental regrade: confirm one order through the ORM, commit")
         cr.execute(
             """SELECT c.id, c.contact_id, COALESCE((p.tiering_annual_amount ->> %s)::float8, 0),
-                      COALESCE(p.star_grade_actual ->> %s, '0')::int
+                      COALESCE(p.tiering_star_grade_actual ->> %s, '0')::int
                  FROM bench_customer c JOIN res_partner p ON p.id = c.id
                 WHERE c.contact_id IS NOT NULL ORDER BY c.idx""",
             [cid, cid],

@@ -230,9 +230,9 @@ class Bench:
             SQL(
                 """UPDATE res_partner p
                       SET tiering_annual_amount = jsonb_build_object(%(cid)s, round(c.size::numeric, 2)),
-                          star_grade = jsonb_build_object(%(cid)s, g.star::text),
-                          star_grade_actual = jsonb_build_object(%(cid)s, g.star::text),
-                          service_tier_id = jsonb_build_object(%(cid)s, (%(tiers)s::int4[])[g.star + 1])
+                          tiering_star_grade = jsonb_build_object(%(cid)s, g.star::text),
+                          tiering_star_grade_actual = jsonb_build_object(%(cid)s, g.star::text),
+                          tiering_service_tier_id = jsonb_build_object(%(cid)s, (%(tiers)s::int4[])[g.star + 1])
                      FROM bench_customer c,
                           LATERAL (SELECT max(s) AS star
                                      FROM unnest(%(stars)s::int4[], %(thresholds)s::float8[]) AS t(s, v)

@@ -191,7 +191,7 @@ def generate_credit_matrix(env, company):
         env["trade.credit.limit"].create(
             {
                 "company_id": company.id,
-                "service_tier_id": tier.id,
+                "tiering_service_tier_id": tier.id,
                 **{name: amount / (index + 1) for name, amount in limits.items()},
             }
         )
@@ -207,11 +207,11 @@ def generate_matrix_consequences(env, company):
         [
             {
                 "company_id": company.id,
-                "value_class": "hidden_gem",
+                "tiering_value_class": "hidden_gem",
                 "action": "tier_change",
-                "service_tier_id": tiers["B"].id,
+                "tiering_service_tier_id": tiers["B"].id,
             },
-            {"company_id": company.id, "value_class": "let_go", "action": "release_to_pool"},
+            {"company_id": company.id, "tiering_value_class": "let_go", "action": "release_to_pool"},
         ]
     )
 

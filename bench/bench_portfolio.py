@@ -149,10 +149,10 @@ class PortfolioBench(common.Recorder):
                 """UPDATE res_partner p
                       SET user_id = CASE WHEN r.x < %(none)s THEN NULL
                                          ELSE (%(reps)s::int[])[1 + floor(r.y * %(count)s)::int] END,
-                          backup_user_id = CASE WHEN r.z < %(backup)s
+                          tiering_backup_user_id = CASE WHEN r.z < %(backup)s
                                                 THEN (%(reps)s::int[])[1 + floor(r.z / %(backup)s * %(count)s)::int]
                                            END,
-                          next_follow_up_date = COALESCE(p.next_follow_up_date, '{}'::jsonb)
+                          tiering_next_follow_up_date = COALESCE(p.tiering_next_follow_up_date, '{}'::jsonb)
                               || jsonb_build_object(%(cid)s, (current_date + floor(r.w * 60)::int - 6)::text),
                           create_date = %(created)s
                      FROM (SELECT id, random() AS x, random() AS y, random() AS z, random() AS w
@@ -365,10 +365,10 @@ class PortfolioBench(common.Recorder):
     def report_reads(self):
         """What the pivot, graph and list views of the report ask, by name."""
         return [
-            ("pivot: tier x quarter", ["service_tier_id", "date:quarter"], ["amount:sum", "margin:sum"]),
-            ("graph: month x grade", ["date:month", "star_grade"], ["amount:sum"]),
+            ("pivot: tier x quarter", ["tiering_service_tier_id", "date:quarter"], ["amount:sum", "margin:sum"]),
+            ("graph: month x grade", ["date:month", "tiering_star_grade"], ["amount:sum"]),
             ("by month", ["date:month"], ["amount:sum", "order_count:sum", "share:sum"]),
-            ("by tier", ["service_tier_id"], ["amount:sum", "__count"]),
+            ("by tier", ["tiering_service_tier_id"], ["amount:sum", "__count"]),
             ("by salesperson", ["user_id"], ["amount:sum", "margin:sum", "__count"]),
             ("by country x pareto class", ["country_id", "pareto_class"], ["amount:sum"]),
         ]

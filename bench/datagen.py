@@ -239,7 +239,7 @@ def make_changes(env, company, thresholds, rng, now, window):
     cr.execute(
         SQL(
             """SELECT id, COALESCE((tiering_annual_amount ->> %(cid)s)::float8, 0),
-                      COALESCE(star_grade_actual ->> %(cid)s, '0')::int
+                      COALESCE(tiering_star_grade_actual ->> %(cid)s, '0')::int
                  FROM res_partner WHERE id = ANY(%(ids)s)""",
             cid=cid,
             ids=[row[0] for row in chosen],

@@ -61,9 +61,9 @@ def naive_loop(env, company, sample_ids, window, thresholds, grading):
             partners.browse(partner_id).write(
                 {
                     "tiering_annual_amount": amount,
-                    "star_grade_actual": str(star),
-                    "star_grade": str(star),
-                    "grade_category": grading.category(star),
+                    "tiering_star_grade_actual": str(star),
+                    "tiering_star_grade": str(star),
+                    "tiering_grade_category": grading.category(star),
                     "tiering_date": today,
                 }
             )
@@ -112,8 +112,8 @@ def incremental(env, company, probe, partner_id, amount, label, out, grading):
     new = changes.get(customer)
     # What the COMMIT stored, read back in the next transaction.
     cr.execute(
-        """SELECT p.id, p.tiering_annual_amount ->> %s, p.star_grade_actual ->> %s, p.star_grade ->> %s,
-                  p.grade_category ->> %s
+        """SELECT p.id, p.tiering_annual_amount ->> %s, p.tiering_star_grade_actual ->> %s, p.tiering_star_grade ->> %s,
+                  p.tiering_grade_category ->> %s
              FROM res_partner p WHERE p.commercial_partner_id = %s ORDER BY p.id != p.commercial_partner_id, p.id""",
         [cid, cid, cid, cid, customer],
     )

@@ -11,5 +11,5 @@ class AccountMove(models.Model):
             lambda m: not m.invoice_payment_term_id and m.is_sale_document(include_receipts=True)
         ):
             customer = move.partner_id.commercial_partner_id.with_company(move.company_id)
-            move.invoice_payment_term_id = customer.service_tier_id.payment_term_id
+            move.invoice_payment_term_id = customer.tiering_service_tier_id.payment_term_id
         return res

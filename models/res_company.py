@@ -526,24 +526,25 @@ class ResCompany(models.Model):
             by_star = company._tiering_tier_map()
             fallback = by_star.get(0)
             self.env["ir.default"].sudo().set(
-                "res.partner", "service_tier_id", fallback.id if fallback else False, company_id=company.id
+                "res.partner", "tiering_service_tier_id", fallback.id if fallback else False, company_id=company.id
             )
             stars = [str(star) for star in range(6)]
             tiers = [by_star[star].id if star in by_star and by_star[star] != fallback else None for star in range(6)]
-            partners.flush_model(["star_grade", "service_tier_id"])
+            partners.flush_model(["tiering_star_grade", "tiering_service_tier_id"])
             self.env.execute_query(
                 SQL(
                     """UPDATE res_partner p
-                          SET service_tier_id = CASE
-                              WHEN m.tier IS NULL THEN COALESCE(p.service_tier_id, '{}'::jsonb) - %(cid)s
-                              ELSE COALESCE(p.service_tier_id, '{}'::jsonb) || jsonb_build_object(%(cid)s, m.tier)
+                          SET tiering_service_tier_id = CASE
+                              WHEN m.tier IS NULL THEN COALESCE(p.tiering_service_tier_id, '{}'::jsonb) - %(cid)s
+                              ELSE COALESCE(p.tiering_service_tier_id, '{}'::jsonb)
+                                   || jsonb_build_object(%(cid)s, m.tier)
                           END
                          FROM unnest(%(stars)s::varchar[], %(tiers)s::int4[]) AS m(star, tier)
-                        WHERE COALESCE(p.star_grade ->> %(cid)s, '0') = m.star
-                          AND (p.service_tier_id ->> %(cid)s)::int4 IS DISTINCT FROM m.tier""",
+                        WHERE COALESCE(p.tiering_star_grade ->> %(cid)s, '0') = m.star
+                          AND (p.tiering_service_tier_id ->> %(cid)s)::int4 IS DISTINCT FROM m.tier""",
                     cid=str(company.id),
                     stars=stars,
                     tiers=tiers,
                 )
             )
-        partners.invalidate_model(["service_tier_id"])
+        partners.invalidate_model(["tiering_service_tier_id"])

@@ -127,7 +127,8 @@ class ResCompany(models.Model):
         if not rows:
             return None
         return credit.CreditMatrix(
-            limits={row.service_tier_id.id: row._tiering_limits() for row in rows}, unrated=self.trade_credit_unrated
+            limits={row.tiering_service_tier_id.id: row._tiering_limits() for row in rows},
+            unrated=self.trade_credit_unrated,
         )
 
 

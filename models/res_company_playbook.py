@@ -36,11 +36,11 @@ class ResCompany(models.Model):
         tier included; ``partner_ids`` limits it. One query."""
         self.ensure_one()
         partners = self.env["res.partner"].with_company(self)
-        partners.flush_model(["service_tier_id", "commercial_partner_id"])
-        fallback = partners._fields["service_tier_id"].get_company_dependent_fallback(partners).id
+        partners.flush_model(["tiering_service_tier_id", "commercial_partner_id"])
+        fallback = partners._fields["tiering_service_tier_id"].get_company_dependent_fallback(partners).id
         rows = self.env.execute_query(
             SQL(
-                """SELECT id, COALESCE((service_tier_id ->> %(cid)s)::int4, %(fallback)s)
+                """SELECT id, COALESCE((tiering_service_tier_id ->> %(cid)s)::int4, %(fallback)s)
                      FROM res_partner
                     WHERE id = commercial_partner_id AND (%(all)s OR id = ANY(%(ids)s))""",
                 cid=str(self.id),

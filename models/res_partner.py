@@ -13,13 +13,13 @@ from .trade_tiering_scoring import SCORE_FIELDS
 # Fields only the system writes: grades and cadence (the engine) and scores (kept on the customer).
 GRADE_AND_SCORE_FIELDS = (*ENGINE_FIELDS, *SCORE_FIELDS)
 # Grade fields whose groups list the highest grade first (see ResPartner._read_group_orderby).
-STAR_GROUPBYS = frozenset({"star_grade", "star_grade_actual", "star_grade_potential"})
+STAR_GROUPBYS = frozenset({"tiering_star_grade", "tiering_star_grade_actual", "tiering_star_grade_potential"})
 # Lifecycle fields the system keeps; users set the override and its reason only.
 LIFECYCLE_SYSTEM_FIELDS = ("trade_lifecycle", "trade_lifecycle_auto")
 # Credit fields the system keeps (res_partner_credit.py); users set the rating by hand, with a reason.
 CREDIT_SYSTEM_FIELDS = ("trade_credit_rating_auto", "trade_credit_rating_used", "trade_credit_rated_auto_on")
 # Since when a customer lacks the backup its tier requires (res_partner_backup.py): the system's.
-BACKUP_SYSTEM_FIELDS = ("backup_missing_since",)
+BACKUP_SYSTEM_FIELDS = ("tiering_backup_missing_since",)
 # Everything the system keeps on a customer: no user sets it, and no default, copy or import carries it.
 PROTECTED_FIELDS = (*GRADE_AND_SCORE_FIELDS, *LIFECYCLE_SYSTEM_FIELDS, *CREDIT_SYSTEM_FIELDS, *BACKUP_SYSTEM_FIELDS)
 # Set, under sudo, by the paths that move customers and log it themselves (pool claim, handover).
@@ -51,7 +51,7 @@ class ResPartner(models.Model):
         help="Confirmed sales of the grading period, untaxed, in the grading currency.",
         copy=False,
     )
-    star_grade_actual = fields.Selection(
+    tiering_star_grade_actual = fields.Selection(
         STAR_SELECTION,
         string="Actual Grade",
         company_dependent=True,
@@ -60,7 +60,7 @@ class ResPartner(models.Model):
         help="The grade the annual purchase amount gives.",
         copy=False,
     )
-    star_grade_potential = fields.Selection(
+    tiering_star_grade_potential = fields.Selection(
         STAR_SELECTION,
         string="Potential Grade",
         company_dependent=True,
@@ -69,7 +69,7 @@ class ResPartner(models.Model):
         help="A grade above what the customer buys today, approved so it is served as it could become.",
         copy=False,
     )
-    star_grade = fields.Selection(
+    tiering_star_grade = fields.Selection(
         STAR_SELECTION,
         company_dependent=True,
         index=False,
@@ -77,7 +77,7 @@ class ResPartner(models.Model):
         help="The grade the customer is served at: the higher of the actual and the approved potential grade.",
         copy=False,
     )
-    grade_category = fields.Selection(
+    tiering_grade_category = fields.Selection(
         CATEGORY_SELECTION,
         string="Customer Category",
         company_dependent=True,
@@ -94,10 +94,10 @@ class ResPartner(models.Model):
         help="When the annual amount or the grade last changed.",
         copy=False,
     )
-    potential_reason = fields.Text(
+    tiering_potential_reason = fields.Text(
         string="Potential Grade Reason", company_dependent=True, index=False, readonly=True, copy=False
     )
-    potential_review_date = fields.Date(
+    tiering_potential_review_date = fields.Date(
         string="Potential Grade Review",
         company_dependent=True,
         index=False,
@@ -123,7 +123,7 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="The team serving this customer; its leader approves key-account grades.",
     )
-    service_tier_id = fields.Many2one(
+    tiering_service_tier_id = fields.Many2one(
         "trade.service.tier",
         company_dependent=True,
         index=False,
@@ -131,30 +131,36 @@ class ResPartner(models.Model):
         help="The service the customer gets, from its star grade.",
         copy=False,
     )
-    tier_follow_up_days = fields.Integer(related="service_tier_id.follow_up_days", string="Follow-up Every (Days)")
-    tier_review_months = fields.Integer(
-        related="service_tier_id.review_months", string="Business Review Every (Months)"
+    tiering_follow_up_days = fields.Integer(
+        related="tiering_service_tier_id.follow_up_days", string="Follow-up Every (Days)"
     )
-    tier_response_hours = fields.Integer(related="service_tier_id.response_hours", string="Response Time (Hours)")
-    tier_require_backup = fields.Boolean(related="service_tier_id.require_backup", string="Backup Required")
-    tier_max_discount = fields.Float(related="service_tier_id.max_discount", string="Discount Authority (%)")
-    tier_pool_release_days = fields.Integer(
-        related="service_tier_id.pool_release_days", string="Release to Pool After (Days)"
+    tiering_review_months = fields.Integer(
+        related="tiering_service_tier_id.review_months", string="Business Review Every (Months)"
     )
-    tier_payment_term_id = fields.Many2one(related="service_tier_id.payment_term_id", string="Tier Payment Terms")
-    backup_user_id = fields.Many2one(
+    tiering_response_hours = fields.Integer(
+        related="tiering_service_tier_id.response_hours", string="Response Time (Hours)"
+    )
+    tiering_require_backup = fields.Boolean(related="tiering_service_tier_id.require_backup", string="Backup Required")
+    tiering_max_discount = fields.Float(related="tiering_service_tier_id.max_discount", string="Discount Authority (%)")
+    tiering_pool_release_days = fields.Integer(
+        related="tiering_service_tier_id.pool_release_days", string="Release to Pool After (Days)"
+    )
+    tiering_payment_term_id = fields.Many2one(
+        related="tiering_service_tier_id.payment_term_id", string="Tier Payment Terms"
+    )
+    tiering_backup_user_id = fields.Many2one(
         "res.users",
         string="Backup Salesperson",
         domain="[('share', '=', False)]",
         help="A second salesperson who knows the customer and stands in for the first.",
     )
-    last_interaction_date = fields.Date(
+    tiering_last_interaction_date = fields.Date(
         readonly=True,
         index="btree_not_null",
         help="The latest note or email in the customer's chatter, done activity, or quotation or order date.",
         copy=False,
     )
-    next_follow_up_date = fields.Date(
+    tiering_next_follow_up_date = fields.Date(
         string="Next Follow-up",
         company_dependent=True,
         index=False,
@@ -162,21 +168,23 @@ class ResPartner(models.Model):
         help="The last interaction plus the tier's follow-up cadence.",
         copy=False,
     )
-    next_review_date = fields.Date(
+    tiering_next_review_date = fields.Date(
         string="Next Business Review", company_dependent=True, index=False, readonly=True, copy=False
     )
-    follow_up_overdue = fields.Boolean(
+    tiering_follow_up_overdue = fields.Boolean(
         string="Follow-up Overdue", compute="_compute_follow_up_overdue", search="_search_follow_up_overdue"
     )
-    backup_missing = fields.Boolean(
+    tiering_backup_missing = fields.Boolean(
         compute="_compute_backup_missing",
         search="_search_backup_missing",
         help="The customer's tier requires a backup salesperson and it has none.",
     )
-    pool_released_date = fields.Date(string="Released to Pool", readonly=True, copy=False)
-    pool_previous_user_id = fields.Many2one("res.users", string="Previous Salesperson", readonly=True, copy=False)
-    grade_history_count = fields.Integer(compute="_compute_grade_history_count")
-    grade_request_count = fields.Integer(compute="_compute_grade_request_count")
+    tiering_pool_released_date = fields.Date(string="Released to Pool", readonly=True, copy=False)
+    tiering_pool_previous_user_id = fields.Many2one(
+        "res.users", string="Previous Salesperson", readonly=True, copy=False
+    )
+    tiering_grade_history_count = fields.Integer(compute="_compute_grade_history_count")
+    tiering_grade_request_count = fields.Integer(compute="_compute_grade_request_count")
 
     @api.depends_context("company")
     def _compute_tiering_currency_id(self):
@@ -195,42 +203,46 @@ class ResPartner(models.Model):
             partner.team_id = team
 
     @api.depends_context("company")
-    @api.depends("next_follow_up_date")
+    @api.depends("tiering_next_follow_up_date")
     def _compute_follow_up_overdue(self):
         today = fields.Date.context_today(self)
         for partner in self:
-            partner.follow_up_overdue = bool(partner.next_follow_up_date and partner.next_follow_up_date < today)
+            partner.tiering_follow_up_overdue = bool(
+                partner.tiering_next_follow_up_date and partner.tiering_next_follow_up_date < today
+            )
 
     def _search_follow_up_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on overdue follow-ups."))
-        overdue = [("next_follow_up_date", "<", fields.Date.context_today(self))]
+        overdue = [("tiering_next_follow_up_date", "<", fields.Date.context_today(self))]
         return overdue if (operator == "=") == value else ["!", *overdue]
 
     @api.depends_context("company")
-    @api.depends("service_tier_id", "backup_user_id")
+    @api.depends("tiering_service_tier_id", "tiering_backup_user_id")
     def _compute_backup_missing(self):
         for partner in self:
-            partner.backup_missing = bool(partner.service_tier_id.require_backup and not partner.backup_user_id)
+            partner.tiering_backup_missing = bool(
+                partner.tiering_service_tier_id.require_backup and not partner.tiering_backup_user_id
+            )
 
     def _search_backup_missing(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on missing backups."))
         tiers = self.env["trade.service.tier"].search([("require_backup", "=", True)])
-        missing = [("service_tier_id", "in", tiers.ids), ("backup_user_id", "=", False)]
+        missing = [("tiering_service_tier_id", "in", tiers.ids), ("tiering_backup_user_id", "=", False)]
         return missing if (operator == "=") == value else ["!", "&", *missing]
 
     @api.depends_context("company")
     def _compute_grade_history_count(self):
         counts = self._tiering_count("trade.grade.history")
         for partner in self:
-            partner.grade_history_count = counts.get(partner.commercial_partner_id.id, 0)
+            partner.tiering_grade_history_count = counts.get(partner.commercial_partner_id.id, 0)
 
     @api.depends_context("company")
     def _compute_grade_request_count(self):
         counts = self._tiering_count("trade.grade.request")
         for partner in self:
-            partner.grade_request_count = counts.get(partner.commercial_partner_id.id, 0)
+            partner.tiering_grade_request_count = counts.get(partner.commercial_partner_id.id, 0)
 
     def _tiering_count(self, model):
         groups = self.env[model]._read_group(
@@ -249,7 +261,7 @@ class ResPartner(models.Model):
         """Groups of a star grade come 5 stars first unless a direction is asked.
 
         The web client groups without an order (or with the bare group-by field): SQL would list
-        "0" first, while managers look at their best customers first. "star_grade asc" (a click
+        "0" first, while managers look at their best customers first. "tiering_star_grade asc" (a click
         on the column header) is kept as asked.
         """
         if not order:
@@ -557,7 +569,7 @@ class ResPartner(models.Model):
         if not self.env.user.has_group(SUPERVISOR_GROUP):
             raise AccessError(self.env._("Only sales supervisors can withdraw a potential grade."))
         engine = self.env["trade.tiering.engine"]
-        for partner in self.commercial_partner_id.filtered("star_grade_potential"):
+        for partner in self.commercial_partner_id.filtered("tiering_star_grade_potential"):
             engine._withdraw_potential(self.env.company, partner)
         return True
 

@@ -46,28 +46,28 @@ REP_MASKED_FIELDS = frozenset(
         "tiering_margin_rate",
         "tiering_cost_to_serve",
         # scores and what they are made of
-        "score_current",
-        "score_potential",
-        "score_difficulty",
-        "score_stickiness",
+        "tiering_score_current",
+        "tiering_score_potential",
+        "tiering_score_difficulty",
+        "tiering_score_stickiness",
         "tiering_score",
-        "rfm_score",
-        "rfm_segment",
-        "value_class",
-        "value_class_action",
-        "health_score",
-        "health_band",
-        "health_trend",
-        "health_previous",
+        "tiering_rfm_score",
+        "tiering_rfm_segment",
+        "tiering_value_class",
+        "tiering_value_class_action",
+        "tiering_health_score",
+        "tiering_health_band",
+        "tiering_health_trend",
+        "tiering_health_previous",
         "tiering_interactions_12m",
         "tiering_days_late",
         "tiering_invoices_due",
         "tiering_decision_days",
         "tiering_repurchase_rate",
         "tiering_usual_gap",
-        "potential_reason",
+        "tiering_potential_reason",
         # the value matrix's advice and the margin after service cost (#14.6)
-        "value_class_advice",
+        "tiering_value_class_advice",
         "tiering_service_cost_12m",
         "tiering_net_margin_12m",
         "tiering_net_margin_rate",
@@ -81,31 +81,31 @@ class ResPartner(models.Model):
     # The grading fields for internal users only: a portal user reads none through their partner.
     tiering_currency_id = fields.Many2one(groups=INTERNAL)
     tiering_annual_amount = fields.Float(groups=INTERNAL)
-    star_grade_actual = fields.Selection(groups=INTERNAL)
-    star_grade_potential = fields.Selection(groups=INTERNAL)
-    star_grade = fields.Selection(groups=INTERNAL)
-    grade_category = fields.Selection(groups=INTERNAL)
+    tiering_star_grade_actual = fields.Selection(groups=INTERNAL)
+    tiering_star_grade_potential = fields.Selection(groups=INTERNAL)
+    tiering_star_grade = fields.Selection(groups=INTERNAL)
+    tiering_grade_category = fields.Selection(groups=INTERNAL)
     tiering_date = fields.Date(groups=INTERNAL)
-    potential_reason = fields.Text(groups=INTERNAL)
-    potential_review_date = fields.Date(groups=INTERNAL)
+    tiering_potential_reason = fields.Text(groups=INTERNAL)
+    tiering_potential_review_date = fields.Date(groups=INTERNAL)
     tiering_downgrade_due = fields.Date(groups=INTERNAL)
-    service_tier_id = fields.Many2one(groups=INTERNAL)
-    tier_follow_up_days = fields.Integer(groups=INTERNAL)
-    tier_review_months = fields.Integer(groups=INTERNAL)
-    tier_response_hours = fields.Integer(groups=INTERNAL)
-    tier_require_backup = fields.Boolean(groups=INTERNAL)
-    tier_max_discount = fields.Float(groups=INTERNAL)
-    tier_pool_release_days = fields.Integer(groups=INTERNAL)
-    tier_payment_term_id = fields.Many2one(groups=INTERNAL)
-    last_interaction_date = fields.Date(groups=INTERNAL)
-    next_follow_up_date = fields.Date(groups=INTERNAL)
-    next_review_date = fields.Date(groups=INTERNAL)
-    follow_up_overdue = fields.Boolean(groups=INTERNAL)
-    backup_missing = fields.Boolean(groups=INTERNAL)
-    pool_released_date = fields.Date(groups=INTERNAL)
-    pool_previous_user_id = fields.Many2one(groups=INTERNAL)
-    grade_history_count = fields.Integer(groups=INTERNAL)
-    grade_request_count = fields.Integer(groups=INTERNAL)
+    tiering_service_tier_id = fields.Many2one(groups=INTERNAL)
+    tiering_follow_up_days = fields.Integer(groups=INTERNAL)
+    tiering_review_months = fields.Integer(groups=INTERNAL)
+    tiering_response_hours = fields.Integer(groups=INTERNAL)
+    tiering_require_backup = fields.Boolean(groups=INTERNAL)
+    tiering_max_discount = fields.Float(groups=INTERNAL)
+    tiering_pool_release_days = fields.Integer(groups=INTERNAL)
+    tiering_payment_term_id = fields.Many2one(groups=INTERNAL)
+    tiering_last_interaction_date = fields.Date(groups=INTERNAL)
+    tiering_next_follow_up_date = fields.Date(groups=INTERNAL)
+    tiering_next_review_date = fields.Date(groups=INTERNAL)
+    tiering_follow_up_overdue = fields.Boolean(groups=INTERNAL)
+    tiering_backup_missing = fields.Boolean(groups=INTERNAL)
+    tiering_pool_released_date = fields.Date(groups=INTERNAL)
+    tiering_pool_previous_user_id = fields.Many2one(groups=INTERNAL)
+    tiering_grade_history_count = fields.Integer(groups=INTERNAL)
+    tiering_grade_request_count = fields.Integer(groups=INTERNAL)
     tiering_first_order_date = fields.Date(groups=INTERNAL)
     tiering_last_order_date = fields.Date(groups=INTERNAL)
     tiering_orders_12m = fields.Integer(groups=INTERNAL)
@@ -124,20 +124,20 @@ class ResPartner(models.Model):
     tiering_usual_gap = fields.Float(groups=INTERNAL)
     tiering_inquiries_3m = fields.Integer(groups=INTERNAL)
     tiering_inquiries_prev_3m = fields.Integer(groups=INTERNAL)
-    score_current = fields.Integer(groups=INTERNAL)
-    score_potential = fields.Integer(groups=INTERNAL)
-    score_difficulty = fields.Integer(groups=INTERNAL)
-    score_stickiness = fields.Integer(groups=INTERNAL)
+    tiering_score_current = fields.Integer(groups=INTERNAL)
+    tiering_score_potential = fields.Integer(groups=INTERNAL)
+    tiering_score_difficulty = fields.Integer(groups=INTERNAL)
+    tiering_score_stickiness = fields.Integer(groups=INTERNAL)
     tiering_score = fields.Integer(groups=INTERNAL)
-    rfm_score = fields.Char(groups=INTERNAL)
-    rfm_segment = fields.Selection(groups=INTERNAL)
-    value_class = fields.Selection(groups=INTERNAL)
-    value_class_action = fields.Char(groups=INTERNAL)
-    health_score = fields.Integer(groups=INTERNAL)
-    health_band = fields.Selection(groups=INTERNAL)
-    health_trend = fields.Selection(groups=INTERNAL)
-    health_previous = fields.Integer(groups=INTERNAL)
-    health_quarter = fields.Date(groups=INTERNAL)
+    tiering_rfm_score = fields.Char(groups=INTERNAL)
+    tiering_rfm_segment = fields.Selection(groups=INTERNAL)
+    tiering_value_class = fields.Selection(groups=INTERNAL)
+    tiering_value_class_action = fields.Char(groups=INTERNAL)
+    tiering_health_score = fields.Integer(groups=INTERNAL)
+    tiering_health_band = fields.Selection(groups=INTERNAL)
+    tiering_health_trend = fields.Selection(groups=INTERNAL)
+    tiering_health_previous = fields.Integer(groups=INTERNAL)
+    tiering_health_quarter = fields.Date(groups=INTERNAL)
     tiering_dormant = fields.Boolean(groups=INTERNAL)
     tiering_scored_on = fields.Date(groups=INTERNAL)
     tiering_margin_rate = fields.Float(groups=INTERNAL)
@@ -210,7 +210,7 @@ class ResPartner(models.Model):
             id=SQL.identifier(alias, "id"),
             commercial=column(alias, "commercial_partner_id", partner_fields),
             user=column("tiering_srv", "user_id", partner_fields),
-            backup=column("tiering_srv", "backup_user_id", partner_fields),
+            backup=column("tiering_srv", "tiering_backup_user_id", partner_fields),
             team=column("tiering_srv", "team_id", partner_fields),
             uid=uid,
             teams=teams,

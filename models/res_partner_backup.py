@@ -5,7 +5,7 @@
   however many customers change.
 * Only supervisors and administrators give a customer another backup, as they give it another
   salesperson; the pool release and the handover do it under sudo.
-* ``backup_missing_since``: since when the customer lacks the backup its tier requires, per company.
+* ``tiering_backup_missing_since``: since when the customer lacks the backup its tier requires, per company.
   The system keeps it: stamped when a user removes the backup, and each night for what the night
   sees (a tier that came to require a backup); cleared when a backup is given. The missing-backup
   warning (trade_customer_warning_backup.py) is raised after 7 days of it.
@@ -25,8 +25,8 @@ class ResPartner(models.Model):
 
     # Indexed where set (few customers have a backup): the record rules of warnings and the
     # "served" condition of res_partner_access.py look customers up by their backup.
-    backup_user_id = fields.Many2one(index="btree_not_null")
-    backup_missing_since = fields.Date(
+    tiering_backup_user_id = fields.Many2one(index="btree_not_null")
+    tiering_backup_missing_since = fields.Date(
         company_dependent=True,
         index=False,
         readonly=True,
@@ -42,7 +42,7 @@ class ResPartner(models.Model):
             for vals in vals_list:
                 self._tiering_check_backup_system_write(vals)
         partners = super().create(vals_list)
-        partners.filtered("backup_user_id")._tiering_backup_follow()
+        partners.filtered("tiering_backup_user_id")._tiering_backup_follow()
         return partners
 
     def write(self, vals):
@@ -50,10 +50,10 @@ class ResPartner(models.Model):
             # Odoo's merge copies every field; the date is the system's to set.
             vals = {name: value for name, value in vals.items() if name not in BACKUP_SYSTEM_FIELDS}
         self._tiering_check_backup_system_write(vals)
-        if "backup_user_id" not in vals:
+        if "tiering_backup_user_id" not in vals:
             return super().write(vals)
         changed = self._tiering_check_backup_change(vals)
-        previous = {partner.id: partner.backup_user_id for partner in changed}
+        previous = {partner.id: partner.tiering_backup_user_id for partner in changed}
         res = super().write(vals)
         if changed:
             changed._tiering_backup_unfollow(previous)
@@ -77,8 +77,8 @@ class ResPartner(models.Model):
         and tiering administrators set backups; a rep cannot make themselves (or anyone) the backup
         of a customer and so read its orders and leads. A write that changes nothing passes.
         """
-        backup_id = vals["backup_user_id"] or False
-        changed = self.filtered(lambda p: p.backup_user_id.id != backup_id)
+        backup_id = vals["tiering_backup_user_id"] or False
+        changed = self.filtered(lambda p: p.tiering_backup_user_id.id != backup_id)
         if changed and not self.env.su and not any(self.env.user.has_group(g) for g in REASSIGN_GROUPS):
             raise AccessError(
                 self.env._(
@@ -97,8 +97,8 @@ class ResPartner(models.Model):
         """Each backup follows its customers: one subscription per backup."""
         by_backup = defaultdict(list)
         for partner in self:
-            if partner.backup_user_id.partner_id:
-                by_backup[partner.backup_user_id.partner_id.id].append(partner.id)
+            if partner.tiering_backup_user_id.partner_id:
+                by_backup[partner.tiering_backup_user_id.partner_id.id].append(partner.id)
         # sudo: following is the consequence of the role, whoever gave it.
         for follower_id, partner_ids in by_backup.items():
             self.browse(partner_ids).sudo().message_subscribe(partner_ids=[follower_id])
@@ -108,7 +108,7 @@ class ResPartner(models.Model):
         by_backup = defaultdict(list)
         for partner in self:
             old = previous.get(partner.id)
-            if old and old not in (partner.backup_user_id, partner.user_id) and old.partner_id:
+            if old and old not in (partner.tiering_backup_user_id, partner.user_id) and old.partner_id:
                 by_backup[old.partner_id.id].append(partner.id)
         for follower_id, partner_ids in by_backup.items():
             self.browse(partner_ids).sudo().message_unsubscribe(partner_ids=[follower_id])
@@ -118,7 +118,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def _tiering_backup_refresh_missing(self):
-        """Stamp or clear ``backup_missing_since`` of these customers in every company, and close
+        """Stamp or clear ``tiering_backup_missing_since`` of these customers in every company, and close
         the missing-backup warnings of those that have one again (one pass per company)."""
         customers = self.filtered(lambda p: not p.parent_id)
         if not customers:

@@ -136,7 +136,7 @@ class ResPartner(models.Model):
         if partners:
             # Odoo's own sync of commercial fields onto contacts writes the entity's values: no change.
             changed = partners.filtered(lambda p: p.sudo()._tiering_credit_limit_changes(vals))
-            graded = changed.filtered(lambda p: p.commercial_partner_id.sudo().service_tier_id)
+            graded = changed.filtered(lambda p: p.commercial_partner_id.sudo().tiering_service_tier_id)
             locked = graded.filtered(lambda p: not (manual or p.commercial_partner_id.sudo().trade_credit_limit_manual))
             refused = locked or (graded and not is_supervisor)
         else:

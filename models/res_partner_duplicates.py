@@ -234,7 +234,7 @@ class ResPartner(models.Model):
     def _tiering_describe_duplicates(self, matches, limit=5):
         """One line per match: the customer, its salesperson, its grade and why."""
         labels = reason_labels(self.env)
-        stars = dict(self._fields["star_grade"]._description_selection(self.env))
+        stars = dict(self._fields["tiering_star_grade"]._description_selection(self.env))
         lines = []
         for match, reasons in matches[:limit]:
             partner = match.with_company(self.env.company)
@@ -243,7 +243,7 @@ class ResPartner(models.Model):
                     "%(customer)s (salesperson: %(salesperson)s, grade: %(grade)s): %(reasons)s",
                     customer=partner.display_name,
                     salesperson=partner.user_id.name or self.env._("none"),
-                    grade=stars.get(partner.star_grade) or self.env._("not graded"),
+                    grade=stars.get(partner.tiering_star_grade) or self.env._("not graded"),
                     reasons=", ".join(labels[reason] for reason in reasons),
                 )
             )

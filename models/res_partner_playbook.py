@@ -17,7 +17,7 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    executive_sponsor_id = fields.Many2one(
+    tiering_executive_sponsor_id = fields.Many2one(
         "res.users",
         company_dependent=True,
         copy=False,
@@ -26,7 +26,7 @@ class ResPartner(models.Model):
         help="A manager who owns the relationship at the top, for customers whose tier expects one. "
         "A user of the group named in the settings; set by a sales supervisor.",
     )
-    sponsor_missing = fields.Boolean(
+    tiering_sponsor_missing = fields.Boolean(
         string="No Executive Sponsor",
         compute="_compute_sponsor_missing",
         search="_search_sponsor_missing",
@@ -34,11 +34,13 @@ class ResPartner(models.Model):
     )
 
     @api.depends_context("company")
-    @api.depends("service_tier_id", "executive_sponsor_id", "parent_id")
+    @api.depends("tiering_service_tier_id", "tiering_executive_sponsor_id", "parent_id")
     def _compute_sponsor_missing(self):
         for partner in self:
-            partner.sponsor_missing = bool(
-                not partner.parent_id and partner.service_tier_id.sponsor_expected and not partner.executive_sponsor_id
+            partner.tiering_sponsor_missing = bool(
+                not partner.parent_id
+                and partner.tiering_service_tier_id.sponsor_expected
+                and not partner.tiering_executive_sponsor_id
             )
 
     def _search_sponsor_missing(self, operator, value):
@@ -47,8 +49,8 @@ class ResPartner(models.Model):
         tiers = self.env["trade.service.tier"].search([("sponsor_expected", "=", True)])
         missing = [
             ("parent_id", "=", False),
-            ("service_tier_id", "in", tiers.ids),
-            ("executive_sponsor_id", "=", False),
+            ("tiering_service_tier_id", "in", tiers.ids),
+            ("tiering_executive_sponsor_id", "=", False),
         ]
         return missing if (operator == "=") == value else ["!", "&", "&", *missing]
 
@@ -56,13 +58,13 @@ class ResPartner(models.Model):
     # Executive sponsor: a user of the company's sponsor group, set by a supervisor
     # ------------------------------------------------------------------
 
-    @api.constrains("executive_sponsor_id")
+    @api.constrains("tiering_executive_sponsor_id")
     def _check_executive_sponsor(self):
         company = self.env.company
         group = company.sudo()._tiering_sponsor_group()
         for partner in self:
             # sudo: the group membership of the sponsor, whoever checks it.
-            sponsor = partner.executive_sponsor_id.sudo()
+            sponsor = partner.tiering_executive_sponsor_id.sudo()
             if sponsor and group not in sponsor.groups_id:
                 raise ValidationError(
                     self.env._(
@@ -84,13 +86,14 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         partners = super().create(vals_list)
         # After create, so that a default_ context key is caught like a value.
-        if any(partner.executive_sponsor_id for partner in partners):
+        if any(partner.tiering_executive_sponsor_id for partner in partners):
             partners._tiering_check_sponsor_right()
         return partners
 
     def write(self, vals):
-        if "executive_sponsor_id" in vals and any(
-            partner.executive_sponsor_id.id != (vals["executive_sponsor_id"] or False) for partner in self
+        if "tiering_executive_sponsor_id" in vals and any(
+            partner.tiering_executive_sponsor_id.id != (vals["tiering_executive_sponsor_id"] or False)
+            for partner in self
         ):
             self._tiering_check_sponsor_right()
         return super().write(vals)

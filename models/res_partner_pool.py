@@ -32,10 +32,10 @@ class ResPartner(models.Model):
         today = tiering_day.today()
         company = self.env.company
         # The note is in each reader's language (see trade.tiering.engine), not the cron user's.
-        langs = self.env["trade.tiering.engine"]._user_langs((self.user_id | self.backup_user_id).ids, company)
+        langs = self.env["trade.tiering.engine"]._user_langs((self.user_id | self.tiering_backup_user_id).ids, company)
         values = []
         for partner in self.filtered(lambda p: p.id not in warned):
-            idle_since = partner.last_interaction_date or partner.create_date.date()
+            idle_since = partner.tiering_last_interaction_date or partner.create_date.date()
             release_on = fields.Date.add(idle_since, days=release_days[partner.id])
             for user in partner._tiering_pool_warning_readers(company):
                 env = self.with_context(lang=langs[user.id]).env
@@ -52,7 +52,7 @@ class ResPartner(models.Model):
         """The salesperson, and the backup when it may act for the customer: an active internal user
         of ``company``, on the terms of the early warnings' copies (trade_customer_warning_backup.py)."""
         self.ensure_one()
-        backup = self.backup_user_id
+        backup = self.tiering_backup_user_id
         if backup.active and not backup.share and company in backup.company_ids:
             return self.user_id | backup
         return self.user_id
@@ -84,8 +84,8 @@ class ResPartner(models.Model):
             bodies[partner.id] = env._(
                 "Back to the team pool: no interaction for %(days)s days (tier %(tier)s). "
                 "%(user)s was its salesperson.",
-                days=partner.service_tier_id.pool_release_days,
-                tier=partner.service_tier_id.with_env(env).display_name,
+                days=partner.tiering_service_tier_id.pool_release_days,
+                tier=partner.tiering_service_tier_id.with_env(env).display_name,
                 user=partner.user_id.name,
             )
         self.env["trade.pool.log"].create(
@@ -108,9 +108,9 @@ class ResPartner(models.Model):
             self.browse(ids).with_context(**{OWNERSHIP_TRANSFER: True}).write(
                 {
                     "user_id": False,
-                    "backup_user_id": False,
-                    "pool_released_date": today,
-                    "pool_previous_user_id": user.id,
+                    "tiering_backup_user_id": False,
+                    "tiering_pool_released_date": today,
+                    "tiering_pool_previous_user_id": user.id,
                 }
             )
         self._message_log_batch(bodies=bodies)
@@ -124,7 +124,7 @@ class ResPartner(models.Model):
         for other in others:  # few companies
             elsewhere = self.sudo().with_company(other)
             for partner, there in zip(self, elsewhere, strict=True):
-                tier, here = there.service_tier_id, partner.service_tier_id
+                tier, here = there.tiering_service_tier_id, partner.tiering_service_tier_id
                 if tier and (not tier.pool_release_days or tier.min_star > here.max_star):
                     kept |= partner
         return kept
@@ -144,7 +144,7 @@ class ResPartner(models.Model):
             partner._tiering_check_claim(user, company, today)
             # sudo: claiming is how a rep takes a pool customer; the pool fields are the system's.
             partner.sudo().with_context(**{OWNERSHIP_TRANSFER: True}).write(
-                {"user_id": user.id, "pool_released_date": False, "pool_previous_user_id": False}
+                {"user_id": user.id, "tiering_pool_released_date": False, "tiering_pool_previous_user_id": False}
             )
             self.env["trade.pool.log"].sudo().create(
                 {
@@ -167,7 +167,7 @@ class ResPartner(models.Model):
                     user=self.user_id.name,
                 )
             )
-        if not self.pool_released_date:
+        if not self.tiering_pool_released_date:
             raise UserError(
                 self.env._("%(customer)s is not in the team pool: ask a supervisor to assign it.", customer=self.name)
             )
@@ -196,8 +196,8 @@ class ResPartner(models.Model):
         refusal = cadence.claim_refusal(
             claims_today,
             company.tiering_claim_cap,
-            self.pool_previous_user_id == user,
-            self.pool_released_date,
+            self.tiering_pool_previous_user_id == user,
+            self.tiering_pool_released_date,
             company.tiering_claim_cooldown_days,
             today,
         )
@@ -210,7 +210,7 @@ class ResPartner(models.Model):
                 self.env._(
                     "%(customer)s left you for the pool on %(date)s: you can claim it back after %(days)s days.",
                     customer=self.name,
-                    date=self.pool_released_date,
+                    date=self.tiering_pool_released_date,
                     days=company.tiering_claim_cooldown_days,
                 )
             )

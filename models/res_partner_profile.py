@@ -79,7 +79,7 @@ class ResPartner(models.Model):
                 ("parent_id", "=", False),
                 ("trade_founded_on", "!=", False),
                 ("user_id", "!=", False),
-                ("service_tier_id", "in", tiers.ids),
+                ("tiering_service_tier_id", "in", tiers.ids),
             ]
         )
         due = {}

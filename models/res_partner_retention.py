@@ -35,14 +35,14 @@ class ResPartner(models.Model):
 
     def _tiering_retention_note(self):
         """The retention note of this customer, in the language of the context."""
-        categories = dict(self._fields["grade_category"]._description_selection(self.env))
-        stars = dict(self._fields["star_grade_actual"]._description_selection(self.env))
+        categories = dict(self._fields["tiering_grade_category"]._description_selection(self.env))
+        stars = dict(self._fields["tiering_star_grade_actual"]._description_selection(self.env))
         return self.env._(
             "%(customer)s no longer buys enough for its %(category)s grade (%(actual)s now). "
             "It is downgraded on %(due)s unless its purchases recover or a potential grade is approved.",
             customer=self.name,
-            category=categories[self.grade_category],
-            actual=stars[self.star_grade_actual],
+            category=categories[self.tiering_grade_category],
+            actual=stars[self.tiering_star_grade_actual],
             due=format_date(self.env, self.tiering_downgrade_due),
         )
 
@@ -52,7 +52,11 @@ class ResPartner(models.Model):
         company = self.env.company
         today = tiering_day.today()
         due = self.search(
-            [("star_grade_potential", "!=", False), ("potential_review_date", "<=", today), ("parent_id", "=", False)]
+            [
+                ("tiering_star_grade_potential", "!=", False),
+                ("tiering_potential_review_date", "<=", today),
+                ("parent_id", "=", False),
+            ]
         )
         activity_type = self.env.ref("trade_crm_tiering.mail_activity_type_potential_review")
         already = with_open_activity(due, activity_type)
@@ -73,7 +77,7 @@ class ResPartner(models.Model):
                     "review date, or withdraw it. Reason given: %(reason)s",
                     customer=partner.name,
                     company=company.name,
-                    reason=partner.potential_reason or "-",
+                    reason=partner.tiering_potential_reason or "-",
                 ),
             )
             for partner, owner in owners.items()

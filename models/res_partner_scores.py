@@ -120,7 +120,7 @@ class ResPartner(models.Model):
     tiering_inquiries_prev_3m = fields.Integer(
         string="Inquiries, 3 Months Before", company_dependent=True, index=False, readonly=True, copy=False
     )
-    score_current = fields.Integer(
+    tiering_score_current = fields.Integer(
         string="Current Value",
         company_dependent=True,
         index=False,
@@ -129,7 +129,7 @@ class ResPartner(models.Model):
         "company's customers.",
         copy=False,
     )
-    score_potential = fields.Integer(
+    tiering_score_potential = fields.Integer(
         string="Potential Value",
         company_dependent=True,
         index=False,
@@ -138,7 +138,7 @@ class ResPartner(models.Model):
         "share of wallet. 50 when none is known.",
         copy=False,
     )
-    score_difficulty = fields.Integer(
+    tiering_score_difficulty = fields.Integer(
         string="Cooperation Difficulty",
         company_dependent=True,
         index=False,
@@ -147,7 +147,7 @@ class ResPartner(models.Model):
         "the decision chain.",
         copy=False,
     )
-    score_stickiness = fields.Integer(
+    tiering_score_stickiness = fields.Integer(
         string="Relationship Stickiness",
         company_dependent=True,
         index=False,
@@ -163,7 +163,7 @@ class ResPartner(models.Model):
         help="0-100: the four dimension scores weighted as set in Settings.",
         copy=False,
     )
-    rfm_score = fields.Char(
+    tiering_rfm_score = fields.Char(
         string="RFM Score",
         company_dependent=True,
         index=False,
@@ -172,10 +172,10 @@ class ResPartner(models.Model):
         "best): 545 bought very recently, often, and a lot.",
         copy=False,
     )
-    rfm_segment = fields.Selection(
+    tiering_rfm_segment = fields.Selection(
         RFM_SEGMENTS, string="RFM Segment", company_dependent=True, index=False, readonly=True, copy=False
     )
-    value_class = fields.Selection(
+    tiering_value_class = fields.Selection(
         VALUE_CLASSES,
         company_dependent=True,
         index=False,
@@ -184,8 +184,8 @@ class ResPartner(models.Model):
         "at the company's cut-off.",
         copy=False,
     )
-    value_class_action = fields.Char(string="Recommended Action", compute="_compute_value_class_action")
-    health_score = fields.Integer(
+    tiering_value_class_action = fields.Char(string="Recommended Action", compute="_compute_value_class_action")
+    tiering_health_score = fields.Integer(
         string="Customer Health",
         company_dependent=True,
         index=False,
@@ -193,8 +193,8 @@ class ResPartner(models.Model):
         help="0-100: ordering on time against the usual rhythm, sales momentum, payment and inquiries.",
         copy=False,
     )
-    health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, index=False, readonly=True, copy=False)
-    health_trend = fields.Selection(
+    tiering_health_band = fields.Selection(HEALTH_BANDS, company_dependent=True, index=False, readonly=True, copy=False)
+    tiering_health_trend = fields.Selection(
         HEALTH_TRENDS,
         company_dependent=True,
         index=False,
@@ -202,10 +202,10 @@ class ResPartner(models.Model):
         help="Against the health at the end of the previous quarter: 5 points or more up or down.",
         copy=False,
     )
-    health_previous = fields.Integer(
+    tiering_health_previous = fields.Integer(
         string="Health Last Quarter", company_dependent=True, index=False, readonly=True, copy=False
     )
-    health_quarter = fields.Date(company_dependent=True, index=False, readonly=True, copy=False)
+    tiering_health_quarter = fields.Date(company_dependent=True, index=False, readonly=True, copy=False)
     tiering_dormant = fields.Boolean(
         string="Dormant",
         company_dependent=True,
@@ -240,12 +240,12 @@ class ResPartner(models.Model):
         RATING_CHAIN, string="Decision Chain", help="How many people and steps a purchase decision takes."
     )
 
-    @api.depends("value_class")
+    @api.depends("tiering_value_class")
     @api.depends_context("company")
     def _compute_value_class_action(self):
         actions = self._tiering_value_class_actions()
         for partner in self:
-            partner.value_class_action = actions.get(partner.value_class, False)
+            partner.tiering_value_class_action = actions.get(partner.tiering_value_class, False)
 
     def _tiering_value_class_actions(self):
         # What seed 002 says of each class (see trade_crm_tiering.matrix.ADVICE).

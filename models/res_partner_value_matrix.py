@@ -20,7 +20,7 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    value_class_advice = fields.Selection(
+    tiering_value_class_advice = fields.Selection(
         ADVICE_SELECTION,
         string="Advice",
         compute="_compute_value_class_advice",
@@ -57,23 +57,23 @@ class ResPartner(models.Model):
         groups=INTERNAL,
     )
 
-    @api.depends("value_class")
+    @api.depends("tiering_value_class")
     @api.depends_context("company")
     def _compute_value_class_advice(self):
         for partner in self:
-            partner.value_class_advice = matrix.ADVICE.get(partner.value_class, False)
+            partner.tiering_value_class_advice = matrix.ADVICE.get(partner.tiering_value_class, False)
 
     def _search_value_class_advice(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
             raise UserError(self.env._("Unsupported search on the value matrix advice."))
         wanted = {value} if isinstance(value, str | bool) else set(value)
-        classes = [value_class for value_class, advice in matrix.ADVICE.items() if advice in wanted]
+        classes = [tiering_value_class for tiering_value_class, advice in matrix.ADVICE.items() if advice in wanted]
         positive = operator in ("=", "in")
         if False in wanted:
             # No advice: no value class.
-            domain = ["|", ("value_class", "=", False), ("value_class", "in", classes)]
+            domain = ["|", ("tiering_value_class", "=", False), ("tiering_value_class", "in", classes)]
             return domain if positive else ["!", *domain]
-        return [("value_class", "in" if positive else "not in", classes)]
+        return [("tiering_value_class", "in" if positive else "not in", classes)]
 
     @api.depends("tiering_amount_12m", "tiering_net_margin_12m")
     @api.depends_context("company")

@@ -60,7 +60,7 @@ class SaleOrder(models.Model):
         store=True,
         help="The customer's tier has its orders handled first.",
     )
-    tier_max_discount = fields.Float(string="Discount Authority (%)", compute="_compute_partner_grade")
+    tiering_max_discount = fields.Float(string="Discount Authority (%)", compute="_compute_partner_grade")
     max_line_discount = fields.Float(compute="_compute_discount_approval", string="Highest Line Discount (%)")
     discount_needs_approval = fields.Boolean(compute="_compute_discount_approval")
     discount_banner = fields.Char(compute="_compute_discount_banner")
@@ -93,21 +93,21 @@ class SaleOrder(models.Model):
     def _compute_partner_grade(self):
         for order in self:
             customer = order._tiering_customer()
-            order.partner_star_grade = customer.star_grade
-            order.partner_grade_category = customer.grade_category
-            order.partner_service_tier_id = customer.service_tier_id
-            order.tier_max_discount = customer.service_tier_id.max_discount
+            order.partner_star_grade = customer.tiering_star_grade
+            order.partner_grade_category = customer.tiering_grade_category
+            order.partner_service_tier_id = customer.tiering_service_tier_id
+            order.tiering_max_discount = customer.tiering_service_tier_id.max_discount
 
     @api.depends("partner_id", "company_id")
     def _compute_tier_priority(self):
         for order in self:
-            order.tier_priority = order._tiering_customer().service_tier_id.order_priority
+            order.tier_priority = order._tiering_customer().tiering_service_tier_id.order_priority
 
     @api.depends("order_line.discount", "partner_id", "company_id", "discount_approved", "discount_approval_state")
     def _compute_discount_approval(self):
         for order in self:
             highest = max(order.order_line.mapped("discount"), default=0.0)
-            allowed = order.tier_max_discount
+            allowed = order.tiering_max_discount
             approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
             order.max_line_discount = highest
             # A customer outside every tier (a company without tiers) has no discount policy to enforce.
@@ -151,7 +151,7 @@ class SaleOrder(models.Model):
     def _compute_payment_term_id(self):
         res = super()._compute_payment_term_id()
         for order in self.filtered(lambda o: not o.payment_term_id and o.partner_id):
-            order.payment_term_id = order._tiering_customer().service_tier_id.payment_term_id
+            order.payment_term_id = order._tiering_customer().tiering_service_tier_id.payment_term_id
         return res
 
     def _tiering_customer(self):
@@ -228,7 +228,9 @@ class SaleOrder(models.Model):
         for order in self:
             customer = order._tiering_customer()
             # sudo: the snapshot is taken by the system, not written by the user.
-            order.sudo().write({"tier_star_grade": customer.star_grade, "tier_id": customer.service_tier_id.id})
+            order.sudo().write(
+                {"tier_star_grade": customer.tiering_star_grade, "tier_id": customer.tiering_service_tier_id.id}
+            )
         return res
 
     def action_quotation_send(self):
@@ -247,7 +249,7 @@ class SaleOrder(models.Model):
             return
         for order in self.filtered(lambda o: o.state == "sale" and o.partner_service_tier_id):
             approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
-            limit = max(order.tier_max_discount, approved)
+            limit = max(order.tiering_max_discount, approved)
             raised = (lines & order.order_line).filtered(lambda line, limit=limit: line.discount > limit)
             if raised:
                 raise UserError(

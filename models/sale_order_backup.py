@@ -21,9 +21,9 @@ def _prefill_backup_column(model):
     create_column(cr, table, "trade_backup_user_id", "int4")
     cr.execute(
         SQL(
-            """UPDATE %(table)s d SET trade_backup_user_id = cp.backup_user_id
+            """UPDATE %(table)s d SET trade_backup_user_id = cp.tiering_backup_user_id
                  FROM res_partner p JOIN res_partner cp ON cp.id = p.commercial_partner_id
-                WHERE p.id = d.partner_id AND cp.backup_user_id IS NOT NULL""",
+                WHERE p.id = d.partner_id AND cp.tiering_backup_user_id IS NOT NULL""",
             table=SQL.identifier(table),
         )
     )
@@ -33,7 +33,7 @@ def _backup_field():
     return fields.Many2one(
         "res.users",
         string="Backup Salesperson",
-        related="partner_id.commercial_partner_id.backup_user_id",
+        related="partner_id.commercial_partner_id.tiering_backup_user_id",
         store=True,
         index="btree_not_null",
         help="The customer's backup salesperson, who reads and works this document too.",

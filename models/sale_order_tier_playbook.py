@@ -37,7 +37,7 @@ class SaleOrder(models.Model):
         if customer.specific_property_product_pricelist._get_partner_pricelist_multi_filter_hook():
             return self.env["product.pricelist"]
         # sudo: a rep reads the tier's settings through the customer, not the tier itself.
-        pricelist = customer.sudo().service_tier_id.pricelist_id
+        pricelist = customer.sudo().tiering_service_tier_id.pricelist_id
         if not pricelist.active or pricelist.company_id not in (self.company_id, self.env["res.company"]):
             return self.env["product.pricelist"]
         return self.env["product.pricelist"].browse(pricelist.id)
@@ -54,8 +54,8 @@ class SaleOrder(models.Model):
         self.flush_model(["tier_priority", "partner_id", "company_id", "state", "locked"])
         self.env["trade.service.tier"].flush_model(["order_priority"])
         partners = self.env["res.partner"].with_company(company)
-        partners.flush_model(["service_tier_id", "commercial_partner_id"])
-        fallback = partners._fields["service_tier_id"].get_company_dependent_fallback(partners).id
+        partners.flush_model(["tiering_service_tier_id", "commercial_partner_id"])
+        fallback = partners._fields["tiering_service_tier_id"].get_company_dependent_fallback(partners).id
         scope = (
             SQL("AND c.id = ANY(%s::int4[])", array_literal(partner_ids, "int4")) if partner_ids is not None else SQL()
         )
@@ -66,7 +66,7 @@ class SaleOrder(models.Model):
                      FROM res_partner p
                      JOIN res_partner c ON c.id = p.commercial_partner_id
                 LEFT JOIN trade_service_tier t
-                       ON t.id = COALESCE((c.service_tier_id ->> %(cid)s)::int4, %(fallback)s)
+                       ON t.id = COALESCE((c.tiering_service_tier_id ->> %(cid)s)::int4, %(fallback)s)
                     WHERE p.id = so.partner_id AND so.company_id = %(company)s
                       AND so.state IN %(states)s AND NOT COALESCE(so.locked, FALSE)
                       AND so.tier_priority IS DISTINCT FROM COALESCE(t.order_priority, FALSE)

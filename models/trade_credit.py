@@ -31,14 +31,14 @@ class TradeCreditLimit(models.Model):
 
     _name = "trade.credit.limit"
     _description = "Credit Limit by Tier and Rating"
-    _order = "company_id, service_tier_id"
-    _rec_name = "service_tier_id"
+    _order = "company_id, tiering_service_tier_id"
+    _rec_name = "tiering_service_tier_id"
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company, ondelete="cascade"
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    service_tier_id = fields.Many2one(
+    tiering_service_tier_id = fields.Many2one(
         "trade.service.tier",
         required=True,
         ondelete="cascade",
@@ -47,25 +47,25 @@ class TradeCreditLimit(models.Model):
     locals().update(_limit_fields())
 
     _sql_constraints = [
-        ("tier_uniq", "unique(company_id, service_tier_id)", "A service tier has one row of credit limits."),
+        ("tier_uniq", "unique(company_id, tiering_service_tier_id)", "A service tier has one row of credit limits."),
     ]
 
     def _tiering_limits(self):
         return {rating: self[name] for rating, name in LIMIT_FIELDS}
 
-    @api.constrains("service_tier_id", "company_id", *(name for _rating, name in LIMIT_FIELDS))
+    @api.constrains("tiering_service_tier_id", "company_id", *(name for _rating, name in LIMIT_FIELDS))
     def _check_limits(self):
         for row in self:
-            if row.service_tier_id.company_id != row.company_id:
+            if row.tiering_service_tier_id.company_id != row.company_id:
                 raise ValidationError(
                     self.env._(
                         "Tier %(tier)s belongs to another company than %(company)s.",
-                        tier=row.service_tier_id.display_name,
+                        tier=row.tiering_service_tier_id.display_name,
                         company=row.company_id.name,
                     )
                 )
             try:
-                credit.CreditMatrix(limits={row.service_tier_id.display_name: row._tiering_limits()}).check()
+                credit.CreditMatrix(limits={row.tiering_service_tier_id.display_name: row._tiering_limits()}).check()
             except credit.CreditConfigError as error:
                 raise ValidationError(row.company_id._tiering_credit_error_message(error)) from error
 
@@ -153,7 +153,7 @@ class TradeCredit(models.AbstractModel):
         partners = self.env["res.partner"].with_company(company)
         partners.flush_model()
         cid = str(company.id)
-        default_tier = partners._fields["service_tier_id"].get_company_dependent_fallback(partners)
+        default_tier = partners._fields["tiering_service_tier_id"].get_company_dependent_fallback(partners)
         scope = SQL("AND p.id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         targets = (
             SQL("TRUE")
@@ -167,7 +167,7 @@ class TradeCredit(models.AbstractModel):
         )
         rows = self.env.execute_query(
             SQL(
-                """SELECT p.id, COALESCE((p.service_tier_id ->> %(cid)s)::int, %(default_tier)s),
+                """SELECT p.id, COALESCE((p.tiering_service_tier_id ->> %(cid)s)::int, %(default_tier)s),
                           p.trade_credit_rating_auto ->> %(cid)s, p.trade_credit_rating_override ->> %(cid)s,
                           p.trade_credit_rating_used ->> %(cid)s, (p.credit_limit ->> %(cid)s)::float8,
                           COALESCE((p.trade_credit_limit_manual ->> %(cid)s)::boolean, false)

@@ -43,7 +43,7 @@ class TradeCustomerClassification(models.AbstractModel):
         self.env.flush_all()
         lang = self.env.lang or "en_US"
         cid = str(company.id)
-        fallback = self.env["ir.default"]._get_model_defaults("res.partner").get("service_tier_id")
+        fallback = self.env["ir.default"]._get_model_defaults("res.partner").get("tiering_service_tier_id")
         scores = [self._value_sql(name) for name in self._score_fields()]
         return self.env.execute_query(
             SQL(
@@ -71,8 +71,8 @@ class TradeCustomerClassification(models.AbstractModel):
                    SELECT p.ref, p.name, ct.name, COALESCE(co.name ->> %(lang)s, co.name ->> 'en_US'), r.tags,
                           COALESCE(ind.name ->> %(lang)s, ind.name ->> 'en_US'), p.email, p.phone, p.website,
                           fo.first_order, COALESCE((p.tiering_annual_amount ->> %(cid)s)::float8, 0),
-                          COALESCE(p.star_grade ->> %(cid)s, '0'),
-                          COALESCE((p.service_tier_id ->> %(cid)s)::int4, %(fallback)s),
+                          COALESCE(p.tiering_star_grade ->> %(cid)s, '0'),
+                          COALESCE((p.tiering_service_tier_id ->> %(cid)s)::int4, %(fallback)s),
                           p.trade_credit_rating, up.name, p.comment %(scores)s
                      FROM res_partner p
                      LEFT JOIN first_orders fo ON fo.pid = p.id
@@ -83,7 +83,7 @@ class TradeCustomerClassification(models.AbstractModel):
                      LEFT JOIN res_users u ON u.id = p.user_id
                      LEFT JOIN res_partner up ON up.id = u.partner_id
                     WHERE p.id IN (SELECT id FROM scope) AND p.parent_id IS NULL
-                    ORDER BY COALESCE(p.star_grade ->> %(cid)s, '0') DESC, p.name, p.id""",
+                    ORDER BY COALESCE(p.tiering_star_grade ->> %(cid)s, '0') DESC, p.name, p.id""",
                 scope=partner_ids,
                 company=company.id,
                 lang=lang,
@@ -190,6 +190,6 @@ class TradeCustomerClassification(models.AbstractModel):
         return table, summary
 
     def _star_label(self, stars, star):
-        return dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env)).get(
+        return dict(self.env["res.partner"]._fields["tiering_star_grade"]._description_selection(self.env)).get(
             star, stars[star]
         )

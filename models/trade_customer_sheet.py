@@ -19,7 +19,7 @@ PARTNER_FIELDS = {
     "street": "street",
     "city": "city",
     "salesperson": "user_id",
-    "backup": "backup_user_id",
+    "backup": "tiering_backup_user_id",
     "source": "trade_source",
     "size_band": "trade_size_band",
     "main_products": "trade_main_products",
@@ -42,7 +42,7 @@ CHOICE_FIELDS = {
 # Rows of one INSERT of new customers (a statement of a few megabytes).
 INSERT_BATCH = 5000
 # Scores the customer scoring adds to customers; exported where present.
-SCORE_FIELDS = ("tiering_score", "score_current", "score_potential", "health_score")
+SCORE_FIELDS = ("tiering_score", "tiering_score_current", "tiering_score_potential", "tiering_health_score")
 
 
 class TradeCustomerSheet(models.AbstractModel):

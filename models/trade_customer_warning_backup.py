@@ -58,18 +58,18 @@ class TradeCustomerWarning(models.Model):
         if not raised:
             return
         self.flush_model()
-        self.env["res.partner"].flush_model(["backup_user_id", "complete_name"])
+        self.env["res.partner"].flush_model(["tiering_backup_user_id", "complete_name"])
         rows = self.env.execute_query(
             SQL(
-                """SELECT w.id, w.partner_id, w.warning_type, p.backup_user_id, p.complete_name
+                """SELECT w.id, w.partner_id, w.warning_type, p.tiering_backup_user_id, p.complete_name
                      FROM trade_customer_warning w
                      JOIN res_partner p ON p.id = w.partner_id
-                     JOIN res_users u ON u.id = p.backup_user_id
+                     JOIN res_users u ON u.id = p.tiering_backup_user_id
                     WHERE w.company_id = %(company)s AND w.state = 'open' AND w.date_raised = %(today)s
                       AND w.backup_activity_id IS NULL
                       AND (w.partner_id, w.warning_type) IN
                           (SELECT * FROM unnest(%(ids)s::int4[], %(types)s::varchar[]))
-                      AND u.active AND NOT u.share AND p.backup_user_id IS DISTINCT FROM w.user_id
+                      AND u.active AND NOT u.share AND p.tiering_backup_user_id IS DISTINCT FROM w.user_id
                       AND EXISTS (SELECT 1 FROM res_company_users_rel r WHERE r.user_id = u.id AND r.cid = %(company)s)
                     ORDER BY w.id""",
                 company=company.id,
@@ -129,7 +129,7 @@ class TradeCustomerWarning(models.Model):
 
     @api.model
     def _tiering_sync_missing_backups(self, company, partner_ids=None):
-        """Keep ``backup_missing_since`` of ``company``'s customers (those of ``partner_ids``, or
+        """Keep ``tiering_backup_missing_since`` of ``company``'s customers (those of ``partner_ids``, or
         all) and raise or close their missing-backup warnings.
 
         One search of the customers missing a backup, one read of the stored dates, one write of
@@ -137,7 +137,7 @@ class TradeCustomerWarning(models.Model):
         """
         today = tiering_day.today()
         partners = self.env["res.partner"].with_company(company)
-        domain = [("backup_missing", "=", True), ("parent_id", "=", False)]
+        domain = [("tiering_backup_missing", "=", True), ("parent_id", "=", False)]
         if partner_ids is not None:
             domain.append(("id", "in", list(partner_ids)))
         missing = set(partners.search(domain).ids)
@@ -148,7 +148,7 @@ class TradeCustomerWarning(models.Model):
             self.env["trade.tiering.bulk"]._write_company_fields(
                 company,
                 cleared + stamped,
-                {"backup_missing_since": [None] * len(cleared) + [today] * len(stamped)},
+                {"tiering_backup_missing_since": [None] * len(cleared) + [today] * len(stamped)},
             )
         since.update(dict.fromkeys(stamped, today))
         limit = today - timedelta(days=MISSING_BACKUP_DAYS)
@@ -161,12 +161,12 @@ class TradeCustomerWarning(models.Model):
         return {"missing": len(missing), "raised": len(to_raise), "closed": len(to_close)}
 
     def _tiering_backup_missing_since(self, company, partner_ids=None):
-        self.env["res.partner"].flush_model(["backup_missing_since"])
+        self.env["res.partner"].flush_model(["tiering_backup_missing_since"])
         scope = SQL("AND id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         rows = self.env.execute_query(
             SQL(
-                """SELECT id, (backup_missing_since ->> %(cid)s)::date FROM res_partner
-                    WHERE backup_missing_since -> %(cid)s IS NOT NULL %(scope)s""",
+                """SELECT id, (tiering_backup_missing_since ->> %(cid)s)::date FROM res_partner
+                    WHERE tiering_backup_missing_since -> %(cid)s IS NOT NULL %(scope)s""",
                 cid=str(company.id),
                 scope=scope,
             )

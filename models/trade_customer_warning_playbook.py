@@ -31,13 +31,13 @@ class TradeCustomerWarning(models.Model):
         if not tiers or inputs.empty:
             return pd.Series(False, index=inputs.index, dtype=bool)
         partners = self.env["res.partner"].with_company(company)
-        partners.flush_model(["service_tier_id"])
-        fallback = partners._fields["service_tier_id"].get_company_dependent_fallback(partners).id
+        partners.flush_model(["tiering_service_tier_id"])
+        fallback = partners._fields["tiering_service_tier_id"].get_company_dependent_fallback(partners).id
         rows = self.env.execute_query(
             SQL(
                 """SELECT id FROM res_partner
                     WHERE id = ANY(%(ids)s::int4[])
-                      AND COALESCE((service_tier_id ->> %(cid)s)::int4, %(fallback)s) = ANY(%(tiers)s)""",
+                      AND COALESCE((tiering_service_tier_id ->> %(cid)s)::int4, %(fallback)s) = ANY(%(tiers)s)""",
                 ids=array_literal(inputs.index.tolist(), "int4"),
                 cid=str(company.id),
                 fallback=fallback or None,

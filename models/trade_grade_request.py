@@ -84,8 +84,8 @@ class TradeGradeRequest(models.Model):
     def _compute_customer_snapshot(self):
         for request in self:
             customer = request.partner_id.commercial_partner_id.with_company(request.company_id).sudo()
-            request.current_star = customer.star_grade or "0"
-            request.actual_star = customer.star_grade_actual or "0"
+            request.current_star = customer.tiering_star_grade or "0"
+            request.actual_star = customer.tiering_star_grade_actual or "0"
             request.annual_amount = customer.tiering_annual_amount
 
     @api.depends("requested_star")
@@ -181,7 +181,7 @@ class TradeGradeRequest(models.Model):
             return
         for request in self:
             customer = request.partner_id.commercial_partner_id.sudo()
-            if self.env.user not in customer.user_id | customer.backup_user_id:
+            if self.env.user not in customer.user_id | customer.tiering_backup_user_id:
                 raise AccessError(
                     self.env._(
                         "You cannot ask for a grade change for %(customer)s: you are neither its salesperson nor "
@@ -303,8 +303,8 @@ class TradeGradeRequest(models.Model):
         # sudo: the snapshot is the system's (see write()).
         self.sudo().write(
             {
-                "current_star": customer.star_grade or "0",
-                "actual_star": customer.star_grade_actual or "0",
+                "current_star": customer.tiering_star_grade or "0",
+                "actual_star": customer.tiering_star_grade_actual or "0",
                 "annual_amount": customer.tiering_annual_amount,
             }
         )
@@ -330,9 +330,9 @@ class TradeGradeRequest(models.Model):
     def _customer_grade_state(self):
         customer = self.partner_id.with_company(self.company_id).sudo()
         return policy.GradeState(
-            actual=int(customer.star_grade_actual or 0),
-            effective=int(customer.star_grade or 0),
-            potential=int(customer.star_grade_potential or 0),
+            actual=int(customer.tiering_star_grade_actual or 0),
+            effective=int(customer.tiering_star_grade or 0),
+            potential=int(customer.tiering_star_grade_potential or 0),
             downgrade_due=customer.tiering_downgrade_due or None,
         )
 

@@ -34,7 +34,7 @@ class TradeHandoverCustomer(models.AbstractModel):
         required=True,
         readonly=True,
     )
-    star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
+    tiering_star_grade = fields.Selection(STAR_SELECTION, string="Grade", readonly=True)
     tier_id = fields.Many2one("trade.service.tier", readonly=True)
 
     @api.depends(lambda self: ("partner_id", f"{self._handover_parent_field}.company_id"))
@@ -43,7 +43,7 @@ class TradeHandoverCustomer(models.AbstractModel):
         for line in self:
             company = line[self._handover_parent_field].company_id or self.env.company
             # sudo: the customer's tier decides, whoever plans or looks at the handover.
-            line.needs_approval = line.partner_id.sudo().with_company(company).service_tier_id.handover_approval
+            line.needs_approval = line.partner_id.sudo().with_company(company).tiering_service_tier_id.handover_approval
 
 
 class TradeHandoverLine(models.Model):
@@ -96,11 +96,14 @@ class TradeHandoverLine(models.Model):
     def _refresh_snapshot(self):
         """Grade, tier and weight as the customers are now: what the approver sees."""
         for line in self:
-            tier = line.partner_id.sudo().with_company(line.handover_id.company_id).service_tier_id
+            tier = line.partner_id.sudo().with_company(line.handover_id.company_id).tiering_service_tier_id
             # sudo: the snapshot is the system's, taken when the handover is submitted.
             line.sudo().write(
                 {
-                    "star_grade": line.partner_id.sudo().with_company(line.handover_id.company_id).star_grade or "0",
+                    "tiering_star_grade": line.partner_id.sudo()
+                    .with_company(line.handover_id.company_id)
+                    .tiering_star_grade
+                    or "0",
                     "tier_id": tier.id,
                     "weight": tier.handover_weight or 1,
                 }
@@ -157,8 +160,10 @@ class TradeHandoverLine(models.Model):
         # The handover is the ownership transfer itself (checked and approved where needed).
         people = people.with_context(trade_ownership_transfer=True)
         people.filtered(lambda p: p.user_id == leaver).write({"user_id": receiver.id})
-        people.filtered(lambda p: p.backup_user_id == leaver).write({"backup_user_id": receiver.id})
-        people.filtered(lambda p: p.backup_user_id and p.backup_user_id == p.user_id).write({"backup_user_id": False})
+        people.filtered(lambda p: p.tiering_backup_user_id == leaver).write({"tiering_backup_user_id": receiver.id})
+        people.filtered(lambda p: p.tiering_backup_user_id and p.tiering_backup_user_id == p.user_id).write(
+            {"tiering_backup_user_id": False}
+        )
 
     def _open_leads(self, people, leaver):
         return self.env["crm.lead"].search(

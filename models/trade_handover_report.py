@@ -88,13 +88,13 @@ class TradeHandoverReport(models.AbstractModel):
         rows = []
         for line in lines:
             customer = line.partner_id.with_company(handover.company_id)
-            tier = customer.service_tier_id
+            tier = customer.tiering_service_tier_id
             rows.append(
                 [
                     customer.name,
                     customer.ref or "",
                     customer.country_id.name or "",
-                    int(customer.star_grade or 0),
+                    int(customer.tiering_star_grade or 0),
                     tier.display_name or "",
                     tier.follow_up_days if tier else None,
                     tier.review_months if tier else None,
@@ -103,8 +103,8 @@ class TradeHandoverReport(models.AbstractModel):
                     (self.env._("Yes") if tier.require_backup else self.env._("No")) if tier else "",
                     stages.get(customer.trade_lifecycle, ""),
                     customer.trade_credit_rating or "",
-                    customer.last_interaction_date or None,
-                    customer.next_follow_up_date or None,
+                    customer.tiering_last_interaction_date or None,
+                    customer.tiering_next_follow_up_date or None,
                     roles[line.role],
                     handover.from_user_id.name,
                     line.receiver_id.name,

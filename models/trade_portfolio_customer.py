@@ -34,14 +34,14 @@ class TradePortfolioCustomer(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    backup_user_id = fields.Many2one("res.users", string="Backup Salesperson", readonly=True)
+    tiering_backup_user_id = fields.Many2one("res.users", string="Backup Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    star_grade = fields.Selection(STAR_SELECTION, readonly=True)
-    service_tier_id = fields.Many2one("trade.service.tier", readonly=True)
+    tiering_star_grade = fields.Selection(STAR_SELECTION, readonly=True)
+    tiering_service_tier_id = fields.Many2one("trade.service.tier", readonly=True)
     currency_id = fields.Many2one("res.currency", string="Grading Currency", readonly=True)
     annual_amount = fields.Monetary(string="Annual Purchase Amount", currency_field="currency_id", readonly=True)
-    next_follow_up_date = fields.Date(string="Next Follow-up", readonly=True)
-    backup_missing = fields.Boolean(readonly=True)
+    tiering_next_follow_up_date = fields.Date(string="Next Follow-up", readonly=True)
+    tiering_backup_missing = fields.Boolean(readonly=True)
     customer_since = fields.Datetime(readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
 
@@ -51,19 +51,21 @@ class TradePortfolioCustomer(models.Model):
             SQL(
                 """CREATE OR REPLACE VIEW %(view)s AS (
                    SELECT (c.company_id::bigint << 32) | c.partner_id AS id, c.*,
-                          ts.tier_id AS service_tier_id,
-                          COALESCE(t.require_backup, false) AND c.backup_user_id IS NULL AS backup_missing
-                     FROM (SELECT co.id AS company_id, p.id AS partner_id, p.user_id, p.backup_user_id, p.team_id,
-                                  COALESCE(p.star_grade ->> co.id::text, '0') AS star_grade,
+                          ts.tier_id AS tiering_service_tier_id,
+                          COALESCE(t.require_backup, false) AND c.tiering_backup_user_id IS NULL
+                              AS tiering_backup_missing
+                     FROM (SELECT co.id AS company_id, p.id AS partner_id, p.user_id, p.tiering_backup_user_id,
+                                  p.team_id,
+                                  COALESCE(p.tiering_star_grade ->> co.id::text, '0') AS tiering_star_grade,
                                   co.tiering_currency_id AS currency_id,
                                   COALESCE((p.tiering_annual_amount ->> co.id::text)::float8, 0) AS annual_amount,
-                                  (p.next_follow_up_date ->> co.id::text)::date AS next_follow_up_date,
+                                  (p.tiering_next_follow_up_date ->> co.id::text)::date AS tiering_next_follow_up_date,
                                   p.create_date AS customer_since, p.country_id
                              FROM res_company co
                              JOIN res_partner p
                                ON p.id = p.commercial_partner_id AND p.active
-                              AND (p.tiering_date ? co.id::text OR p.next_follow_up_date ? co.id::text)) c
-                     LEFT JOIN (%(tiers)s) ts ON ts.company_id = c.company_id AND ts.star = c.star_grade
+                              AND (p.tiering_date ? co.id::text OR p.tiering_next_follow_up_date ? co.id::text)) c
+                     LEFT JOIN (%(tiers)s) ts ON ts.company_id = c.company_id AND ts.star = c.tiering_star_grade
                      LEFT JOIN trade_service_tier t ON t.id = ts.tier_id
                 )""",
                 view=SQL.identifier(self._table),

@@ -13,12 +13,12 @@ PARTNER_FIELDS = (
     "commercial_partner_id",
     "active",
     "user_id",
-    "backup_user_id",
+    "tiering_backup_user_id",
     "team_id",
-    "star_grade",
+    "tiering_star_grade",
     "tiering_annual_amount",
     "tiering_date",
-    "next_follow_up_date",
+    "tiering_next_follow_up_date",
     "create_date",
 )
 TOP_CUSTOMERS = 10
@@ -152,11 +152,11 @@ class TradePortfolioDashboard(models.AbstractModel):
             query.select(
                 SQL.identifier(column, "partner_id"),
                 SQL.identifier(column, "user_id"),
-                SQL.identifier(column, "star_grade"),
-                SQL.identifier(column, "service_tier_id"),
+                SQL.identifier(column, "tiering_star_grade"),
+                SQL.identifier(column, "tiering_service_tier_id"),
                 SQL.identifier(column, "annual_amount"),
-                SQL("COALESCE(%s < %s, false)", SQL.identifier(column, "next_follow_up_date"), today),
-                SQL.identifier(column, "backup_missing"),
+                SQL("COALESCE(%s < %s, false)", SQL.identifier(column, "tiering_next_follow_up_date"), today),
+                SQL.identifier(column, "tiering_backup_missing"),
                 SQL("%s < %s", SQL.identifier(column, "customer_since"), after),
             )
         )
@@ -256,8 +256,8 @@ class TradePortfolioDashboard(models.AbstractModel):
                     "id": partner.id,
                     "name": partner.display_name,
                     "rank": row.rank,
-                    "star": int(partner.star_grade or 0),
-                    "tier": partner.service_tier_id.display_name or False,
+                    "star": int(partner.tiering_star_grade or 0),
+                    "tier": partner.tiering_service_tier_id.display_name or False,
                     "user": partner.user_id.name or False,
                     "amount": row.amount,
                     "share": row.share,
@@ -269,7 +269,7 @@ class TradePortfolioDashboard(models.AbstractModel):
 
     def _grades(self, tally):
         total = sum(tally.star_amounts)
-        labels = dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env))
+        labels = dict(self.env["res.partner"]._fields["tiering_star_grade"]._description_selection(self.env))
         return [
             {
                 "star": star,
@@ -283,7 +283,7 @@ class TradePortfolioDashboard(models.AbstractModel):
 
     def _migration(self, tally):
         result = portfolio.migration(tally.moves)
-        labels = dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env))
+        labels = dict(self.env["res.partner"]._fields["tiering_star_grade"]._description_selection(self.env))
         return {
             "stars": [labels[str(star)] for star in portfolio.STARS],
             "matrix": [list(row) for row in result.matrix],

@@ -46,30 +46,35 @@ class TradePortfolioDashboard(models.AbstractModel):
         return action
 
     def _link_domain(self, company, kind, params):
-        base = [("parent_id", "=", False), "|", ("tiering_date", "!=", False), ("next_follow_up_date", "!=", False)]
+        base = [
+            ("parent_id", "=", False),
+            "|",
+            ("tiering_date", "!=", False),
+            ("tiering_next_follow_up_date", "!=", False),
+        ]
         if not self._sees_company():
             base.append(("user_id", "=", self.env.uid))
         if kind == "grade":
             star = str(self._int_param(params, "star"))
-            labels = dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env))
+            labels = dict(self.env["res.partner"]._fields["tiering_star_grade"]._description_selection(self.env))
             if star not in labels:
                 raise UserError(self.env._("Unknown grade: %(star)s.", star=star))
             label = labels[star]
-            return [*base, ("star_grade", "=", star)], label
+            return [*base, ("tiering_star_grade", "=", star)], label
         if kind == "customers":
             ids = self._int_list_param(params, "partner_ids")
             return [*base, ("id", "in", ids)], self.env._("Largest Customers")
         if kind == "overdue":
-            return [*base, ("follow_up_overdue", "=", True)], self.env._("Overdue Follow-ups")
+            return [*base, ("tiering_follow_up_overdue", "=", True)], self.env._("Overdue Follow-ups")
         if kind == "missing_backups":
-            return [*base, ("backup_missing", "=", True)], self.env._("Missing Backups")
+            return [*base, ("tiering_backup_missing", "=", True)], self.env._("Missing Backups")
         if kind == "rep":
             user_id = self._int_param(params, "user_id", required=False)
             domain = [*base, ("user_id", "=", user_id)]
             if params.get("filter") == "overdue":
-                domain.append(("follow_up_overdue", "=", True))
+                domain.append(("tiering_follow_up_overdue", "=", True))
             elif params.get("filter") == "missing_backups":
-                domain.append(("backup_missing", "=", True))
+                domain.append(("tiering_backup_missing", "=", True))
             return domain, self._rep_title(user_id, params.get("filter"))
         if kind == "migration":
             start, end = self._period_bounds(params.get("period") or portfolio.DEFAULT_PERIOD)

@@ -47,8 +47,8 @@ class TradePortfolioMonth(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
     industry_id = fields.Many2one("res.partner.industry", readonly=True)
-    star_grade = fields.Selection(STAR_SELECTION, readonly=True)
-    service_tier_id = fields.Many2one("trade.service.tier", readonly=True)
+    tiering_star_grade = fields.Selection(STAR_SELECTION, readonly=True)
+    tiering_service_tier_id = fields.Many2one("trade.service.tier", readonly=True)
     refreshed_on = fields.Datetime(readonly=True)
 
     _sql_constraints = [
@@ -194,7 +194,7 @@ class TradePortfolioMonth(models.Model):
             ["amount_untaxed", "margin", "currency_id", "date_order", "state", "company_id", "partner_id"]
         )
         self.env["res.partner"].flush_model(
-            ["commercial_partner_id", "user_id", "team_id", "country_id", "industry_id", "star_grade"]
+            ["commercial_partner_id", "user_id", "team_id", "country_id", "industry_id", "tiering_star_grade"]
         )
         self.env["trade.service.tier"].flush_model()
         self.env["res.currency.rate"].flush_model(["rate", "name", "currency_id", "company_id"])
@@ -304,7 +304,7 @@ class TradePortfolioMonth(models.Model):
             """WITH ranked AS (%(ranked)s), customer AS (
                    SELECT p.id, p.user_id, p.team_id, p.country_id, p.industry_id, p.star, t.id AS tier_id
                      FROM (SELECT id, user_id, team_id, country_id, industry_id,
-                                  COALESCE(star_grade ->> %(cid)s, '0') AS star
+                                  COALESCE(tiering_star_grade ->> %(cid)s, '0') AS star
                              FROM res_partner
                             WHERE id IN (SELECT partner_id FROM ranked WHERE %(in_range)s)) p
                      LEFT JOIN trade_service_tier t
@@ -313,7 +313,7 @@ class TradePortfolioMonth(models.Model):
                INSERT INTO trade_portfolio_month
                       (company_id, partner_id, date, currency_id, amount, margin, order_count, share,
                        cumulative_share, rank, pareto_class, user_id, team_id, country_id, industry_id,
-                       star_grade, service_tier_id, refreshed_on)
+                       tiering_star_grade, tiering_service_tier_id, refreshed_on)
                SELECT %(company)s, b.partner_id, b.date, %(currency)s, b.amount, b.margin, b.order_count, b.share,
                       b.cumulative_share, b.rank, b.pareto_class,
                       p.user_id, p.team_id, p.country_id, p.industry_id, p.star, p.tier_id,

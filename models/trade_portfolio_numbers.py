@@ -61,7 +61,7 @@ class TradePortfolioDashboard(models.AbstractModel):
 
     def _manager_numbers(self, company, period):
         first, after = self._period_moments(period)
-        stars = dict(self.env["res.partner"]._fields["star_grade"]._description_selection(self.env))
+        stars = dict(self.env["res.partner"]._fields["tiering_star_grade"]._description_selection(self.env))
         customers = self._visible_customers(company)
         orders = self._order_rows(company, first, after, customers)
         leads = self._lead_rows(company, first, after)
@@ -85,7 +85,7 @@ class TradePortfolioDashboard(models.AbstractModel):
         rows = self.env.execute_query(
             query.select(
                 SQL.identifier(column, "partner_id"),
-                SQL("%s::int", SQL.identifier(column, "star_grade")),
+                SQL("%s::int", SQL.identifier(column, "tiering_star_grade")),
                 SQL.identifier(column, "customer_since"),
                 SQL.identifier(column, "country_id"),
             )
@@ -191,7 +191,7 @@ class TradePortfolioDashboard(models.AbstractModel):
         leads = self.env["crm.lead"].with_context(active_test=False)
         leads.flush_model(LEAD_FIELDS)
         self.env["crm.stage"].flush_model(["is_won"])
-        self.env["res.partner"].flush_model(["commercial_partner_id", "star_grade"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "tiering_star_grade"])
         domain = [
             *self._lead_domain(company),
             "|",
@@ -207,7 +207,7 @@ class TradePortfolioDashboard(models.AbstractModel):
             SQL(
                 """SELECT l.id, l.source_id, l.user_id, l.create_date, l.date_closed,
                           l.active AND COALESCE(s.is_won, false), NOT l.active,
-                          cp.id, COALESCE(cp.star_grade ->> %(cid)s, '0')::int
+                          cp.id, COALESCE(cp.tiering_star_grade ->> %(cid)s, '0')::int
                      FROM crm_lead l
                      LEFT JOIN crm_stage s ON s.id = l.stage_id
                      LEFT JOIN res_partner p ON p.id = l.partner_id

@@ -27,8 +27,8 @@ class TradePortfolioReport(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     industry_id = fields.Many2one("res.partner.industry", readonly=True)
-    star_grade = fields.Selection(STAR_SELECTION, readonly=True)
-    service_tier_id = fields.Many2one("trade.service.tier", readonly=True)
+    tiering_star_grade = fields.Selection(STAR_SELECTION, readonly=True)
+    tiering_service_tier_id = fields.Many2one("trade.service.tier", readonly=True)
     currency_id = fields.Many2one("res.currency", string="Grading Currency", readonly=True)
     amount = fields.Monetary(currency_field="currency_id", readonly=True)
     margin = fields.Monetary(currency_field="currency_id", readonly=True)
@@ -59,7 +59,7 @@ class TradePortfolioReport(models.Model):
                 """CREATE OR REPLACE VIEW %(view)s AS (
                    SELECT id, company_id, partner_id, date, currency_id, amount, margin, order_count, share,
                           cumulative_share, rank, pareto_class, user_id, team_id, country_id, industry_id,
-                          star_grade, service_tier_id
+                          tiering_star_grade, tiering_service_tier_id
                      FROM trade_portfolio_month
                 )""",
                 view=SQL.identifier(self._table),

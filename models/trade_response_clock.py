@@ -122,7 +122,7 @@ class TradeResponseClock(models.Model):
             return
         company = lead.company_id or self.env.company
         customer = partner.with_company(company)
-        tier = customer.service_tier_id
+        tier = customer.tiering_service_tier_id
         owner = lead.user_id if lead else customer.user_id
         self.create(
             {

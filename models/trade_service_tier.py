@@ -120,7 +120,9 @@ class TradeServiceTier(models.Model):
     @api.depends_context("company")
     def _compute_customer_count(self):
         groups = self.env["res.partner"]._read_group(
-            [("service_tier_id", "in", self.ids), ("parent_id", "=", False)], ["service_tier_id"], ["__count"]
+            [("tiering_service_tier_id", "in", self.ids), ("parent_id", "=", False)],
+            ["tiering_service_tier_id"],
+            ["__count"],
         )
         counts = {tier.id: count for tier, count in groups}
         for tier in self:

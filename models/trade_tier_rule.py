@@ -341,7 +341,7 @@ class ResPartner(models.Model):
     )
 
     @api.depends_context("lang", "company")
-    @api.depends("commercial_partner_id", "service_tier_id")
+    @api.depends("commercial_partner_id", "tiering_service_tier_id")
     def _compute_tier_explanation(self):
         company = self.env.company
         rules_mode = company.tiering_tier_mode == "rules"
@@ -349,7 +349,7 @@ class ResPartner(models.Model):
             # sudo: the rule that placed a customer is read wherever its tier is.
             customer = partner.commercial_partner_id.sudo()
             rule = customer.tier_rule_id.exists().with_env(self.env)
-            tier = partner.service_tier_id
+            tier = partner.tiering_service_tier_id
             if rule:
                 partner.tier_explanation = self.env._(
                     "Tier %(tier)s: rule %(number)s, %(conditions)s",
@@ -388,11 +388,12 @@ class TradeTieringEngine(models.AbstractModel):
 
     def _write_grade_fields(self, company, rows):
         """A regrade writes the tier of the new star grade; a customer a rule placed keeps the rule's."""
-        if rows and "service_tier_id" in rows[0][1] and company.tiering_tier_mode == "rules":
+        if rows and "tiering_service_tier_id" in rows[0][1] and company.tiering_tier_mode == "rules":
             kept = self.env["trade.tier.rule"]._rule_tiers(company, [partner_id for partner_id, _values in rows])
             if kept:
                 rows = [
-                    (pid, dict(values, service_tier_id=kept[pid]) if pid in kept else values) for pid, values in rows
+                    (pid, dict(values, tiering_service_tier_id=kept[pid]) if pid in kept else values)
+                    for pid, values in rows
                 ]
         return super()._write_grade_fields(company, rows)
 

@@ -104,8 +104,8 @@ class TradeTierRuleEvaluation(models.Model):
                           le.last_inquiry,
                           o.last_order,
                           COALESCE((rp.tiering_annual_amount ->> %(cid)s)::float8, 0),
-                          COALESCE(rp.star_grade ->> %(cid)s, '0'),
-                          (rp.service_tier_id ->> %(cid)s)::int4,
+                          COALESCE(rp.tiering_star_grade ->> %(cid)s, '0'),
+                          (rp.tiering_service_tier_id ->> %(cid)s)::int4,
                           (rp.tier_rule_id ->> %(cid)s)::int4
                      FROM res_partner rp
                      LEFT JOIN orders o ON o.pid = rp.id
@@ -148,7 +148,10 @@ class TradeTierRuleEvaluation(models.Model):
         bulk._write_company_fields(
             company,
             ids,
-            {"service_tier_id": [tier for _pid, tier, _rule in changes], "tier_rule_id": [r for *_x, r in changes]},
+            {
+                "tiering_service_tier_id": [tier for _pid, tier, _rule in changes],
+                "tier_rule_id": [r for *_x, r in changes],
+            },
         )
         contacts = bulk._contacts_of(ids)
         tiers = {pid: tier for pid, tier, _rule in changes}
@@ -157,7 +160,7 @@ class TradeTierRuleEvaluation(models.Model):
             bulk._write_company_fields(
                 company,
                 [contact for contact, _tier in contact_rows],
-                {"service_tier_id": [tier for _contact, tier in contact_rows]},
+                {"tiering_service_tier_id": [tier for _contact, tier in contact_rows]},
             )
         company._tiering_enter_tiers_since(before, ids)
 
@@ -248,19 +251,19 @@ class TradeTierRuleEvaluation(models.Model):
         """After the star ranges were applied to everyone: customers a rule placed (and their contacts)
         get their rule's tier back, in one UPDATE."""
         cid = str(company.id)
-        self.env["res.partner"].flush_model(["service_tier_id", "tier_rule_id", "commercial_partner_id"])
+        self.env["res.partner"].flush_model(["tiering_service_tier_id", "tier_rule_id", "commercial_partner_id"])
         self.env.execute_query(
             SQL(
                 """UPDATE res_partner p
-                      SET service_tier_id = COALESCE(p.service_tier_id, '{}'::jsonb)
+                      SET tiering_service_tier_id = COALESCE(p.tiering_service_tier_id, '{}'::jsonb)
                                             || jsonb_build_object(%(cid)s, r.tier_id)
                      FROM res_partner e JOIN trade_tier_rule r ON r.id = (e.tier_rule_id ->> %(cid)s)::int4
                     WHERE e.id = p.commercial_partner_id AND e.tier_rule_id ? %(cid)s
-                      AND (p.service_tier_id ->> %(cid)s)::int4 IS DISTINCT FROM r.tier_id""",
+                      AND (p.tiering_service_tier_id ->> %(cid)s)::int4 IS DISTINCT FROM r.tier_id""",
                 cid=cid,
             )
         )
-        self.env["res.partner"].invalidate_model(["service_tier_id"])
+        self.env["res.partner"].invalidate_model(["tiering_service_tier_id"])
 
 
 def _days_since(dates, today):

@@ -146,7 +146,7 @@ class TradeGradeRequest(models.Model):
         stars = dict(
             self.env.execute_query(
                 SQL(
-                    "SELECT id, COALESCE(star_grade ->> %s, '0') FROM res_partner WHERE id = ANY(%s)",
+                    "SELECT id, COALESCE(tiering_star_grade ->> %s, '0') FROM res_partner WHERE id = ANY(%s)",
                     str(company.id),
                     [pid for pid, _values in chunk],
                 )

@@ -63,18 +63,18 @@ class TradeTieringCadence(models.AbstractModel):
         self.env["mail.message"].flush_model(["model", "res_id", "message_type", "mail_activity_type_id", "date"])
         self.env["sale.order"].flush_model(["partner_id", "date_order", "state"])
         partners = self.env["res.partner"]
-        partners.flush_model(["last_interaction_date", "commercial_partner_id"])
+        partners.flush_model(["tiering_last_interaction_date", "commercial_partner_id"])
         moved = self.env.execute_query(
             SQL(
-                """UPDATE res_partner p SET last_interaction_date = t.day
+                """UPDATE res_partner p SET tiering_last_interaction_date = t.day
                      FROM (%s) t
-                    WHERE p.id = t.pid AND p.last_interaction_date IS DISTINCT FROM t.day
+                    WHERE p.id = t.pid AND p.tiering_last_interaction_date IS DISTINCT FROM t.day
                 RETURNING p.id""",
                 self._interaction_sources(partner_ids),
             )
         )
         ids = [row[0] for row in moved]
-        partners.browse(ids).invalidate_recordset(["last_interaction_date"])
+        partners.browse(ids).invalidate_recordset(["tiering_last_interaction_date"])
         return ids
 
     # ------------------------------------------------------------------
@@ -103,12 +103,12 @@ class TradeTieringCadence(models.AbstractModel):
         self.env["res.partner"].flush_model(
             [
                 "user_id",
-                "last_interaction_date",
-                "star_grade",
+                "tiering_last_interaction_date",
+                "tiering_star_grade",
                 "tiering_date",
-                "next_follow_up_date",
-                "next_review_date",
-                "service_tier_id",
+                "tiering_next_follow_up_date",
+                "tiering_next_review_date",
+                "tiering_service_tier_id",
                 "tier_rule_id",
             ]
         )
@@ -116,12 +116,13 @@ class TradeTieringCadence(models.AbstractModel):
         scope = SQL("AND id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         return self.env.execute_query(
             SQL(
-                """SELECT id, user_id IS NOT NULL, last_interaction_date, COALESCE(star_grade ->> %(cid)s, '0'),
+                """SELECT id, user_id IS NOT NULL, tiering_last_interaction_date,
+                          COALESCE(tiering_star_grade ->> %(cid)s, '0'),
                           %(rule_tier)s,
-                          (next_follow_up_date ->> %(cid)s)::date, (next_review_date ->> %(cid)s)::date
+                          (tiering_next_follow_up_date ->> %(cid)s)::date, (tiering_next_review_date ->> %(cid)s)::date
                      FROM res_partner
                     WHERE id = commercial_partner_id AND active
-                      AND (tiering_date -> %(cid)s IS NOT NULL OR next_follow_up_date -> %(cid)s IS NOT NULL
+                      AND (tiering_date -> %(cid)s IS NOT NULL OR tiering_next_follow_up_date -> %(cid)s IS NOT NULL
                            OR tier_rule_id ? %(cid)s)
                       %(scope)s""",
                 cid=cid,
@@ -142,7 +143,9 @@ class TradeTieringCadence(models.AbstractModel):
         """
         if company.tiering_tier_mode != "rules":
             return SQL("NULL::int4")
-        return SQL("CASE WHEN tier_rule_id ? %(cid)s THEN (service_tier_id ->> %(cid)s)::int4 END", cid=str(company.id))
+        return SQL(
+            "CASE WHEN tier_rule_id ? %(cid)s THEN (tiering_service_tier_id ->> %(cid)s)::int4 END", cid=str(company.id)
+        )
 
     def _tier_finder(self, company, tiers=None):
         """``tier_of(star, rule tier id)``: the tier a rule placed a customer in, else its star grade's
@@ -177,7 +180,10 @@ class TradeTieringCadence(models.AbstractModel):
         self.env["trade.tiering.bulk"]._write_company_fields(
             company,
             [row[0] for row in updates],
-            {"next_follow_up_date": [row[1] for row in updates], "next_review_date": [row[2] for row in updates]},
+            {
+                "tiering_next_follow_up_date": [row[1] for row in updates],
+                "tiering_next_review_date": [row[2] for row in updates],
+            },
         )
 
     # ------------------------------------------------------------------
@@ -190,16 +196,16 @@ class TradeTieringCadence(models.AbstractModel):
 
         A customer shared by several companies follows the earliest date any of them plans.
         """
-        self.env["res.partner"].flush_model(["user_id", "next_follow_up_date", "next_review_date"])
+        self.env["res.partner"].flush_model(["user_id", "tiering_next_follow_up_date", "tiering_next_review_date"])
         scope = SQL("AND id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL()
         rows = self.env.execute_query(
             SQL(
                 """SELECT id, user_id,
-                          (SELECT MIN(value::date) FROM jsonb_each_text(next_follow_up_date)),
-                          (SELECT MIN(value::date) FROM jsonb_each_text(next_review_date))
+                          (SELECT MIN(value::date) FROM jsonb_each_text(tiering_next_follow_up_date)),
+                          (SELECT MIN(value::date) FROM jsonb_each_text(tiering_next_review_date))
                      FROM res_partner
                     WHERE id = commercial_partner_id
-                      AND (next_follow_up_date IS NOT NULL OR next_review_date IS NOT NULL
+                      AND (tiering_next_follow_up_date IS NOT NULL OR tiering_next_review_date IS NOT NULL
                            OR id IN (SELECT res_id FROM mail_activity
                                       WHERE res_model = 'res.partner' AND activity_type_id = ANY(%(types)s)))
                       %(scope)s""",
@@ -268,14 +274,22 @@ class TradeTieringCadence(models.AbstractModel):
         tier_of = self._tier_finder(company, tiers)
         cid = str(company.id)
         self.env["res.partner"].flush_model(
-            ["user_id", "last_interaction_date", "star_grade", "tiering_date", "service_tier_id", "tier_rule_id"]
+            [
+                "user_id",
+                "tiering_last_interaction_date",
+                "tiering_star_grade",
+                "tiering_date",
+                "tiering_service_tier_id",
+                "tier_rule_id",
+            ]
         )
         # Those whose star tier or rule tier releases: a few more than due (a rule may keep a star
         # grade's customer in a tier that never releases), the tiers decide below.
         rows = self.env.execute_query(
             SQL(
-                """SELECT id, COALESCE(last_interaction_date, create_date::date), star, rule_tier FROM (
-                       SELECT id, last_interaction_date, create_date, COALESCE(star_grade ->> %(cid)s, '0') AS star,
+                """SELECT id, COALESCE(tiering_last_interaction_date, create_date::date), star, rule_tier FROM (
+                       SELECT id, tiering_last_interaction_date, create_date,
+                              COALESCE(tiering_star_grade ->> %(cid)s, '0') AS star,
                               %(rule_tier)s AS rule_tier
                          FROM res_partner
                         WHERE id = commercial_partner_id AND active AND user_id IS NOT NULL

@@ -11,24 +11,24 @@ from ..trade_crm_tiering import grading, policy, tiering_day
 # Company-dependent grade fields kept on each customer and copied onto its contacts.
 GRADE_FIELDS = (
     "tiering_annual_amount",
-    "star_grade_actual",
-    "star_grade",
-    "star_grade_potential",
-    "grade_category",
+    "tiering_star_grade_actual",
+    "tiering_star_grade",
+    "tiering_star_grade_potential",
+    "tiering_grade_category",
     "tiering_date",
     "tiering_downgrade_due",
-    "potential_reason",
-    "potential_review_date",
-    "service_tier_id",
+    "tiering_potential_reason",
+    "tiering_potential_review_date",
+    "tiering_service_tier_id",
 )
 # Fields the system maintains on customers; users never write them directly.
 ENGINE_FIELDS = (
     *GRADE_FIELDS,
-    "last_interaction_date",
-    "next_follow_up_date",
-    "next_review_date",
-    "pool_released_date",
-    "pool_previous_user_id",
+    "tiering_last_interaction_date",
+    "tiering_next_follow_up_date",
+    "tiering_next_review_date",
+    "tiering_pool_released_date",
+    "tiering_pool_previous_user_id",
 )
 
 # Up to this many customers moved at once, grade moves are logged through the ORM (a single
@@ -144,8 +144,8 @@ class TradeTieringEngine(models.AbstractModel):
                 replace(state.grade, potential=potential),
                 policy.Decision(effective=effective),
                 state,
-                potential_reason=reason if potential else False,
-                potential_review_date=False,
+                tiering_potential_reason=reason if potential else False,
+                tiering_potential_review_date=False,
             )
         engine._store(company, updates, source="import", reason=reason)
         engine._cancel_open_auto_requests(company, list(updates), keep=None)
@@ -161,8 +161,8 @@ class TradeTieringEngine(models.AbstractModel):
             replace(state.grade, potential=potential),
             policy.Decision(effective=effective),
             state,
-            potential_reason=reason if potential else False,
-            potential_review_date=review_date if potential else False,
+            tiering_potential_reason=reason if potential else False,
+            tiering_potential_review_date=review_date if potential else False,
         )
         self._store(company, {partner.id: update}, source=source, reason=reason)
 
@@ -215,8 +215,8 @@ class TradeTieringEngine(models.AbstractModel):
             scope = SQL("id = ANY(%s)", list(partner_ids))
         else:
             scope = SQL(
-                """(tiering_annual_amount -> %(cid)s IS NOT NULL OR star_grade_actual -> %(cid)s IS NOT NULL
-                    OR star_grade -> %(cid)s IS NOT NULL OR tiering_downgrade_due -> %(cid)s IS NOT NULL)""",
+                """(tiering_annual_amount -> %(cid)s IS NOT NULL OR tiering_star_grade_actual -> %(cid)s IS NOT NULL
+                    OR tiering_star_grade -> %(cid)s IS NOT NULL OR tiering_downgrade_due -> %(cid)s IS NOT NULL)""",
                 cid=cid,
             )
 
@@ -227,9 +227,9 @@ class TradeTieringEngine(models.AbstractModel):
                        stored AS (
                            SELECT id,
                                   COALESCE((tiering_annual_amount ->> %(cid)s)::numeric, 0) AS amount,
-                                  COALESCE(star_grade_actual ->> %(cid)s, '0') AS actual,
-                                  COALESCE(star_grade ->> %(cid)s, '0') AS effective,
-                                  COALESCE(star_grade_potential ->> %(cid)s, '0') AS potential,
+                                  COALESCE(tiering_star_grade_actual ->> %(cid)s, '0') AS actual,
+                                  COALESCE(tiering_star_grade ->> %(cid)s, '0') AS effective,
+                                  COALESCE(tiering_star_grade_potential ->> %(cid)s, '0') AS potential,
                                   (tiering_downgrade_due ->> %(cid)s)::date AS due
                              FROM res_partner
                             WHERE id = commercial_partner_id AND %(scope)s
@@ -311,9 +311,9 @@ class TradeTieringEngine(models.AbstractModel):
             SQL(
                 """SELECT id,
                           COALESCE((tiering_annual_amount ->> %(cid)s)::float8, 0),
-                          COALESCE(star_grade_actual ->> %(cid)s, '0'),
-                          COALESCE(star_grade ->> %(cid)s, '0'),
-                          COALESCE(star_grade_potential ->> %(cid)s, '0'),
+                          COALESCE(tiering_star_grade_actual ->> %(cid)s, '0'),
+                          COALESCE(tiering_star_grade ->> %(cid)s, '0'),
+                          COALESCE(tiering_star_grade_potential ->> %(cid)s, '0'),
                           (tiering_downgrade_due ->> %(cid)s)::date
                      FROM res_partner
                     WHERE id = commercial_partner_id AND id = ANY(%(ids)s)""",
@@ -398,7 +398,7 @@ class TradeTieringEngine(models.AbstractModel):
             **self.env["trade.tiering.bulk"]._log_access_values(now),
         }
         self.env["trade.tiering.bulk"]._insert("trade_grade_history", columns, constants)
-        self.env["res.partner"].invalidate_model(["grade_history_count"])
+        self.env["res.partner"].invalidate_model(["tiering_grade_history_count"])
 
     def _post_tracking_messages(self, company, moves):
         """The same chatter notes through the ORM, for the few customers of a single order's regrade.
@@ -414,8 +414,8 @@ class TradeTieringEngine(models.AbstractModel):
             update = moves[partner.id]
             sentence, money, labels = texts[langs[partner.id]]
             changes = (
-                ("star_grade", update.before.grade.effective, update.decision.effective),
-                ("star_grade_actual", update.before.grade.actual, update.grade.actual),
+                ("tiering_star_grade", update.before.grade.effective, update.decision.effective),
+                ("tiering_star_grade_actual", update.before.grade.actual, update.grade.actual),
             )
             values = [
                 tracking._create_tracking_values(str(old), str(new), fname, labels[fname], partner)
@@ -449,7 +449,10 @@ class TradeTieringEngine(models.AbstractModel):
         """The tracking lines of the notes, in the language of each note (``langs``, ``texts``:
         see _insert_tracking_messages), so that they read like the sentence above them."""
         fields_model = self.env["ir.model.fields"]
-        field_ids = {fname: fields_model._get("res.partner", fname).id for fname in ("star_grade", "star_grade_actual")}
+        field_ids = {
+            fname: fields_model._get("res.partner", fname).id
+            for fname in ("tiering_star_grade", "tiering_star_grade_actual")
+        }
         selections = {
             (lang, fname): dict(labels[fname]["selection"])
             for lang, (_sentence, _money, labels) in texts.items()
@@ -458,8 +461,8 @@ class TradeTieringEngine(models.AbstractModel):
         rows = []
         for partner_id, update in moves.items():
             changes = (
-                ("star_grade", update.before.grade.effective, update.decision.effective),
-                ("star_grade_actual", update.before.grade.actual, update.grade.actual),
+                ("tiering_star_grade", update.before.grade.effective, update.decision.effective),
+                ("tiering_star_grade_actual", update.before.grade.actual, update.grade.actual),
             )
             for fname, old, new in changes:
                 if old != new:
@@ -481,7 +484,7 @@ class TradeTieringEngine(models.AbstractModel):
         return (
             env._("Regraded in %(company)s: annual purchase amount %(amount)s."),
             _money_formatter(env, company.tiering_currency_id),
-            env["res.partner"].fields_get(["star_grade", "star_grade_actual"]),
+            env["res.partner"].fields_get(["tiering_star_grade", "tiering_star_grade_actual"]),
         )
 
     # ------------------------------------------------------------------
@@ -532,15 +535,17 @@ class StoredState:
 class Update:
     """The new grading of one customer, against what was stored."""
 
-    __slots__ = ("amount", "before", "decision", "grade", "potential_reason", "potential_review_date")
+    __slots__ = ("amount", "before", "decision", "grade", "tiering_potential_reason", "tiering_potential_review_date")
 
-    def __init__(self, amount, grade, decision, before, potential_reason=None, potential_review_date=None):
+    def __init__(
+        self, amount, grade, decision, before, tiering_potential_reason=None, tiering_potential_review_date=None
+    ):
         self.amount = amount
         self.grade = grade
         self.decision = decision
         self.before = before
-        self.potential_reason = potential_reason
-        self.potential_review_date = potential_review_date
+        self.tiering_potential_reason = tiering_potential_reason
+        self.tiering_potential_review_date = tiering_potential_review_date
 
     @property
     def moved(self):
@@ -555,22 +560,22 @@ class Update:
             or self.amount != self.before.amount
             or before.potential != self.grade.potential
             or before.downgrade_due != self.decision.downgrade_due
-            or self.potential_reason is not None
+            or self.tiering_potential_reason is not None
         )
 
     def values(self, today, tiers):
         """The grade field values to write; ``tiers`` maps stars to tier ids."""
         values = {
-            "service_tier_id": tiers.get(self.decision.effective, False),
+            "tiering_service_tier_id": tiers.get(self.decision.effective, False),
             "tiering_annual_amount": self.amount,
-            "star_grade_actual": str(self.grade.actual),
-            "star_grade": str(self.decision.effective),
-            "grade_category": grading.category(self.decision.effective),
-            "star_grade_potential": str(self.grade.potential) if self.grade.potential else False,
+            "tiering_star_grade_actual": str(self.grade.actual),
+            "tiering_star_grade": str(self.decision.effective),
+            "tiering_grade_category": grading.category(self.decision.effective),
+            "tiering_star_grade_potential": str(self.grade.potential) if self.grade.potential else False,
             "tiering_downgrade_due": self.decision.downgrade_due or False,
             "tiering_date": today,
         }
-        if self.potential_reason is not None:
-            values["potential_reason"] = self.potential_reason or False
-            values["potential_review_date"] = self.potential_review_date or False
+        if self.tiering_potential_reason is not None:
+            values["tiering_potential_reason"] = self.tiering_potential_reason or False
+            values["tiering_potential_review_date"] = self.tiering_potential_review_date or False
         return values

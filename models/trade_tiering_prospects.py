@@ -22,12 +22,12 @@ from .trade_tiering_bulk import array_literal
 
 # What the prospect scoring stores: the fields the score lists and the value matrix read.
 PROSPECT_SCORE_FIELDS = (
-    "score_current",
-    "score_potential",
-    "score_difficulty",
-    "score_stickiness",
+    "tiering_score_current",
+    "tiering_score_potential",
+    "tiering_score_difficulty",
+    "tiering_score_stickiness",
     "tiering_score",
-    "value_class",
+    "tiering_value_class",
 )
 # Lead changes that can make its customer a prospect, or move its last interaction.
 PROSPECT_TRIGGERS = frozenset({"partner_id", "active", "company_id", "stage_id", "type"})
@@ -83,7 +83,7 @@ class TradeTieringEngine(models.AbstractModel):
         developing = company._tiering_tier_map().get(0)
         values = {
             "tiering_date": tiering_day.today(),
-            "service_tier_id": developing.id if developing else False,
+            "tiering_service_tier_id": developing.id if developing else False,
         }
         contacts = engine.env["trade.tiering.bulk"]._contacts_of(prospect_ids)
         targets = [target for pid in prospect_ids for target in (pid, *contacts.get(pid, ()))]
@@ -296,7 +296,7 @@ class TradeTieringScoring(models.AbstractModel):
             SQL(
                 """SELECT id, %(columns)s FROM res_partner
                     WHERE id = ANY(%(ids)s::int4[])
-                       OR (value_class ? %(cid)s AND NOT COALESCE(tiering_scored_on ? %(cid)s, FALSE))""",
+                       OR (tiering_value_class ? %(cid)s AND NOT COALESCE(tiering_scored_on ? %(cid)s, FALSE))""",
                 columns=columns,
                 ids=array_literal(result.index.tolist(), "int4"),
                 cid=cid,

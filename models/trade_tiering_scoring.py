@@ -34,19 +34,19 @@ STORED_VALUES = (
     ("tiering_inquiries_prev_3m", "input", "inquiries_prev_3m", "int"),
     ("tiering_repurchase_rate", "result", "repurchase_rate", "float"),
     ("tiering_usual_gap", "result", "usual_gap", "float"),
-    ("score_current", "result", "score_current", "int"),
-    ("score_potential", "result", "score_potential", "int"),
-    ("score_difficulty", "result", "score_difficulty", "int"),
-    ("score_stickiness", "result", "score_stickiness", "int"),
+    ("tiering_score_current", "result", "score_current", "int"),
+    ("tiering_score_potential", "result", "score_potential", "int"),
+    ("tiering_score_difficulty", "result", "score_difficulty", "int"),
+    ("tiering_score_stickiness", "result", "score_stickiness", "int"),
     ("tiering_score", "result", "tiering_score", "int"),
-    ("rfm_score", "result", "rfm_score", "text"),
-    ("rfm_segment", "result", "rfm_segment", "text"),
-    ("value_class", "result", "value_class", "text"),
-    ("health_score", "result", "health", "int"),
-    ("health_band", "result", "health_band", "text"),
-    ("health_trend", "result", "health_trend", "text"),
-    ("health_previous", "result", "health_previous", "int"),
-    ("health_quarter", "result", "health_quarter", "date"),
+    ("tiering_rfm_score", "result", "rfm_score", "text"),
+    ("tiering_rfm_segment", "result", "rfm_segment", "text"),
+    ("tiering_value_class", "result", "value_class", "text"),
+    ("tiering_health_score", "result", "health", "int"),
+    ("tiering_health_band", "result", "health_band", "text"),
+    ("tiering_health_trend", "result", "health_trend", "text"),
+    ("tiering_health_previous", "result", "health_previous", "int"),
+    ("tiering_health_quarter", "result", "health_quarter", "date"),
     ("tiering_dormant", "result", "dormant", "bool"),
     ("tiering_service_cost_12m", "result", "service_cost", "money"),
     ("tiering_net_margin_12m", "result", "net_margin", "money"),
@@ -97,11 +97,11 @@ class TradeTieringScoring(models.AbstractModel):
         scoring = self
         stored = scoring._read_stored(company, figures.index.tolist(), partner_range)
         inputs = figures.join(
-            stored[["health_score", "health_previous", "health_quarter"]].rename(
+            stored[["tiering_health_score", "tiering_health_previous", "tiering_health_quarter"]].rename(
                 columns={
-                    "health_score": "health_stored",
-                    "health_previous": "health_previous_stored",
-                    "health_quarter": "health_quarter_stored",
+                    "tiering_health_score": "health_stored",
+                    "tiering_health_previous": "health_previous_stored",
+                    "tiering_health_quarter": "health_quarter_stored",
                 }
             )
         )

@@ -47,10 +47,10 @@ class TradeMatrixConsequence(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, ondelete="cascade", default=lambda self: self.env.company
     )
-    value_class = fields.Selection(VALUE_CLASSES, required=True)
+    tiering_value_class = fields.Selection(VALUE_CLASSES, required=True)
     advice = fields.Selection(ADVICE_SELECTION, compute="_compute_advice")
     action = fields.Selection(CONSEQUENCE_ACTIONS, required=True, default="none")
-    service_tier_id = fields.Many2one(
+    tiering_service_tier_id = fields.Many2one(
         "trade.service.tier",
         string="To Tier",
         check_company=True,
@@ -59,17 +59,17 @@ class TradeMatrixConsequence(models.Model):
         "highest when above.",
     )
 
-    @api.depends("value_class")
+    @api.depends("tiering_value_class")
     def _compute_advice(self):
         for line in self:
-            line.advice = matrix.ADVICE.get(line.value_class, False)
+            line.advice = matrix.ADVICE.get(line.tiering_value_class, False)
 
     @api.onchange("action")
     def _onchange_action(self):
         if self.action != "tier_change":
-            self.service_tier_id = False
+            self.tiering_service_tier_id = False
 
-    @api.constrains("company_id", "value_class", "action", "service_tier_id")
+    @api.constrains("company_id", "tiering_value_class", "action", "tiering_service_tier_id")
     def _check_consequences(self):
         for company in self.company_id:
             company._tiering_consequences()
@@ -120,15 +120,17 @@ class ResCompany(models.Model):
         classes = dict(VALUE_CLASSES)
         by_class = {}
         for line in lines:
-            if line.value_class in by_class:
+            if line.tiering_value_class in by_class:
                 raise ValidationError(
                     self.env._(
                         "%(company)s: the value class %(value_class)s has two consequences; keep one.",
                         company=self.name,
-                        value_class=classes[line.value_class],
+                        value_class=classes[line.tiering_value_class],
                     )
                 )
-            by_class[line.value_class] = matrix.Consequence(action=line.action, tier=line.service_tier_id.code or None)
+            by_class[line.tiering_value_class] = matrix.Consequence(
+                action=line.action, tier=line.tiering_service_tier_id.code or None
+            )
         config = matrix.Consequences(by_class)
         tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
         try:
@@ -228,7 +230,7 @@ class TradeValueMatrix(models.AbstractModel):
         tier_of = matrix_env.env["trade.tiering.cadence"]._tier_finder(company)
         tiers = [tier_of(star, rule_tier) for star, rule_tier in zip(frame["star"], frame["rule_tier"], strict=True)]
         frame["tier"] = [tier.code if tier else None for tier in tiers]
-        proposed = matrix.consequences(frame["value_class"], config, frame["tier"])
+        proposed = matrix.consequences(frame["tiering_value_class"], config, frame["tier"])
         frame = frame.join(proposed.rename(columns={"tier": "target_tier"}))
         # A rule places its customers whatever their grade: a grade request would not move them.
         changes = frame[(frame["action"] == "tier_change") & frame["rule_tier"].isna()]
@@ -242,15 +244,17 @@ class TradeValueMatrix(models.AbstractModel):
     def _customers(self, company, classes):
         """The company's customers of ``classes``: value class, grades and salesperson (one query)."""
         partners = self.env["res.partner"]
-        partners.flush_model(["value_class", "star_grade", "star_grade_actual", "user_id", "active"])
+        partners.flush_model(
+            ["tiering_value_class", "tiering_star_grade", "tiering_star_grade_actual", "user_id", "active"]
+        )
         cid = str(company.id)
-        partners.flush_model(["service_tier_id", "tier_rule_id"])
+        partners.flush_model(["tiering_service_tier_id", "tier_rule_id"])
         rows = self.env.execute_query(
             SQL(
-                """SELECT id, value_class ->> %(cid)s, COALESCE((star_grade ->> %(cid)s)::int, 0),
-                          COALESCE((star_grade_actual ->> %(cid)s)::int, 0), user_id, %(rule_tier)s
+                """SELECT id, tiering_value_class ->> %(cid)s, COALESCE((tiering_star_grade ->> %(cid)s)::int, 0),
+                          COALESCE((tiering_star_grade_actual ->> %(cid)s)::int, 0), user_id, %(rule_tier)s
                      FROM res_partner
-                    WHERE value_class ->> %(cid)s = ANY(%(classes)s) AND id = commercial_partner_id AND active
+                    WHERE tiering_value_class ->> %(cid)s = ANY(%(classes)s) AND id = commercial_partner_id AND active
                       -- Scored on their orders: a prospect's class is only an estimate from its leads.
                       AND tiering_scored_on ? %(cid)s
                     ORDER BY id""",
@@ -261,7 +265,7 @@ class TradeValueMatrix(models.AbstractModel):
         )
         frame = pd.DataFrame.from_records(
             rows,
-            columns=["id", "value_class", "star", "actual", "user_id", "rule_tier"],
+            columns=["id", "tiering_value_class", "star", "actual", "user_id", "rule_tier"],
             index="id",
             coerce_float=False,
         )
@@ -321,7 +325,7 @@ class TradeValueMatrix(models.AbstractModel):
             return 0, len(changes)
         engine = self.env["trade.tiering.engine"]
         langs = engine._customer_note_langs(company, list(todo))
-        classes = changes["value_class"].to_dict()
+        classes = changes["tiering_value_class"].to_dict()
         codes = changes["target_tier"].to_dict()
         new = requests.create(
             [
@@ -357,14 +361,14 @@ class TradeValueMatrix(models.AbstractModel):
         self.env["res.partner"].browse(list(bodies))._message_log_batch(bodies=bodies)
         return len(new), len(changes) - len(new)
 
-    def _reason(self, value_class, tier):
+    def _reason(self, tiering_value_class, tier):
         """Why the value matrix proposes ``tier``, in the language of the context."""
-        classes = dict(self.env["res.partner"]._fields["value_class"]._description_selection(self.env))
-        advice = dict(self.env["res.partner"]._fields["value_class_advice"]._description_selection(self.env))
+        classes = dict(self.env["res.partner"]._fields["tiering_value_class"]._description_selection(self.env))
+        advice = dict(self.env["res.partner"]._fields["tiering_value_class_advice"]._description_selection(self.env))
         return self.env._(
             "Value class %(value_class)s (%(advice)s) proposes tier %(tier)s, as set in Settings.",
-            value_class=classes[value_class],
-            advice=advice[matrix.ADVICE[value_class]],
+            value_class=classes[tiering_value_class],
+            advice=advice[matrix.ADVICE[tiering_value_class]],
             tier=tier.with_env(self.env).display_name,
         )
 
@@ -380,11 +384,11 @@ class TradeValueMatrix(models.AbstractModel):
             ]
         )
         ids = [pid for pid in releases.index.tolist() if pid not in set(claimed.partner_id.ids)]
-        classes = releases["value_class"].to_dict()
+        classes = releases["tiering_value_class"].to_dict()
 
         def note(env, partner):
-            labels = dict(partner._fields["value_class"]._description_selection(env))
-            advice = dict(partner._fields["value_class_advice"]._description_selection(env))
+            labels = dict(partner._fields["tiering_value_class"]._description_selection(env))
+            advice = dict(partner._fields["tiering_value_class_advice"]._description_selection(env))
             return env._(
                 "Back to the team pool: its value class %(value_class)s (%(advice)s) releases it, as set in "
                 "Settings. %(user)s was its salesperson.",

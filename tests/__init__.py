@@ -38,3 +38,4 @@ from . import test_backup_reports
 from . import test_attack_discounts
 from . import test_scoring_warnings
 from . import test_portfolio_report
+from . import test_field_renames

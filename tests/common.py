@@ -157,7 +157,7 @@ class TieringCase(TransactionCase):
 
     def _grade(self, partner, company=None):
         partner = partner.with_company(company or self.company)
-        return partner.star_grade, partner.tiering_annual_amount
+        return partner.tiering_star_grade, partner.tiering_annual_amount
 
     def _history(self, partner, company=None):
         return self.env["trade.grade.history"].search(
@@ -297,7 +297,7 @@ class TourCase(HttpCase):
         )
         past.action_confirm()
         customer.action_tiering_regrade()
-        self.assertEqual(customer.with_company(self.env.company).service_tier_id.code, "B")
+        self.assertEqual(customer.with_company(self.env.company).tiering_service_tier_id.code, "B")
         return rep, supervisor, customer, product
 
     def _rep_quotation(self, rep, customer, product, **line):

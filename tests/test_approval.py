@@ -24,8 +24,11 @@ class TestGradeRequests(ApprovalCase):
         request.with_user(self.rep).action_submit()
         self.assertEqual(request.state, "approved")
         self.assertFalse(request.approval_step_ids)
-        self.assertEqual((small.star_grade, small.star_grade_potential, small.star_grade_actual), ("2", "2", "0"))
-        self.assertEqual(small.potential_reason, "Samples approved, trial order next month")
+        self.assertEqual(
+            (small.tiering_star_grade, small.tiering_star_grade_potential, small.tiering_star_grade_actual),
+            ("2", "2", "0"),
+        )
+        self.assertEqual(small.tiering_potential_reason, "Samples approved, trial order next month")
         history = self._history(small)[-1]
         self.assertEqual((history.source, history.new_star, history.reason), ("request", "2", request.reason))
 
@@ -40,12 +43,12 @@ class TestGradeRequests(ApprovalCase):
         self.assertIn("2 stars → 4 stars", activity.note)
         self.assertIn("60,000.00", activity.note)
         self.assertIn("new showroom", activity.note)
-        self.assertEqual(self.customer.star_grade, "2", "nothing changes before approval")
+        self.assertEqual(self.customer.tiering_star_grade, "2", "nothing changes before approval")
 
         request.with_user(self.supervisor).action_approve(feedback="Agreed, review in Q3")
         self.assertEqual(request.state, "approved")
-        self.assertEqual((self.customer.star_grade, self.customer.star_grade_potential), ("4", "4"))
-        self.assertEqual(self.customer.grade_category, "key")
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_star_grade_potential), ("4", "4"))
+        self.assertEqual(self.customer.tiering_grade_category, "key")
         self.assertFalse(self._approval_activities(request), "the approval activity is marked done")
         done = self.env["mail.message"].search(
             [("model", "=", "trade.grade.request"), ("res_id", "=", request.id), ("mail_activity_type_id", "!=", False)]
@@ -63,12 +66,12 @@ class TestGradeRequests(ApprovalCase):
         request.with_user(self.supervisor).action_approve()
         self.assertEqual(request.state, "to_approve")
         self.assertEqual(self._approval_activities(request).user_id, self.gm)
-        self.assertEqual(self.customer.star_grade, "2")
+        self.assertEqual(self.customer.tiering_star_grade, "2")
         with self.assertRaises(AccessError):
             request.with_user(self.supervisor).action_approve()
         request.with_user(self.gm).action_approve()
         self.assertEqual(request.state, "approved")
-        self.assertEqual(self.customer.star_grade, "5")
+        self.assertEqual(self.customer.tiering_star_grade, "5")
         self.assertEqual(request.approval_step_ids.mapped("state"), ["approved", "approved"])
 
     def test_supervisor_falls_back_to_the_default_approver(self):
@@ -113,7 +116,7 @@ class TestGradeRequests(ApprovalCase):
             request.with_user(self.supervisor).action_reject(" ")
         request.with_user(self.supervisor).action_reject("Payment behaviour too weak")
         self.assertEqual((request.state, request.rejection_reason), ("rejected", "Payment behaviour too weak"))
-        self.assertEqual((self.customer.star_grade, self.customer.star_grade_potential), ("2", False))
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_star_grade_potential), ("2", False))
         self.assertFalse(self._approval_activities(request))
         self.assertEqual(request.approval_step_ids.state, "rejected")
         self.assertEqual(len(self._history(self.customer)), 1)
@@ -136,7 +139,7 @@ class TestGradeRequests(ApprovalCase):
         request.with_user(self.rep).action_cancel()
         self.assertEqual(request.state, "cancelled")
         self.assertFalse(self._approval_activities(request))
-        self.assertEqual(self.customer.star_grade, "2")
+        self.assertEqual(self.customer.tiering_star_grade, "2")
         with self.assertRaises(UserError):
             request.with_user(self.supervisor).action_approve()
 
@@ -165,7 +168,7 @@ class TestGradeRequests(ApprovalCase):
         request = form.save()
         request.action_submit()
         self.assertEqual(request.requester_id, self.rep)
-        self.assertEqual(self.customer.grade_request_count, 1)
+        self.assertEqual(self.customer.tiering_grade_request_count, 1)
 
     def test_workflow_fields_cannot_be_written(self):
         request = self._request(self.rep, 4)
@@ -203,13 +206,15 @@ class TestPotentialGrades(ApprovalCase):
 
     def test_effective_grade_is_the_higher_of_actual_and_potential(self):
         self._approve_potential(4, self.today + timedelta(days=90))
-        self.assertEqual((self.customer.star_grade_actual, self.customer.star_grade_potential), ("2", "4"))
-        self.assertEqual(self.customer.star_grade, "4")
-        self.assertEqual(self.customer.potential_review_date, self.today + timedelta(days=90))
+        self.assertEqual(
+            (self.customer.tiering_star_grade_actual, self.customer.tiering_star_grade_potential), ("2", "4")
+        )
+        self.assertEqual(self.customer.tiering_star_grade, "4")
+        self.assertEqual(self.customer.tiering_potential_review_date, self.today + timedelta(days=90))
         self._order(self.customer, 2_000_000)
         self.customer.action_tiering_regrade()
-        self.assertEqual(self.customer.star_grade_actual, "5")
-        self.assertEqual(self.customer.star_grade, "4", "5 stars from data still need approval")
+        self.assertEqual(self.customer.tiering_star_grade_actual, "5")
+        self.assertEqual(self.customer.tiering_star_grade, "4", "5 stars from data still need approval")
 
     def test_review_date_schedules_one_review_activity(self):
         self._approve_potential(3, self.today + timedelta(days=10))
@@ -223,14 +228,14 @@ class TestPotentialGrades(ApprovalCase):
         activity = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == review)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.rep)
-        self.assertEqual(self.customer.star_grade, "3", "the review date alone withdraws nothing")
+        self.assertEqual(self.customer.tiering_star_grade, "3", "the review date alone withdraws nothing")
 
     def test_withdrawn_potential_falls_back_to_actual(self):
         self._approve_potential(4, False)
         with self.assertRaises(AccessError):
             self.customer.with_user(self.rep).action_withdraw_potential_grade()
         self.customer.with_user(self.supervisor).action_withdraw_potential_grade()
-        self.assertEqual((self.customer.star_grade, self.customer.star_grade_potential), ("2", False))
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_star_grade_potential), ("2", False))
         history = self._history(self.customer)[-1]
         self.assertEqual((history.old_star, history.new_star, history.source), ("4", "2", "manual"))
 
@@ -242,7 +247,7 @@ class TestPotentialGrades(ApprovalCase):
         request = self._request(self.supervisor, 2, reason="Project cancelled")
         request.with_user(self.supervisor).action_submit()
         self.assertEqual(request.state, "approved")
-        self.assertEqual((self.customer.star_grade, self.customer.star_grade_potential), ("2", False))
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_star_grade_potential), ("2", False))
 
 
 @tagged("post_install", "-at_install")
@@ -250,7 +255,7 @@ class TestDataDrivenGrades(ApprovalCase):
     def test_data_upgrade_into_key_opens_one_auto_request(self):
         self._order(self.customer, 400_000)
         self.customer.action_tiering_regrade()
-        self.assertEqual((self.customer.star_grade_actual, self.customer.star_grade), ("3", "2"))
+        self.assertEqual((self.customer.tiering_star_grade_actual, self.customer.tiering_star_grade), ("3", "2"))
         request = self.env["trade.grade.request"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual((request.source, request.state, request.requested_star), ("auto", "to_approve", "3"))
         self.assertEqual(request.approval_user_id, self.supervisor)
@@ -259,7 +264,7 @@ class TestDataDrivenGrades(ApprovalCase):
         self.customer.action_tiering_regrade()
         self.assertEqual(self.env["trade.grade.request"].search_count([("partner_id", "=", self.customer.id)]), 1)
         request.with_user(self.supervisor).action_approve()
-        self.assertEqual((self.customer.star_grade, self.customer.star_grade_potential), ("3", False))
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_star_grade_potential), ("3", False))
         notice = request.message_ids.filtered(lambda m: self.rep.partner_id in m.partner_ids)
         self.assertTrue(notice, "the salesperson hears of an automatic request's outcome")
 
@@ -277,13 +282,13 @@ class TestDataDrivenGrades(ApprovalCase):
         order._action_cancel()
         self.customer.action_tiering_regrade()
         self.assertEqual(second.state, "cancelled")
-        self.assertEqual(self.customer.star_grade, "2")
+        self.assertEqual(self.customer.tiering_star_grade, "2")
 
     def test_data_upgrade_applies_at_once_when_set_so(self):
         self.company.tiering_auto_upgrade = "apply"
         self._order(self.customer, 2_000_000)
         self.customer.action_tiering_regrade()
-        self.assertEqual(self.customer.star_grade, "5")
+        self.assertEqual(self.customer.tiering_star_grade, "5")
         self.assertFalse(self.env["trade.grade.request"].search([("partner_id", "=", self.customer.id)]))
 
     def test_auto_request_without_approver_waits_as_draft(self):
@@ -299,7 +304,7 @@ class TestDataDrivenGrades(ApprovalCase):
         self.company.tiering_auto_upgrade = "apply"
         order = self._order(self.customer, 400_000)
         self.customer.action_tiering_regrade()
-        self.assertEqual(self.customer.star_grade, "3")
+        self.assertEqual(self.customer.tiering_star_grade, "3")
         self.company.tiering_auto_upgrade = "request"
         return order
 
@@ -307,7 +312,7 @@ class TestDataDrivenGrades(ApprovalCase):
         order = self._make_key_account()
         order._action_cancel()
         self.customer.action_tiering_regrade()
-        self.assertEqual((self.customer.star_grade, self.customer.star_grade_actual), ("3", "2"))
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_star_grade_actual), ("3", "2"))
         self.assertEqual(self.customer.tiering_downgrade_due, self.today + timedelta(days=30))
         retention = self.env.ref("trade_crm_tiering.mail_activity_type_retention")
         activities = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == retention)
@@ -316,10 +321,10 @@ class TestDataDrivenGrades(ApprovalCase):
         self.assertEqual(len(self.customer.activity_ids.filtered(lambda a: a.activity_type_id == retention)), 2)
         with freeze_time(self.today + timedelta(days=29)):
             self.env["res.partner"].action_tiering_regrade()
-        self.assertEqual(self.customer.star_grade, "3")
+        self.assertEqual(self.customer.tiering_star_grade, "3")
         with freeze_time(self.today + timedelta(days=30)):
             self.env["res.partner"].action_tiering_regrade()
-        self.assertEqual((self.customer.star_grade, self.customer.tiering_downgrade_due), ("2", False))
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_downgrade_due), ("2", False))
 
     def test_potential_grade_approved_during_grace_stops_the_downgrade(self):
         order = self._make_key_account()
@@ -332,7 +337,7 @@ class TestDataDrivenGrades(ApprovalCase):
         self.assertFalse(self.customer.tiering_downgrade_due)
         with freeze_time(self.today + timedelta(days=40)):
             self.env["res.partner"].action_tiering_regrade()
-        self.assertEqual(self.customer.star_grade, "3")
+        self.assertEqual(self.customer.tiering_star_grade, "3")
 
     def test_recovering_purchases_end_the_grace_period(self):
         order = self._make_key_account()
@@ -340,4 +345,4 @@ class TestDataDrivenGrades(ApprovalCase):
         self.customer.action_tiering_regrade()
         self._order(self.customer, 300_000)
         self.customer.action_tiering_regrade()
-        self.assertEqual((self.customer.star_grade, self.customer.tiering_downgrade_due), ("3", False))
+        self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_downgrade_due), ("3", False))

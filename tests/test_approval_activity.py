@@ -28,7 +28,7 @@ class TestApprovalActivity(ApprovalCase):
         action = as_supervisor.action_trade_approve()
         self.assertEqual((action["tag"], action["params"]["type"]), ("display_notification", "success"))
         self.assertEqual(request.state, "approved")
-        self.assertEqual(self.customer.star_grade, "4")
+        self.assertEqual(self.customer.tiering_star_grade, "4")
         self.assertEqual(request.approval_step_ids.signed_by_id, self.supervisor)
         self.assertFalse(self._approval_activities(request))
 
@@ -42,7 +42,7 @@ class TestApprovalActivity(ApprovalCase):
         with self.assertRaisesRegex(AccessError, "two different people"):
             activity.with_user(self.supervisor).action_trade_approve()
         activity.with_user(self.gm).action_trade_approve()
-        self.assertEqual((request.state, self.customer.star_grade), ("approved", "5"))
+        self.assertEqual((request.state, self.customer.tiering_star_grade), ("approved", "5"))
 
     def test_reject_from_the_activity_asks_why(self):
         request = self._submitted(4)
@@ -53,7 +53,7 @@ class TestApprovalActivity(ApprovalCase):
         wizard.reason = "Payments are always late"
         wizard.save().action_reject()
         self.assertEqual((request.state, request.rejection_reason), ("rejected", "Payments are always late"))
-        self.assertEqual(self.customer.star_grade, "2")
+        self.assertEqual(self.customer.tiering_star_grade, "2")
 
     def test_mark_done_without_deciding_is_refused(self):
         request = self._submitted(4)
@@ -91,7 +91,7 @@ class TestApprovalActivity(ApprovalCase):
         with self.assertRaises(AccessError):
             activity.with_user(self.other_rep).action_trade_reject()
         self.assertEqual((request.state, request.approval_step_ids.state), ("to_approve", "pending"))
-        self.assertEqual(self.customer.star_grade, "2")
+        self.assertEqual(self.customer.tiering_star_grade, "2")
 
     def test_a_decided_activity_cannot_be_decided_again(self):
         request = self._submitted(4)
@@ -194,7 +194,7 @@ class TestGradeRequestDialog(ApprovalCase):
         with self.assertRaisesRegex(AccessError, "own request"):
             request.with_user(self.gm).action_approve()
         request.with_user(self.supervisor).action_approve()
-        self.assertEqual((request.state, self.customer.star_grade), ("approved", "5"))
+        self.assertEqual((request.state, self.customer.tiering_star_grade), ("approved", "5"))
 
     def test_general_manager_falls_back_to_the_default_approver(self):
         self.customer.write({"user_id": self.gm.id, "team_id": False})

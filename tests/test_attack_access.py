@@ -10,12 +10,18 @@ from .common import GM_GROUPS, REP_GROUPS, SUPERVISOR_GROUPS, call_kw, read_xlsx
 FIGURES = {
     "tiering_annual_amount": 123_456.0,
     "tiering_margin_12m": 23_456.0,
-    "score_current": 77,
+    "tiering_score_current": 77,
     "tiering_score": 81,
-    "value_class": "treasure",
-    "potential_reason": "Opening a second warehouse",
+    "tiering_value_class": "treasure",
+    "tiering_potential_reason": "Opening a second warehouse",
 }
-MASKED = ["tiering_annual_amount", "tiering_margin_12m", "score_current", "tiering_score", "value_class"]
+MASKED = [
+    "tiering_annual_amount",
+    "tiering_margin_12m",
+    "tiering_score_current",
+    "tiering_score",
+    "tiering_value_class",
+]
 
 
 @tagged("post_install", "-at_install")
@@ -66,7 +72,7 @@ class TestAttackAccess(HttpCase):
         cls.own = customer("Access Own", user_id=cls.rep.id, team_id=cls.team.id)
         cls.team_customer = customer("Access Team", user_id=cls.mate.id, team_id=cls.team.id)
         cls.backed = customer(
-            "Access Backed", user_id=cls.other.id, backup_user_id=cls.rep.id, team_id=cls.other_team.id
+            "Access Backed", user_id=cls.other.id, tiering_backup_user_id=cls.rep.id, team_id=cls.other_team.id
         )
         cls.foreign = customer("Access Foreign", user_id=cls.other.id, team_id=cls.other_team.id)
         cls.customers = cls.own | cls.team_customer | cls.backed | cls.foreign
@@ -97,14 +103,14 @@ class TestAttackAccess(HttpCase):
     def test_portal_user_reads_no_grading_field(self):
         self.authenticate("acc_portal", "acc_portal")
         partner_id = self.portal.partner_id.id
-        for name in [*FIGURES, "star_grade", "service_tier_id", "rfm_segment"]:
+        for name in [*FIGURES, "tiering_star_grade", "tiering_service_tier_id", "tiering_rfm_segment"]:
             self._refused("res.partner", "read", [partner_id], [name])
             self._refused("res.partner", "web_read", [partner_id], specification={name: {}})
             self._refused("res.partner", "search_read", [(name, "!=", False)], ["name"])
         # The fields offered to a portal user leave every grading field out.
         offered = self._rpc("res.partner", "fields_get", attributes=["type"])
         self.assertIn("name", offered)
-        self.assertFalse(set(offered) & {*FIGURES, "star_grade", "tiering_served", "service_tier_id"})
+        self.assertFalse(set(offered) & {*FIGURES, "tiering_star_grade", "tiering_served", "tiering_service_tier_id"})
         values = self._rpc("res.partner", "read", [partner_id], ["name", "email"])[0]
         self.assertEqual(values["name"], self.portal.partner_id.name)
         # The portal's own account page still works.
@@ -114,7 +120,7 @@ class TestAttackAccess(HttpCase):
 
     def test_every_tiering_partner_field_is_for_internal_users(self):
         """A field the add-on adds to res.partner later must be restricted as well."""
-        public = {"team_id", "backup_user_id"}
+        public = {"team_id", "tiering_backup_user_id"}
         partner_fields = self.env["res.partner"]._fields.values()
         ours = [field for field in partner_fields if field._module == "trade_crm_tiering" and field.name not in public]
         self.assertGreater(len(ours), 60)
@@ -129,18 +135,20 @@ class TestAttackAccess(HttpCase):
         self.authenticate("acc_rep", "acc_rep")
         ids = self.customers.ids
         for rows in (
-            self._rpc("res.partner", "read", ids, [*MASKED, "name", "star_grade"]),
-            self._rpc("res.partner", "search_read", [("id", "in", ids)], [*MASKED, "name", "star_grade"]),
+            self._rpc("res.partner", "read", ids, [*MASKED, "name", "tiering_star_grade"]),
+            self._rpc("res.partner", "search_read", [("id", "in", ids)], [*MASKED, "name", "tiering_star_grade"]),
             self._rpc("res.partner", "web_read", ids, specification={name: {} for name in [*MASKED, "name"]}),
             self._rpc("res.partner", "web_search_read", [("id", "in", ids)], {name: {} for name in MASKED})["records"],
         ):
             by_id = {row["id"]: row for row in rows}
             for customer in self.own | self.team_customer | self.backed:
                 self.assertEqual(by_id[customer.id]["tiering_annual_amount"], 123_456.0, customer.name)
-                self.assertEqual(by_id[customer.id]["value_class"], "treasure", customer.name)
+                self.assertEqual(by_id[customer.id]["tiering_value_class"], "treasure", customer.name)
             self.assertEqual({name: by_id[self.foreign.id][name] for name in MASKED}, dict.fromkeys(MASKED, False))
         # What is not a figure stays readable.
-        values = self._rpc("res.partner", "read", [self.foreign.id], ["name", "star_grade", "tiering_served"])[0]
+        values = self._rpc("res.partner", "read", [self.foreign.id], ["name", "tiering_star_grade", "tiering_served"])[
+            0
+        ]
         self.assertEqual((values["name"], values["tiering_served"]), ("Access Foreign", False))
 
     def test_rep_cannot_find_figures_by_searching(self):
@@ -150,8 +158,8 @@ class TestAttackAccess(HttpCase):
         for condition in (
             ("tiering_annual_amount", "=", 123_456.0),
             ("tiering_annual_amount", ">", 100_000),
-            ("score_current", ">=", 77),
-            ("value_class", "=", "treasure"),
+            ("tiering_score_current", ">=", 77),
+            ("tiering_value_class", "=", "treasure"),
         ):
             found = self._rpc("res.partner", "search", [("id", "in", ids), condition])
             self.assertEqual(sorted(found), served, condition)
@@ -162,7 +170,7 @@ class TestAttackAccess(HttpCase):
             ["!", ("tiering_annual_amount", "=", 123_456.0)],
             [("tiering_annual_amount", "<", 100_000)],
             [("tiering_annual_amount", "=", False)],
-            ["!", ("value_class", "in", ["let_go"])],
+            ["!", ("tiering_value_class", "in", ["let_go"])],
         ):
             self.assertEqual(self._rpc("res.partner", "search", [("id", "=", self.foreign.id), *domain]), [], domain)
         # Sorting treats the foreign figure as empty; it does not fail.
@@ -175,11 +183,11 @@ class TestAttackAccess(HttpCase):
             "res.partner",
             "read_group",
             [("id", "in", self.customers.ids)],
-            ["tiering_annual_amount:sum", "score_current:max"],
-            ["value_class"],
+            ["tiering_annual_amount:sum", "tiering_score_current:max"],
+            ["tiering_value_class"],
             lazy=False,
         )
-        by_class = {group["value_class"]: group for group in groups}
+        by_class = {group["tiering_value_class"]: group for group in groups}
         self.assertEqual(by_class["treasure"]["__count"], 3)
         self.assertEqual(by_class["treasure"]["tiering_annual_amount"], 3 * 123_456.0)
         self.assertEqual(by_class[False]["__count"], 1)
@@ -192,9 +200,9 @@ class TestAttackAccess(HttpCase):
     def test_rep_export_leaves_foreign_figures_empty(self):
         self.authenticate("acc_rep", "acc_rep")
         ids = (self.own | self.foreign).ids
-        rows = self._rpc("res.partner", "export_data", ids, ["id", "name", "tiering_annual_amount", "value_class"])[
-            "datas"
-        ]
+        rows = self._rpc(
+            "res.partner", "export_data", ids, ["id", "name", "tiering_annual_amount", "tiering_value_class"]
+        )["datas"]
         by_name = {row[1]: row for row in rows}
         self.assertEqual(by_name["Access Own"][2:], [123_456.0, "Treasure"])
         self.assertEqual(by_name["Access Foreign"][2:], ["", ""])
@@ -209,7 +217,7 @@ class TestAttackAccess(HttpCase):
         ids = self.customers.ids
         rows = self._rpc("res.partner", "search_read", [("id", "in", ids)], MASKED)
         self.assertEqual([row["tiering_annual_amount"] for row in rows], [123_456.0] * 4)
-        found = self._rpc("res.partner", "search", [("id", "in", ids), ("score_current", "=", 77)])
+        found = self._rpc("res.partner", "search", [("id", "in", ids), ("tiering_score_current", "=", 77)])
         self.assertEqual(sorted(found), sorted(ids))
         total = self._rpc("res.partner", "read_group", [("id", "in", ids)], ["tiering_annual_amount:sum"], [])
         self.assertEqual(total[0]["tiering_annual_amount"], 4 * 123_456.0)

@@ -67,7 +67,7 @@ class AttackCase(HttpCase, ApprovalCase):
 
     def _state(self, partner):
         partner = partner.with_company(self.company)
-        return partner.star_grade, partner.star_grade_potential or False
+        return partner.tiering_star_grade, partner.tiering_star_grade_potential or False
 
     def _vip_request(self, user, stars, customer=None):
         return self._rpc(
@@ -165,7 +165,7 @@ class TestAttackForgedGradeRequest(AttackCase):
         self.assertEqual(self.env["trade.grade.request"].search_count([]), before + 1)
         self.assertEqual(self.env["trade.grade.request"].browse(request_id).partner_id, self.vip)
         # The backup salesperson serves the customer too; supervisors ask for anyone.
-        stranger.backup_user_id = self.rep
+        stranger.tiering_backup_user_id = self.rep
         self._vip_request(self.rep, 3, customer=stranger)
         self._vip_request(self.supervisor, 4, customer=stranger)
 
@@ -243,7 +243,7 @@ class TestAttackHandover(AttackCase):
         return self.env["trade.handover.wizard"].browse(wizard_id)
 
     def test_129_needs_approval_cannot_be_written_on_the_plan(self):
-        self.assertEqual(self.vip.with_company(self.company).service_tier_id, self.tiers["A"])
+        self.assertEqual(self.vip.with_company(self.company).tiering_service_tier_id, self.tiers["A"])
         wizard = self._wizard()
         self.assertTrue(wizard.line_ids.needs_approval)
         self.assertRefused(
@@ -361,7 +361,7 @@ class TestAttackDuplicateRequests(AttackCase):
     """#12.14: one waiting request per customer, whatever each rep can see."""
 
     def test_1214_two_reps_cannot_both_wait_for_one_customer(self):
-        self.customer.backup_user_id = self.other_rep
+        self.customer.tiering_backup_user_id = self.other_rep
         first = self._vip_request(self.rep, 3, customer=self.customer)
         self._rpc(self.rep, "trade.grade.request", "action_submit", [first])
         second = self._vip_request(self.other_rep, 4, customer=self.customer)

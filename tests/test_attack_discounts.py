@@ -144,7 +144,7 @@ class TestAttackDiscounts(AttackCase):
                 },
             )
             partner = self.env["res.partner"].browse(partner_id).with_company(self.company)
-            self.assertTrue(partner.service_tier_id, f"{partner.name} is tiered from its first quotation")
+            self.assertTrue(partner.tiering_service_tier_id, f"{partner.name} is tiered from its first quotation")
             result = self._rpc(self.rep, "sale.order", "action_confirm", [order_id])
             self.assertIn("20% discount", result["params"]["message"])
             self.assertEqual(self.env["sale.order"].browse(order_id).state, "draft")

@@ -51,11 +51,11 @@ class AttackCase(RpcMixin, HttpCase):
         # The grading engine's values, set as the superuser the engine runs as.
         cls.vip.with_company(cls.company).write(
             {
-                "star_grade": "5",
-                "star_grade_actual": "4",
-                "star_grade_potential": "5",
-                "grade_category": "vip",
-                "service_tier_id": cls.tiers["A"].id,
+                "tiering_star_grade": "5",
+                "tiering_star_grade_actual": "4",
+                "tiering_star_grade_potential": "5",
+                "tiering_grade_category": "vip",
+                "tiering_service_tier_id": cls.tiers["A"].id,
                 "tiering_annual_amount": 900_000.0,
             }
         )
@@ -64,10 +64,10 @@ class AttackCase(RpcMixin, HttpCase):
         partner = partner.with_company(self.company)
         partner.invalidate_recordset()
         return (
-            partner.star_grade,
-            partner.grade_category,
-            partner.star_grade_potential,
-            partner.service_tier_id,
+            partner.tiering_star_grade,
+            partner.tiering_grade_category,
+            partner.tiering_star_grade_potential,
+            partner.tiering_service_tier_id,
             partner.tiering_annual_amount,
         )
 
@@ -105,17 +105,17 @@ class TestContextDefaultAttacks(AttackCase):
         partner = self.env["res.partner"].browse(partner_id)
         self.assertEqual(self._grading(partner), self._ungraded())
         self.assertFalse(partner.with_company(self.company).tiering_date)
-        self.assertFalse(partner.with_company(self.company).score_current)
+        self.assertFalse(partner.with_company(self.company).tiering_score_current)
         # A form shows what it would save: the defaults it gets carry no grade either.
         defaults, error = self._rpc(
             "res.partner",
             "default_get",
-            [["star_grade", "grade_category", "service_tier_id"]],
+            [["tiering_star_grade", "tiering_grade_category", "tiering_service_tier_id"]],
             context=self._vip_defaults(),
         )
         self.assertFalse(error)
-        self.assertNotEqual(defaults.get("star_grade"), "5")
-        self.assertEqual(defaults.get("service_tier_id"), self.tiers["D"].id)
+        self.assertNotEqual(defaults.get("tiering_star_grade"), "5")
+        self.assertEqual(defaults.get("tiering_service_tier_id"), self.tiers["D"].id)
 
     def test_web_save_and_name_create_with_context_defaults(self):
         self._login(self.salesman)
@@ -123,7 +123,7 @@ class TestContextDefaultAttacks(AttackCase):
             "res.partner",
             "web_save",
             [[], {"name": "Form VIP Ltd", "is_company": True}],
-            {"specification": {"star_grade": {}}},
+            {"specification": {"tiering_star_grade": {}}},
             context=self._vip_defaults(),
         )
         self.assertFalse(error)
@@ -138,7 +138,7 @@ class TestContextDefaultAttacks(AttackCase):
         for user in (self.salesman, self.admin):
             self._login(user)
             _result, error = self._rpc(
-                "res.partner", "create", [{"name": "Forged VIP Ltd", "is_company": True, "star_grade": "5"}]
+                "res.partner", "create", [{"name": "Forged VIP Ltd", "is_company": True, "tiering_star_grade": "5"}]
             )
             self.assertRefused(error, "AccessError", "cannot be edited")
             self.assertFalse(self._named("Forged VIP Ltd"))
@@ -149,7 +149,7 @@ class TestContextDefaultAttacks(AttackCase):
             "res.partner",
             "copy",
             [[self.vip.id]],
-            {"default": {"name": "VIP Twin", "star_grade": "5", "service_tier_id": self.tiers["A"].id}},
+            {"default": {"name": "VIP Twin", "tiering_star_grade": "5", "tiering_service_tier_id": self.tiers["A"].id}},
         )
         self.assertFalse(error)
         self.assertEqual(self._grading(self.env["res.partner"].browse(copy_ids)), self._ungraded())
@@ -161,7 +161,10 @@ class TestContextDefaultAttacks(AttackCase):
             result, error = self._rpc(
                 "res.partner",
                 "load",
-                [["name", "is_company", "star_grade", "grade_category"], [["Imported VIP", "1", "5", "vip"]]],
+                [
+                    ["name", "is_company", "tiering_star_grade", "tiering_grade_category"],
+                    [["Imported VIP", "1", "5", "vip"]],
+                ],
             )
             self.assertFalse(error)
             self.assertFalse(result["ids"])
@@ -231,7 +234,9 @@ class TestOwnershipAttack(AttackCase):
             {"name": "Olga's Customer", "is_company": True, "user_id": cls.other_rep.id}
         )
         cls.pooled = cls.env["res.partner"].create({"name": "Pool Customer", "is_company": True})
-        cls.pooled.write({"pool_released_date": fields.Date.today(), "pool_previous_user_id": cls.other_rep.id})
+        cls.pooled.write(
+            {"tiering_pool_released_date": fields.Date.today(), "tiering_pool_previous_user_id": cls.other_rep.id}
+        )
         cls.unassigned = cls.env["res.partner"].create({"name": "Nobody's Customer", "is_company": True})
 
     def _claims(self):
@@ -294,7 +299,7 @@ class TestOwnershipAttack(AttackCase):
         _result, error = self._rpc("res.partner", "action_pool_claim", [[self.pooled.id]])
         self.assertFalse(error, "a claim in another company does not count here")
         other_pooled = self.env["res.partner"].create(
-            {"name": "Pool Customer Two", "is_company": True, "pool_released_date": fields.Date.today()}
+            {"name": "Pool Customer Two", "is_company": True, "tiering_pool_released_date": fields.Date.today()}
         )
         _result, error = self._rpc("res.partner", "action_pool_claim", [[other_pooled.id]])
         self.assertRefused(error, "UserError", "already claimed 1 customers today")
@@ -316,11 +321,11 @@ class TestPoolReleaseAcrossCompanies(TieringCase):
         )
         for partner in served | idle:
             partner.with_company(self.company).write(
-                {"star_grade": "0", "service_tier_id": tiers[self.company]["D"].id}
+                {"tiering_star_grade": "0", "tiering_service_tier_id": tiers[self.company]["D"].id}
             )
-        served.with_company(other).write({"star_grade": "5", "service_tier_id": tiers[other]["A"].id})
+        served.with_company(other).write({"tiering_star_grade": "5", "tiering_service_tier_id": tiers[other]["A"].id})
         (served | idle).with_company(self.company)._tiering_release_to_pool()
         self.assertEqual(served.user_id, rep)
         self.assertFalse(idle.user_id)
-        self.assertTrue(idle.pool_released_date)
-        self.assertFalse(served.pool_released_date)
+        self.assertTrue(idle.tiering_pool_released_date)
+        self.assertFalse(served.tiering_pool_released_date)

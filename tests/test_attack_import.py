@@ -94,9 +94,9 @@ class TestImportAttacks(HttpCase):
         self.assertIsNone(error)
         customer = self._partners("Attack Star Trading").with_company(self.company)
         self.assertEqual(len(customer), 1, "the customer itself is imported")
-        self.assertIn(customer.star_grade, (False, "0"), "no grade without approval")
-        self.assertIn(customer.star_grade_potential, (False, "0"))
-        self.assertFalse(customer.service_tier_id.filtered(lambda tier: tier.max_star >= 3))
+        self.assertIn(customer.tiering_star_grade, (False, "0"), "no grade without approval")
+        self.assertIn(customer.tiering_star_grade_potential, (False, "0"))
+        self.assertFalse(customer.tiering_service_tier_id.filtered(lambda tier: tier.max_star >= 3))
         self.assertFalse(
             self.env["trade.grade.history"].search([("partner_id", "=", customer.id), ("source", "=", "import")])
         )
@@ -119,7 +119,10 @@ class TestImportAttacks(HttpCase):
         self.assertIsNone(error)
         customer.invalidate_recordset()
         self.assertEqual(
-            (customer.with_company(self.company).star_grade, customer.with_company(self.company).star_grade_potential),
+            (
+                customer.with_company(self.company).tiering_star_grade,
+                customer.with_company(self.company).tiering_star_grade_potential,
+            ),
             ("5", "5"),
             "only a supervisor withdraws a potential grade",
         )
@@ -132,7 +135,7 @@ class TestImportAttacks(HttpCase):
         _result, error = self._call("trade.customer.import.wizard", "action_import", [wizard_id])
         self.assertIsNone(error)
         customer = self._partners("GM Star Trading").with_company(self.company)
-        self.assertEqual((customer.star_grade, customer.star_grade_potential), ("5", "5"))
+        self.assertEqual((customer.tiering_star_grade, customer.tiering_star_grade_potential), ("5", "5"))
         self.assertFalse(self.env["trade.grade.request"].search([("partner_id", "=", customer.id)]))
 
     def test_a_rep_cannot_open_the_import(self):
@@ -162,7 +165,7 @@ class TestImportAttacks(HttpCase):
         forged = (
             "{not json",
             json.dumps({"rows": 1}),
-            json.dumps([[2, {"name": "Forged Co", "star_grade_actual": "5"}]]),
+            json.dumps([[2, {"name": "Forged Co", "tiering_star_grade_actual": "5"}]]),
             json.dumps([[2, {"name": {"$ne": 1}}]]),
             json.dumps([["2", {"name": "Forged Co"}]]),
             json.dumps([[10**9, {"name": "Forged Co"}]]),
@@ -188,7 +191,7 @@ class TestImportAttacks(HttpCase):
         _result, error = self._call("trade.customer.import.wizard", "action_import", [wizard_id])
         self.assertIsNone(error)
         customer = self._partners("Forged VIP Co").with_company(self.company)
-        self.assertIn(customer.star_grade, (False, "0"), "a grade from forged rows goes through approval too")
+        self.assertIn(customer.tiering_star_grade, (False, "0"), "a grade from forged rows goes through approval too")
         self.assertEqual(self.env["trade.grade.request"].search([("partner_id", "=", customer.id)]).state, "to_approve")
 
     # ------------------------------------------------------------------

@@ -27,7 +27,7 @@ class BackupCase(HandoverCase):
         cls.buyer = cls.env["res.partner"].create({"name": "Ana Buyer", "parent_id": cls.key.id})
 
     def _set_backup(self, customers, user):
-        customers.with_user(self.supervisor).write({"backup_user_id": user.id if user else False})
+        customers.with_user(self.supervisor).write({"tiering_backup_user_id": user.id if user else False})
 
     def _warnings(self, partner, warning_type):
         return self.env["trade.customer.warning"].search(
@@ -144,25 +144,25 @@ class TestBackupSalesperson(BackupCase):
     def test_only_supervisors_give_backups(self):
         for customer in (self.key, self.customer):
             with self.assertRaisesRegex(AccessError, "Only sales supervisors and administrators can change the backup"):
-                customer.with_user(self.other_rep).write({"backup_user_id": self.other_rep.id})
+                customer.with_user(self.other_rep).write({"tiering_backup_user_id": self.other_rep.id})
         # Not even the customer's own salesperson: the supervisor organises the pairs.
         with self.assertRaises(AccessError):
-            self.key.with_user(self.rep).backup_user_id = self.third_rep
-        self.assertFalse(self.key.backup_user_id)
+            self.key.with_user(self.rep).tiering_backup_user_id = self.third_rep
+        self.assertFalse(self.key.tiering_backup_user_id)
         # A write that changes nothing passes (Odoo's own forms send the whole record).
-        self.key.with_user(self.rep).write({"backup_user_id": False, "comment": "Prefers email"})
+        self.key.with_user(self.rep).write({"tiering_backup_user_id": False, "comment": "Prefers email"})
         self._set_backup(self.key, self.other_rep)
-        self.assertEqual(self.key.backup_user_id, self.other_rep)
+        self.assertEqual(self.key.tiering_backup_user_id, self.other_rep)
         # The date the system keeps is nobody's to write, nor to pass as a default or copy.
         with self.assertRaises(AccessError):
-            self.vip.with_user(self.supervisor).write({"backup_missing_since": "2020-01-01"})
+            self.vip.with_user(self.supervisor).write({"tiering_backup_missing_since": "2020-01-01"})
         new = (
             self.env["res.partner"]
             .with_user(self.rep)
             .with_context(default_backup_missing_since="2020-01-01")
             .create({"name": "Fresh Prospect", "is_company": True})
         )
-        self.assertFalse(new.sudo().backup_missing_since)
+        self.assertFalse(new.sudo().tiering_backup_missing_since)
 
     # ------------------------------------------------------------------
     # Warnings: a copy for the backup
@@ -256,10 +256,10 @@ class TestBackupSalesperson(BackupCase):
         handover = self.env["trade.handover"].browse(wizard.action_confirm()["res_id"])
         self.assertEqual(handover.state, "to_approve", "Gulf Star is an A customer")
         handover.with_user(self.approver).action_approve()
-        self.assertEqual((self.vip.user_id, self.vip.backup_user_id.id), (self.third_rep, False))
+        self.assertEqual((self.vip.user_id, self.vip.tiering_backup_user_id.id), (self.third_rep, False))
         self.assertEqual(self.general.user_id, self.other_rep)
         # Gulf Star needs a new backup from today: the clock of the missing-backup warning runs.
-        self.assertEqual(self.vip.with_company(self.company).backup_missing_since, self.today)
+        self.assertEqual(self.vip.with_company(self.company).tiering_backup_missing_since, self.today)
         self.assertIn(self.third_rep.partner_id, self.vip.message_partner_ids)
 
     def test_a_backup_who_cannot_receive_is_not_proposed(self):
@@ -290,12 +290,12 @@ class TestBackupSalesperson(BackupCase):
         return freeze_time(datetime.combine(day, time(12)))
 
     def test_missing_backup_warns_the_supervisor_after_seven_days(self):
-        self.assertTrue(self.vip.backup_missing)
+        self.assertTrue(self.vip.tiering_backup_missing)
         start = fields.Date.today()
         with self._on(start):
             self._night()
-        self.assertEqual(self.vip.with_company(self.company).backup_missing_since, start)
-        self.assertFalse(self.key.with_company(self.company).backup_missing_since, "tier B needs no backup")
+        self.assertEqual(self.vip.with_company(self.company).tiering_backup_missing_since, start)
+        self.assertFalse(self.key.with_company(self.company).tiering_backup_missing_since, "tier B needs no backup")
         with self._on(start + timedelta(days=7)):
             self._night()
         self.assertFalse(self._warnings(self.vip, "missing_backup"), "7 days is not more than 7 days")
@@ -333,11 +333,11 @@ class TestBackupSalesperson(BackupCase):
             self._set_backup(self.vip, self.other_rep)
         self.assertEqual((warning.state, warning.date_closed), ("closed", start + timedelta(days=9)))
         self.assertFalse(activity.exists())
-        self.assertFalse(self.vip.with_company(self.company).backup_missing_since)
+        self.assertFalse(self.vip.with_company(self.company).tiering_backup_missing_since)
         # Removed again: a new episode, whose clock starts on the day of the removal.
         with self._on(start + timedelta(days=10)):
             self._set_backup(self.vip, False)
-        self.assertEqual(self.vip.with_company(self.company).backup_missing_since, start + timedelta(days=10))
+        self.assertEqual(self.vip.with_company(self.company).tiering_backup_missing_since, start + timedelta(days=10))
         with self._on(start + timedelta(days=18)):
             self._night()
         self.assertEqual(len(self._warnings(self.vip, "missing_backup")), 2)
@@ -402,19 +402,23 @@ class TestBackupSalespersonRpc(HttpCase):
     def test_rep_cannot_make_himself_backup_over_rpc(self):
         self.authenticate("bk_rep", "bk_rep_pwd")
         self._refused("sale.order", "read", [self.quotation.id], ["name"])
-        error = self._refused("res.partner", "write", [self.customer.id], {"backup_user_id": self.rep.id})
+        error = self._refused("res.partner", "write", [self.customer.id], {"tiering_backup_user_id": self.rep.id})
         self.assertIn("Backup Target GmbH", error["message"])
         self._refused(
-            "res.partner", "web_save", [self.customer.id], {"backup_user_id": self.rep.id}, specification={"name": {}}
+            "res.partner",
+            "web_save",
+            [self.customer.id],
+            {"tiering_backup_user_id": self.rep.id},
+            specification={"name": {}},
         )
-        self._refused("res.partner", "write", [self.customer.id], {"backup_missing_since": "2020-01-01"})
+        self._refused("res.partner", "write", [self.customer.id], {"tiering_backup_missing_since": "2020-01-01"})
         self.customer.invalidate_recordset()
-        self.assertFalse(self.customer.backup_user_id)
+        self.assertFalse(self.customer.tiering_backup_user_id)
         self._refused("sale.order", "read", [self.quotation.id], ["name"])
 
     def test_through_the_supervisor(self):
         self.authenticate("bk_sup", "bk_sup_pwd")
-        result = self._call("res.partner", "write", [self.customer.id], {"backup_user_id": self.rep.id})
+        result = self._call("res.partner", "write", [self.customer.id], {"tiering_backup_user_id": self.rep.id})
         self.assertTrue(result.get("result"), result)
         self.authenticate("bk_rep", "bk_rep_pwd")
         self.customer.invalidate_recordset()

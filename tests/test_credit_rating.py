@@ -44,8 +44,10 @@ class TestCreditRating(TieringCase):
 
     def _matrix(self):
         # The database's administrator sets the matrix in Settings, for the lowest tier every new customer is in.
-        tier = self.env["res.partner"].with_company(self.company).browse(self.good.id).service_tier_id
-        return self.env["trade.credit.limit"].with_user(self.admin).create({"service_tier_id": tier.id, **LIMITS})
+        tier = self.env["res.partner"].with_company(self.company).browse(self.good.id).tiering_service_tier_id
+        return (
+            self.env["trade.credit.limit"].with_user(self.admin).create({"tiering_service_tier_id": tier.id, **LIMITS})
+        )
 
     def _read(self, partner, user):
         partner = partner.with_user(user).with_company(self.company)
@@ -144,11 +146,11 @@ class TestCreditRating(TieringCase):
         tier = self.tiers["A"]
         limits = self.env["trade.credit.limit"].with_user(self.admin)
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            limits.create({"service_tier_id": tier.id, **LIMITS, "limit_b": -5})
+            limits.create({"tiering_service_tier_id": tier.id, **LIMITS, "limit_b": -5})
         with self.assertRaisesRegex(ValidationError, "is above that of the better rating"):
-            limits.create({"service_tier_id": tier.id, **LIMITS, "limit_aaa": 1_000})
+            limits.create({"tiering_service_tier_id": tier.id, **LIMITS, "limit_aaa": 1_000})
         with self.assertRaises(AccessError):
-            self.env["trade.credit.limit"].with_user(self.supervisor).create({"service_tier_id": tier.id})
+            self.env["trade.credit.limit"].with_user(self.supervisor).create({"tiering_service_tier_id": tier.id})
 
     def test_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
@@ -178,10 +180,10 @@ class TestCreditAttacks(AttackCase):
         super().setUpClass()
         cls.billing_rep = company_user(cls.env, cls.company, "atk_billing_rep", REP_GROUPS)
         cls.env["trade.credit.limit"].create(
-            {"company_id": cls.company.id, "service_tier_id": cls.tiers["A"].id, **LIMITS}
+            {"company_id": cls.company.id, "tiering_service_tier_id": cls.tiers["A"].id, **LIMITS}
         )
         cls.env["trade.credit.limit"].create(
-            {"company_id": cls.company.id, "service_tier_id": cls.tiers["D"].id, **LIMITS}
+            {"company_id": cls.company.id, "tiering_service_tier_id": cls.tiers["D"].id, **LIMITS}
         )
         # Customers without a payment record start on B terms: the VIP gets a limit of its own.
         cls.company.trade_credit_unrated = "B"

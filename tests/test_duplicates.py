@@ -25,7 +25,7 @@ class DuplicateCase(TieringCase):
             country_id=cls.germany.id,
             user_id=cls.other_rep.id,
         )
-        cls.acme.with_company(cls.company).write({"star_grade": "3", "star_grade_actual": "3"})
+        cls.acme.with_company(cls.company).write({"tiering_star_grade": "3", "tiering_star_grade_actual": "3"})
 
     def _partners(self, user):
         return self.env["res.partner"].with_user(user).with_context(allowed_company_ids=[self.company.id])
@@ -169,7 +169,9 @@ class TestDuplicateAdmin(DuplicateCase):
     def test_merge_regrades_from_the_union_and_keeps_histories_and_requests(self):
         self.company.tiering_last_regrade = fields.Datetime.now()
         twin = self._customer("Acme Trading", vat="123456789", user_id=self.other_rep.id)
-        self.acme.with_company(self.company).sudo().write({"star_grade": False, "star_grade_actual": False})
+        self.acme.with_company(self.company).sudo().write(
+            {"tiering_star_grade": False, "tiering_star_grade_actual": False}
+        )
         self._order(self.acme, 30_000)
         self._order(twin, 30_000)
         engine = self.env["trade.tiering.engine"]
@@ -206,7 +208,7 @@ class TestDuplicateWarningTour(HttpCase):
             {"name": "Acme Tour Trading Ltd", "is_company": True, "country_id": self.env.ref("base.de").id}
         )
         acme.user_id = other
-        acme.with_company(self.env.company).write({"star_grade": "4", "star_grade_actual": "4"})
+        acme.with_company(self.env.company).write({"tiering_star_grade": "4", "tiering_star_grade_actual": "4"})
         self.start_tour(
             "/odoo/action-base.action_partner_form/new", "trade_crm_tiering_duplicate_warning", login=rep.login
         )

@@ -29,16 +29,18 @@ class TestGrading(TieringCase):
         self._order(key, 400_000)
         self._order(vip, 2_500_000)
         self.env["res.partner"].action_tiering_regrade()
-        self.assertEqual(ordinary.grade_category, "ordinary")
-        self.assertEqual(key.grade_category, "key")
-        self.assertEqual(vip.grade_category, "vip")
+        self.assertEqual(ordinary.tiering_grade_category, "ordinary")
+        self.assertEqual(key.tiering_grade_category, "key")
+        self.assertEqual(vip.tiering_grade_category, "vip")
 
     def test_never_graded_customer_reads_zero_stars(self):
         partner = self._customer("Newcomer")
-        self.assertEqual(partner.star_grade, "0")
-        self.assertEqual(partner.grade_category, "ordinary")
+        self.assertEqual(partner.tiering_star_grade, "0")
+        self.assertEqual(partner.tiering_grade_category, "ordinary")
         self.assertFalse(partner.tiering_date)
-        self.assertIn(partner, self.env["res.partner"].search([("star_grade", "=", "0"), ("id", "=", partner.id)]))
+        self.assertIn(
+            partner, self.env["res.partner"].search([("tiering_star_grade", "=", "0"), ("id", "=", partner.id)])
+        )
 
     def test_currency_converted_at_each_order_date(self):
         eur_customer = self._customer("Munich Timber GmbH")
@@ -137,7 +139,7 @@ class TestGrading(TieringCase):
         self._order(big, 400_000)
         self.env["res.partner"].action_tiering_regrade()
         person = self.env["res.partner"].create({"name": "Freelance Agent"})
-        self.assertEqual(person.star_grade, "0")
+        self.assertEqual(person.tiering_star_grade, "0")
         person.parent_id = big
         self.assertEqual(self._grade(person), ("3", 400_000.0))
 
@@ -226,7 +228,9 @@ class TestGrading(TieringCase):
         tracked = {
             value.field_id.name: (value.old_value_char, value.new_value_char) for value in message.tracking_value_ids
         }
-        self.assertEqual(tracked, {"star_grade": ("0 stars", "3 stars"), "star_grade_actual": ("0 stars", "3 stars")})
+        self.assertEqual(
+            tracked, {"tiering_star_grade": ("0 stars", "3 stars"), "tiering_star_grade_actual": ("0 stars", "3 stars")}
+        )
         self.assertIn("Tiering Export Co", message.body)
         self.assertIn("320,000.00", message.body)
 
@@ -253,7 +257,7 @@ class TestGrading(TieringCase):
         order.date_order = datetime.combine(self.today - timedelta(days=400), datetime.min.time())
         self.env["res.partner"].action_tiering_regrade()
         self.assertEqual(self._grade(partner), ("3", 0.0), "a key account keeps its grade for the grace period")
-        self.assertEqual(partner.star_grade_actual, "0")
+        self.assertEqual(partner.tiering_star_grade_actual, "0")
         with freeze_time(self.today + timedelta(days=30)):
             self.env["res.partner"].action_tiering_regrade()
         self.assertEqual(self._grade(partner), ("0", 0.0))
@@ -394,7 +398,7 @@ class TestGradingSettings(TieringCase):
         partner = self._customer("Smart Button Co")
         self._order(partner, 25_000)
         self.env["res.partner"].action_tiering_regrade()
-        self.assertEqual(partner.grade_history_count, 1)
+        self.assertEqual(partner.tiering_grade_history_count, 1)
         action = partner.action_view_grade_history()
         self.assertEqual(self.env["trade.grade.history"].search(action["domain"]), self._history(partner))
 
@@ -403,7 +407,7 @@ class TestGradingSettings(TieringCase):
             self._order(self._customer(f"Grouped {index}"), amount)
         self.env["res.partner"].action_tiering_regrade()
         groups = self.env["res.partner"]._read_group(
-            [("name", "like", "Grouped %")], ["star_grade", "grade_category"], ["__count"]
+            [("name", "like", "Grouped %")], ["tiering_star_grade", "tiering_grade_category"], ["__count"]
         )
         self.assertEqual(sorted(groups), [("1", "ordinary", 2), ("2", "ordinary", 1)])
 

@@ -57,7 +57,7 @@ class HandoverCase(ApprovalCase):
 class TestHandover(HandoverCase):
     def test_one_receiver_moves_exactly_what_it_should(self):
         buyer = self.env["res.partner"].create({"name": "Ana Buyer", "parent_id": self.key.id, "user_id": self.rep.id})
-        other_customer = self._customer("Not Ravi's", user_id=self.third_rep.id, backup_user_id=self.rep.id)
+        other_customer = self._customer("Not Ravi's", user_id=self.third_rep.id, tiering_backup_user_id=self.rep.id)
         foreign = self._customer("Someone Else's", user_id=self.third_rep.id)
         leads = self.env["crm.lead"]
         open_lead = leads.create(
@@ -88,7 +88,7 @@ class TestHandover(HandoverCase):
         self.assertEqual(
             other_customer.user_id, self.third_rep, "a customer the rep only backs up keeps its salesperson"
         )
-        self.assertEqual(other_customer.backup_user_id, self.other_rep)
+        self.assertEqual(other_customer.tiering_backup_user_id, self.other_rep)
         self.assertEqual((self.general.user_id, self.small.user_id), (self.rep, self.rep), "not selected")
         self.assertEqual(open_lead.user_id, self.other_rep)
         self.assertEqual(won_lead.user_id | lost_lead.user_id | foreign_lead.user_id, self.rep)
@@ -127,11 +127,11 @@ class TestHandover(HandoverCase):
             self.assertEqual((len(activity), activity.user_id), (1, self.other_rep), customer.name)
 
     def test_backup_becoming_salesperson_is_not_its_own_backup(self):
-        self.key.backup_user_id = self.other_rep
-        self.general.write({"user_id": self.other_rep.id, "backup_user_id": self.rep.id})
+        self.key.tiering_backup_user_id = self.other_rep
+        self.general.write({"user_id": self.other_rep.id, "tiering_backup_user_id": self.rep.id})
         self._hand_over(scope="all")
-        self.assertEqual((self.key.user_id, self.key.backup_user_id.id), (self.other_rep, False))
-        self.assertEqual((self.general.user_id, self.general.backup_user_id.id), (self.other_rep, False))
+        self.assertEqual((self.key.user_id, self.key.tiering_backup_user_id.id), (self.other_rep, False))
+        self.assertEqual((self.general.user_id, self.general.tiering_backup_user_id.id), (self.other_rep, False))
 
     def test_what_moves_is_a_choice(self):
         lead = self.env["crm.lead"].create({"name": "Stay", "partner_id": self.key.id, "user_id": self.rep.id})
@@ -210,7 +210,7 @@ class TestHandoverSpread(HandoverCase):
         loads = {}
         for receiver in self.other_rep | self.third_rep:
             customers = self.env["res.partner"].search([("user_id", "=", receiver.id), ("parent_id", "=", False)])
-            loads[receiver] = sum(customer.service_tier_id.handover_weight for customer in customers)
+            loads[receiver] = sum(customer.tiering_service_tier_id.handover_weight for customer in customers)
         self.assertLessEqual(abs(loads[self.other_rep] - loads[self.third_rep]), 4)
         self.assertEqual(len(handover.line_ids), 9, "Hamburg, key, general, small, 2 B and 3 D")
         self.assertEqual(handover.receiver_ids, self.other_rep | self.third_rep)
@@ -246,7 +246,7 @@ class TestHandoverSpread(HandoverCase):
 
     def test_plan_warns_when_a_receiver_would_back_up_their_own_customer(self):
         # Olga serves Lyon, Ravi (leaving) is its backup: given to Olga, Lyon would have no backup.
-        self.general.write({"user_id": self.other_rep.id, "backup_user_id": self.rep.id})
+        self.general.write({"user_id": self.other_rep.id, "tiering_backup_user_id": self.rep.id})
         wizard = self._wizard(from_user_id=self.rep, receiver_id=self.other_rep)
         wizard.action_plan()
         line = wizard.line_ids.filtered(lambda line: line.partner_id == self.general)
@@ -261,10 +261,10 @@ class TestHandoverSpread(HandoverCase):
         self.assertFalse(line.role_conflict)
         self.assertFalse(wizard.role_conflicts)
         wizard.with_user(self.supervisor).action_confirm()
-        self.assertEqual((self.general.user_id, self.general.backup_user_id), (self.other_rep, self.third_rep))
+        self.assertEqual((self.general.user_id, self.general.tiering_backup_user_id), (self.other_rep, self.third_rep))
 
     def test_spreading_keeps_a_customer_from_its_other_salesperson(self):
-        self.general.write({"user_id": self.other_rep.id, "backup_user_id": self.rep.id})
+        self.general.write({"user_id": self.other_rep.id, "tiering_backup_user_id": self.rep.id})
         # Tina starts far heavier: the load alone would send every customer to Olga.
         for index in range(3):
             self._graded(f"Tina's own {index}", 400_000).user_id = self.third_rep

@@ -12,13 +12,13 @@ def _grade_as_engine(partner, company, tier):
     """A VIP grade as the grading engine (superuser) stores it."""
     partner.with_company(company).sudo().write(
         {
-            "star_grade": "5",
-            "star_grade_actual": "5",
-            "grade_category": "vip",
-            "service_tier_id": tier.id,
+            "tiering_star_grade": "5",
+            "tiering_star_grade_actual": "5",
+            "tiering_grade_category": "vip",
+            "tiering_service_tier_id": tier.id,
             "tiering_annual_amount": 800_000.0,
             "tiering_date": "2024-01-31",
-            "last_interaction_date": "2024-02-01",
+            "tiering_last_interaction_date": "2024-02-01",
             "trade_lifecycle": "deal",
             "trade_lifecycle_auto": "deal",
         }
@@ -48,7 +48,7 @@ class TestHostFlows(RolesCase):
             )
         )
         self.assertTrue(user.has_group("trade_crm_tiering.group_tiering_user"))
-        self.assertEqual(user.partner_id.with_company(self.company).star_grade, "0")
+        self.assertEqual(user.partner_id.with_company(self.company).tiering_star_grade, "0")
 
     def test_admin_creates_a_company_in_eur_while_usd_is_inactive(self):
         self.usd.with_context(force_deactivate=True).active = False
@@ -65,20 +65,20 @@ class TestHostFlows(RolesCase):
         partners = self.env["res.partner"].with_user(self.admin)
         values = partners.default_get(list(partners._fields))
         partner = partners.create({**values, "name": "Form Partner", "is_company": True})
-        self.assertEqual(partner.with_company(self.company).star_grade, "0")
+        self.assertEqual(partner.with_company(self.company).tiering_star_grade, "0")
 
     def test_duplicate_archive_restore(self):
         for user in (self.admin, self.sales_manager, self.salesman):
             twin = self.vip.with_user(user).copy()
             graded = twin.with_company(self.company)
-            self.assertEqual((graded.star_grade, graded.service_tier_id), ("0", self.tier_d))
-            self.assertFalse(graded.last_interaction_date)
+            self.assertEqual((graded.tiering_star_grade, graded.tiering_service_tier_id), ("0", self.tier_d))
+            self.assertFalse(graded.tiering_last_interaction_date)
         customer = self.vip.with_user(self.admin)
         customer.action_archive()
         self.assertFalse(customer.active)
         customer.action_unarchive()
         self.assertTrue(customer.active)
-        self.assertEqual(self.vip.with_company(self.company).star_grade, "5", "archiving keeps the grade")
+        self.assertEqual(self.vip.with_company(self.company).tiering_star_grade, "5", "archiving keeps the grade")
 
     def test_admin_merges_customers(self):
         duplicate = self._customer("Flow VIP AG (duplicate)", email="buyer@flow-vip.example")
@@ -90,7 +90,7 @@ class TestHostFlows(RolesCase):
         )
         wizard.action_merge()
         self.assertFalse(duplicate.exists())
-        self.assertEqual(self.vip.with_company(self.company).star_grade, "5")
+        self.assertEqual(self.vip.with_company(self.company).tiering_star_grade, "5")
         # The other way round: an ungraded partner kept, a graded one merged into it.
         wizard = (
             self.env["base.partner.merge.automatic.wizard"]
@@ -101,7 +101,7 @@ class TestHostFlows(RolesCase):
         self.assertFalse(self.vip.exists())
         # Odoo's merge fills the kept partner's empty company values from the merged one's: the
         # duplicate's grade, until the next regrade counts the orders that moved with it.
-        self.assertEqual(plain.with_company(self.company).star_grade, "5")
+        self.assertEqual(plain.with_company(self.company).tiering_star_grade, "5")
 
     def test_standard_import_of_contacts(self):
         for user in (self.admin, self.salesman):
@@ -128,7 +128,7 @@ class TestHostFlows(RolesCase):
         wizard.action_apply()
         self.assertEqual(lead.type, "opportunity")
         self.assertTrue(lead.partner_id)
-        self.assertEqual(lead.partner_id.commercial_partner_id.with_company(self.company).star_grade, "0")
+        self.assertEqual(lead.partner_id.commercial_partner_id.with_company(self.company).tiering_star_grade, "0")
 
     def test_salesman_creates_a_customer_from_the_quotation_field(self):
         partner_id, _name = (
@@ -147,8 +147,8 @@ class TestHostFlows(RolesCase):
                 }
             )
         )
-        self.assertEqual(order.partner_id.with_company(self.company).star_grade, "0")
-        self.assertEqual(order.partner_id.with_company(self.company).service_tier_id, self.tier_d)
+        self.assertEqual(order.partner_id.with_company(self.company).tiering_star_grade, "0")
+        self.assertEqual(order.partner_id.with_company(self.company).tiering_service_tier_id, self.tier_d)
 
     def test_accountant_posts_an_invoice(self):
         if not self.env["account.journal"].search([("company_id", "=", self.company.id), ("type", "=", "sale")]):
@@ -193,7 +193,9 @@ class TestHostFlowsOverRpc(RpcMixin, HttpCase):
         self._login(self.roles["admin"])
         user_id = self._ok("res.users", "create", [{"name": "RPC Colleague", "login": "rpc_colleague"}])
         self.assertTrue(self.env["res.users"].browse(user_id).partner_id)
-        defaults = self._ok("res.partner", "default_get", [["name", "trade_lifecycle", "star_grade", "user_id"]])
+        defaults = self._ok(
+            "res.partner", "default_get", [["name", "trade_lifecycle", "tiering_star_grade", "user_id"]]
+        )
         partner_id = self._ok("res.partner", "create", [{**defaults, "name": "RPC Form Partner"}])
         twin_ids = self._ok("res.partner", "copy", [[self.vip.id]])
         self._ok("res.partner", "action_archive", [twin_ids])

@@ -112,12 +112,15 @@ class TestCustomerImport(ImportCase):
         )
         self.assertIn("Pays by L/C", gulf.comment)
         self.assertTrue(gulf.is_company and gulf.customer_rank)
-        self.assertEqual((gulf.star_grade, gulf.star_grade_potential, gulf.service_tier_id.code), ("4", "4", "B"))
+        self.assertEqual(
+            (gulf.tiering_star_grade, gulf.tiering_star_grade_potential, gulf.tiering_service_tier_id.code),
+            ("4", "4", "B"),
+        )
         history = self._import_history(gulf)
         self.assertEqual((history.old_star, history.new_star, history.user_id), ("0", "4", self.manager))
         self.assertIn("customers.xlsx", history.reason)
         rhein = self._named("Rheinhessen Holz GmbH")
-        self.assertEqual((rhein.country_id.code, rhein.user_id, rhein.star_grade), ("DE", self.other_rep, "0"))
+        self.assertEqual((rhein.country_id.code, rhein.user_id, rhein.tiering_star_grade), ("DE", self.other_rep, "0"))
         self.assertFalse(self._import_history(rhein), "0 stars is no move")
 
     def test_customers_created_in_bulk_are_those_create_makes(self):
@@ -221,7 +224,7 @@ class TestCustomerImport(ImportCase):
         self.assertEqual(changes[by_vat], "Customer Name")
         self.assertEqual(changes[by_name], "Tags")
         wizard.action_import()
-        self.assertEqual((by_ref.name, by_ref.star_grade), ("Gulf Pearl Trading LLC", "4"))
+        self.assertEqual((by_ref.name, by_ref.tiering_star_grade), ("Gulf Pearl Trading LLC", "4"))
         self.assertEqual(by_vat.name, "Rheinhessen Holz GmbH")
         self.assertEqual(by_name.category_id, self.env.ref("trade_crm_tiering.partner_tag_stage_sample"))
 
@@ -235,7 +238,7 @@ class TestCustomerImport(ImportCase):
         self.assertEqual(wizard.line_ids.filtered(lambda line: line.action == "update").changes, "Email, Star Grade")
         wizard.action_import()
         self.assertEqual(
-            (gulf.email, gulf.star_grade, gulf.trade_source), ("new@gulfstar.example.com", "5", "trade_show")
+            (gulf.email, gulf.tiering_star_grade, gulf.trade_source), ("new@gulfstar.example.com", "5", "trade_show")
         )
         self.assertEqual(self._import_history(gulf).mapped("new_star"), ["5", "4"])
 
@@ -338,7 +341,7 @@ class TestImportTemplate(ImportCase):
         self.assertEqual((wizard.create_count, wizard.error_count), (1, 0))
         wizard.action_import()
         gulf = self._named("Gulf Star")
-        self.assertEqual((gulf.trade_source, gulf.star_grade), ("trade_show", "3"))
+        self.assertEqual((gulf.trade_source, gulf.tiering_star_grade), ("trade_show", "3"))
 
 
 @tagged("post_install", "-at_install")

@@ -51,12 +51,12 @@ class TestMatrixAdvice(RolesCase):
     def _configure(self, lines, cost=None):
         """The admin sets the consequences (``[(class, action, tier code)]``) in Settings."""
         form = Form(self.env["res.config.settings"].with_user(self.admin))
-        for value_class, action, code in lines:
+        for tiering_value_class, action, code in lines:
             with form.tiering_matrix_consequence_ids.new() as line:
-                line.value_class = value_class
+                line.tiering_value_class = tiering_value_class
                 line.action = action
                 if code:
-                    line.service_tier_id = self.tiers[code]
+                    line.tiering_service_tier_id = self.tiers[code]
         if cost is not None:
             form.tiering_cost_per_interaction = cost
         form.save().execute()
@@ -75,9 +75,11 @@ class TestMatrixAdvice(RolesCase):
 
     def test_advice_selection_follows_the_matrix(self):
         partners = self.env["res.partner"]
-        advice = [key for key, _label in partners._fields["value_class_advice"].selection]
+        advice = [key for key, _label in partners._fields["tiering_value_class_advice"].selection]
         self.assertEqual(advice, list(matrix.ADVICE_KEYS))
-        self.assertEqual([key for key, _label in partners._fields["value_class"].selection], list(matrix.ADVICE))
+        self.assertEqual(
+            [key for key, _label in partners._fields["tiering_value_class"].selection], list(matrix.ADVICE)
+        )
         self.assertEqual(matrix.ADVICE["costly_giant"], "consider_dropping")
         self.assertEqual(matrix.ADVICE["costly_niche"], "consider_dropping")
         self.assertEqual(matrix.ADVICE["maintain"], "drop")
@@ -89,8 +91,8 @@ class TestMatrixAdvice(RolesCase):
         self._run_nightly_scoring()
         rep_partners = self.env["res.partner"].with_user(self.salesman).with_company(self.company)
         names = [
-            "value_class",
-            "value_class_advice",
+            "tiering_value_class",
+            "tiering_value_class_advice",
             "tiering_margin_12m",
             "tiering_service_cost_12m",
             "tiering_net_margin_12m",
@@ -102,13 +104,13 @@ class TestMatrixAdvice(RolesCase):
         self.assertEqual([loser[name] for name in names], ["let_go", "drop", 2_000.0, 200.0, 1_800.0, 9.0])
         self.assertEqual({treasure[name] for name in names}, {False}, "another rep's customer: masked")
         with Form(self.gem.with_user(self.salesman)) as form:
-            self.assertEqual(form.value_class_advice, "fast_cash_flow")
+            self.assertEqual(form.tiering_value_class_advice, "fast_cash_flow")
             self.assertEqual(form.tiering_net_margin_12m, 6_000.0)
         self.assertEqual(
-            rep_partners.search([("value_class_advice", "=", "drop"), ("id", "in", self.loser.ids)]), self.loser
+            rep_partners.search([("tiering_value_class_advice", "=", "drop"), ("id", "in", self.loser.ids)]), self.loser
         )
         self.assertFalse(
-            rep_partners.search([("value_class_advice", "=", "keep_investing"), ("id", "=", self.treasure.id)]),
+            rep_partners.search([("tiering_value_class_advice", "=", "keep_investing"), ("id", "=", self.treasure.id)]),
             "a rep cannot find another rep's customers by their advice",
         )
         # The supervisor's matrix report: nominal and net margins side by side, per class.
@@ -118,7 +120,7 @@ class TestMatrixAdvice(RolesCase):
             .with_company(self.company)
             ._read_group(
                 [("id", "in", (self.gem | self.loser | self.treasure).ids)],
-                ["value_class"],
+                ["tiering_value_class"],
                 ["tiering_net_margin_12m:sum"],
             )
         )
@@ -132,7 +134,7 @@ class TestMatrixAdvice(RolesCase):
         labels = dict(
             self.env["res.partner"]
             .with_context(lang="zh_CN")
-            ._fields["value_class_advice"]
+            ._fields["tiering_value_class_advice"]
             ._description_selection(self.env(context={"lang": "zh_CN"}))
         )
         self.assertEqual(labels["consider_dropping"], "酌情舍弃")
@@ -145,7 +147,7 @@ class TestMatrixAdvice(RolesCase):
         self.assertFalse(self.company.tiering_matrix_consequence_ids)
         self.assertEqual(self.company.tiering_cost_per_interaction, matrix.DEFAULT_COST_PER_INTERACTION)
         self._run_nightly_scoring()
-        self.assertEqual(self.loser.with_company(self.company).value_class, "let_go")
+        self.assertEqual(self.loser.with_company(self.company).tiering_value_class, "let_go")
         self.assertEqual(self.loser.user_id, self.salesman, "no consequence: nobody is released")
         self.assertFalse(self._requests(self.gem))
 
@@ -153,21 +155,25 @@ class TestMatrixAdvice(RolesCase):
         self._configure([("hidden_gem", "tier_change", "B"), ("let_go", "release_to_pool", None)], cost=35)
         lines = self.company.tiering_matrix_consequence_ids
         self.assertEqual(
-            {(line.value_class, line.action, line.service_tier_id.code or None) for line in lines},
+            {(line.tiering_value_class, line.action, line.tiering_service_tier_id.code or None) for line in lines},
             {("hidden_gem", "tier_change", "B"), ("let_go", "release_to_pool", None)},
         )
-        self.assertEqual(lines.filtered(lambda line: line.value_class == "let_go").advice, "drop")
+        self.assertEqual(lines.filtered(lambda line: line.tiering_value_class == "let_go").advice, "drop")
         self.assertEqual(self.company.tiering_cost_per_interaction, 35)
         admin_company = self.company.with_user(self.admin)
         with self.assertRaisesRegex(ValidationError, "Hidden Gem has two consequences"):
             admin_company.write(
-                {"tiering_matrix_consequence_ids": [Command.create({"value_class": "hidden_gem", "action": "none"})]}
+                {
+                    "tiering_matrix_consequence_ids": [
+                        Command.create({"tiering_value_class": "hidden_gem", "action": "none"})
+                    ]
+                }
             )
         with self.assertRaisesRegex(ValidationError, "Costly Giant proposes a tier change: choose the tier"):
             admin_company.write(
                 {
                     "tiering_matrix_consequence_ids": [
-                        Command.create({"value_class": "costly_giant", "action": "tier_change"})
+                        Command.create({"tiering_value_class": "costly_giant", "action": "tier_change"})
                     ]
                 }
             )
@@ -177,9 +183,9 @@ class TestMatrixAdvice(RolesCase):
                     "tiering_matrix_consequence_ids": [
                         Command.create(
                             {
-                                "value_class": "maintain",
+                                "tiering_value_class": "maintain",
                                 "action": "release_to_pool",
-                                "service_tier_id": self.tiers["C"].id,
+                                "tiering_service_tier_id": self.tiers["C"].id,
                             }
                         )
                     ]
@@ -196,7 +202,7 @@ class TestMatrixAdvice(RolesCase):
         line = self.company.tiering_matrix_consequence_ids
         consequences = self.env["trade.matrix.consequence"].with_user(self.salesman)
         with self.assertRaises(AccessError):
-            consequences.create({"company_id": self.company.id, "value_class": "treasure", "action": "none"})
+            consequences.create({"company_id": self.company.id, "tiering_value_class": "treasure", "action": "none"})
         with self.assertRaises(AccessError):
             line.with_user(self.salesman).write({"action": "none"})
         with self.assertRaises(AccessError):
@@ -210,7 +216,7 @@ class TestMatrixAdvice(RolesCase):
         for name, value in (
             ("tiering_net_margin_12m", 1e9),
             ("tiering_service_cost_12m", 0),
-            ("value_class", "treasure"),
+            ("tiering_value_class", "treasure"),
         ):
             with self.assertRaises(AccessError, msg=name):
                 gem.write({name: value})
@@ -244,7 +250,7 @@ class TestMatrixAdvice(RolesCase):
         self.assertTrue(self._notes(self.gem, "The value matrix proposes tier"))
         # Release: the let-go customer is back in the team pool, logged in its chatter.
         self.assertFalse(self.loser.user_id)
-        self.assertEqual(self.loser.pool_released_date, fields.Date.today())
+        self.assertEqual(self.loser.tiering_pool_released_date, fields.Date.today())
         self.assertTrue(self._notes(self.loser, "its value class Let Go"))
         self.assertTrue(
             self.env["trade.pool.log"].search([("partner_id", "=", self.loser.id), ("action", "=", "release")])
@@ -260,7 +266,7 @@ class TestMatrixAdvice(RolesCase):
         request.with_user(self.supervisor).action_approve()
         self.assertEqual(request.state, "approved")
         gem = self.gem.with_company(self.company)
-        self.assertEqual((gem.star_grade, gem.service_tier_id), ("3", self.tiers["B"]))
+        self.assertEqual((gem.tiering_star_grade, gem.tiering_service_tier_id), ("3", self.tiers["B"]))
         # Now in tier B: nothing more to propose.
         self._run_nightly_scoring()
         self.assertEqual(len(self._requests(self.gem)), 1)
@@ -301,10 +307,10 @@ class TestMatrixAdvice(RolesCase):
         )
         self._run_nightly_scoring()
         placed = second.with_user(self.salesman).with_company(self.company)
-        self.assertEqual(placed.value_class, "hidden_gem")
+        self.assertEqual(placed.tiering_value_class, "hidden_gem")
         self.assertFalse(placed.tier_rule_id, "under the rule's amount: placed by its stars")
         gem = self.gem.with_user(self.salesman).with_company(self.company)
-        self.assertEqual((gem.value_class, gem.service_tier_id), ("hidden_gem", self.tiers["C"]))
+        self.assertEqual((gem.tiering_value_class, gem.tiering_service_tier_id), ("hidden_gem", self.tiers["C"]))
         self.assertTrue(gem.tier_rule_id, "placed by the rule")
         self.assertFalse(self._requests(self.gem), "a rule places it: no grade request")
         self.assertEqual(len(self._requests(second)), 1)

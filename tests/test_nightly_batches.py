@@ -77,7 +77,8 @@ class TestNightlyBatches(ScoringCase):
         return self.env.execute_query(
             SQL(
                 """SELECT partner_id, date, currency_id, amount, margin, order_count, share, cumulative_share, rank,
-                          pareto_class, user_id, team_id, country_id, industry_id, star_grade, service_tier_id
+                          pareto_class, user_id, team_id, country_id, industry_id, tiering_star_grade,
+                          tiering_service_tier_id
                      FROM trade_portfolio_month WHERE company_id = %s ORDER BY date, rank""",
                 self.company.id,
             )

@@ -71,7 +71,7 @@ class PortfolioCase(ApprovalCase):
             (cls.lima, -3),
             (cls.porto, 10),
         ):
-            partner.sudo().next_follow_up_date = cls.today + timedelta(days=days)
+            partner.sudo().tiering_next_follow_up_date = cls.today + timedelta(days=days)
         cls.env["trade.portfolio.month"]._refresh(cls.company)
 
     def _data(self, user=None, period=None, company=None):
@@ -88,7 +88,11 @@ class PortfolioCase(ApprovalCase):
 class TestPortfolioFigures(PortfolioCase):
     def test_the_data_is_what_the_docstring_says(self):
         grades = {
-            partner.name: (partner.star_grade, partner.tiering_annual_amount, partner.service_tier_id.code)
+            partner.name: (
+                partner.tiering_star_grade,
+                partner.tiering_annual_amount,
+                partner.tiering_service_tier_id.code,
+            )
             for partner in (self.hamburg, self.shanghai, self.lyon, self.osaka, self.dubai, self.lima, self.porto)
         }
         self.assertEqual(
@@ -390,7 +394,7 @@ class TestGradeMigration(PortfolioCase):
             ("Round Trip", "2", self.rep),
         ):
             partner = self._customer(name, user_id=user.id)
-            partner.sudo().write({"star_grade": current, "tiering_date": self.today})
+            partner.sudo().write({"tiering_star_grade": current, "tiering_date": self.today})
             self.movers[name] = partner
         movers = self.env["res.partner"].browse([partner.id for partner in self.movers.values()])
         self._backdate(movers, create_date=fields.Datetime.now() - timedelta(days=400))

@@ -49,7 +49,7 @@ class TestPortfolioReport(PortfolioCase):
         )
         shanghai = rows["Shanghai Timber Trading"]
         self.assertEqual(
-            (shanghai.star_grade, shanghai.service_tier_id, shanghai.user_id, shanghai.currency_id),
+            (shanghai.tiering_star_grade, shanghai.tiering_service_tier_id, shanghai.user_id, shanghai.currency_id),
             ("3", self.tiers["B"], self.other_rep, self.usd),
         )
         self.assertEqual(shanghai.margin, 400_000.0, "the product costs nothing")
@@ -61,14 +61,14 @@ class TestPortfolioReport(PortfolioCase):
 
     def test_pivot_groups(self):
         report = self.env["trade.portfolio.report"].with_user(self.supervisor)
-        by_tier = dict(report._read_group([("date", "=", self.month)], ["service_tier_id"], ["amount:sum"]))
+        by_tier = dict(report._read_group([("date", "=", self.month)], ["tiering_service_tier_id"], ["amount:sum"]))
         self.assertEqual(by_tier, {self.tiers["B"]: 400_000.0, self.tiers["C"]: 450_000.0})
         by_month = report._read_group([], ["date:month"], ["amount:sum", "share:sum"])
         self.assertEqual(
             [(amount, round(share, 6)) for _month, amount, share in by_month], [(50_000.0, 100.0), (850_000.0, 100.0)]
         )
         self.assertAlmostEqual(report._read_group([("date", "=", self.month)], [], ["share:sum"])[0][0], 100.0)
-        by_grade = dict(report._read_group([("date", "=", self.month)], ["star_grade"], ["__count"]))
+        by_grade = dict(report._read_group([("date", "=", self.month)], ["tiering_star_grade"], ["__count"]))
         self.assertEqual(by_grade, {"1": 1, "2": 4, "3": 1})
 
     def test_refresh_follows_new_orders(self):

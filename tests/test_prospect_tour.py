@@ -86,13 +86,13 @@ class TestProspectTour(HttpCase, ProspectCase):
     def test_rep_opens_the_prospect(self):
         prospect = self.prospect.with_company(self.company)
         prospect.invalidate_recordset()
-        self.assertEqual(prospect.service_tier_id, self.tiers["D"])
+        self.assertEqual(prospect.tiering_service_tier_id, self.tiers["D"])
         # tiered when the rep created its lead: the rep's today
         self.assertEqual(prospect.tiering_date, fields.Date.today())
         # ratings 100 and 50, 60,000 expected is 2 stars (40), probability 40, a lead (stage 0)
-        self.assertEqual(prospect.score_potential, 46)
+        self.assertEqual(prospect.tiering_score_potential, 46)
         self.assertFalse(prospect.tiering_scored_on, "scored as a prospect")
-        self.assertTrue(prospect.value_class)
+        self.assertTrue(prospect.tiering_value_class)
         self.start_tour(
             "/odoo/action-base.action_partner_form", "trade_crm_tiering_prospect_form", login=self.rep.login
         )

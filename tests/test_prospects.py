@@ -72,7 +72,7 @@ class ProspectCase(TierCase):
         """As before this version: prospects that were never tiered (nothing stored in the company)."""
         self.env.flush_all()
         cid = str(self.company.id)
-        columns = ("tiering_date", "service_tier_id", "next_follow_up_date", "next_review_date")
+        columns = ("tiering_date", "tiering_service_tier_id", "tiering_next_follow_up_date", "tiering_next_review_date")
         self.env.execute_query(
             SQL(
                 "UPDATE res_partner SET %s WHERE commercial_partner_id = ANY(%s)",
@@ -85,7 +85,7 @@ class ProspectCase(TierCase):
     def _tiering(self, partner):
         partner = partner.sudo().with_company(self.company)
         partner.invalidate_recordset()
-        return partner.service_tier_id, partner.tiering_date, partner.next_follow_up_date
+        return partner.tiering_service_tier_id, partner.tiering_date, partner.tiering_next_follow_up_date
 
 
 @tagged("post_install", "-at_install")
@@ -96,7 +96,7 @@ class TestProspectTiering(ProspectCase):
         lead = self._lead(prospect)
         # D: follow-up every 60 days; the lead is the last interaction
         self.assertEqual(self._tiering(prospect), (self.tiers["D"], self.today, self.today + timedelta(days=60)))
-        self.assertEqual(prospect.sudo().last_interaction_date, self.today)
+        self.assertEqual(prospect.sudo().tiering_last_interaction_date, self.today)
         self.assertEqual(self._tier_activities(prospect, "mail_activity_type_tier_follow_up").user_id, self.rep)
         # its contact shows the company's tiering, as grades are shown
         buyer = self.env["res.partner"].with_user(self.rep).create({"name": "Ade Buyer", "parent_id": prospect.id})
@@ -130,7 +130,7 @@ class TestProspectTiering(ProspectCase):
                 self._tiering(prospect), (self.tiers["D"], self.today, self.today + timedelta(days=60)), prospect.name
             )
             self.assertFalse(prospect.sudo().with_company(other).tiering_date, "tiered in the lead's company only")
-            self.assertEqual(prospect.sudo().star_grade, "0")
+            self.assertEqual(prospect.sudo().tiering_star_grade, "0")
         self.assertFalse(self._tiering(with_nothing)[1], "a contact without lead or quotation is no prospect")
         self.assertFalse(self._history(with_lead), "no grade moved")
         # a second night changes nothing
@@ -141,11 +141,11 @@ class TestProspectTiering(ProspectCase):
 
     def test_a_graded_customer_keeps_its_grade(self):
         key = self._key_account("Valencia Cocinas SL")
-        tier_before, date_before = key.service_tier_id, key.tiering_date
+        tier_before, date_before = key.tiering_service_tier_id, key.tiering_date
         self._lead(key)
         self._run_nightly()
-        self.assertEqual((key.service_tier_id, key.tiering_date), (tier_before, date_before))
-        self.assertNotEqual(key.service_tier_id, self.tiers["D"])
+        self.assertEqual((key.tiering_service_tier_id, key.tiering_date), (tier_before, date_before))
+        self.assertNotEqual(key.tiering_service_tier_id, self.tiers["D"])
 
     def test_lost_leads_make_no_prospect(self):
         prospect = self._prospect("Lome Traders")
@@ -172,7 +172,7 @@ class TestProspectTiering(ProspectCase):
             self._run_nightly()
         prospect = prospect.sudo()
         self.assertFalse(prospect.user_id)
-        self.assertEqual(prospect.pool_previous_user_id, self.rep)
+        self.assertEqual(prospect.tiering_pool_previous_user_id, self.rep)
         self.assertEqual(prospect.team_id, self.team)
         # a teammate claims it from the pool
         prospect.with_user(self.other_rep).action_pool_claim()
@@ -209,27 +209,30 @@ class TestProspectScores(ProspectCase):
         self.assertEqual(grading.band(60_000, self.thresholds), 2)
         stage = 100 / (len(self.stages) + 2)
         potential = int((100 + 50 + 40 + 40 + stage) / 5 + 0.5)
-        self.assertEqual(partner.score_potential, potential)
-        self.assertEqual((partner.score_current, partner.score_difficulty, partner.score_stickiness), (0, 50, 0))
+        self.assertEqual(partner.tiering_score_potential, potential)
+        self.assertEqual(
+            (partner.tiering_score_current, partner.tiering_score_difficulty, partner.tiering_score_stickiness),
+            (0, 50, 0),
+        )
         # default weights 40/25/15/20
         self.assertEqual(partner.tiering_score, int((0 * 40 + potential * 25 + 50 * 15 + 0 * 20) / 100 + 0.5))
         # weighted revenue 24,000 below the customers' median of 60,000; no effort: small, maintain
-        self.assertEqual(partner.value_class, "maintain")
+        self.assertEqual(partner.tiering_value_class, "maintain")
         self.assertFalse(partner.tiering_scored_on, "not scored from orders")
         # in the score lists and the value matrix, as the rep sees them
         partners = self.env["res.partner"].with_user(self.rep).with_company(self.company)
         self.assertIn(prospect, partners.search([("tiering_score", ">", 0)]))
-        groups = partners._read_group([("id", "=", prospect.id)], ["value_class"], ["__count"])
+        groups = partners._read_group([("id", "=", prospect.id)], ["tiering_value_class"], ["__count"])
         self.assertEqual(groups, [("maintain", 1)])
         with Form(prospect) as form:
-            self.assertEqual(form.score_potential, potential)
+            self.assertEqual(form.tiering_score_potential, potential)
 
     def test_value_matrix_consequences_leave_prospects_alone(self):
         # A prospect counts as low margin, so its estimated class is one the article would drop.
         self.env["trade.matrix.consequence"].create(
             [
-                {"company_id": self.company.id, "value_class": value_class, "action": "release_to_pool"}
-                for value_class in ("maintain", "let_go")
+                {"company_id": self.company.id, "tiering_value_class": tiering_value_class, "action": "release_to_pool"}
+                for tiering_value_class in ("maintain", "let_go")
             ]
         )
         prospect = self._prospect("Natal Veneers")
@@ -237,7 +240,7 @@ class TestProspectScores(ProspectCase):
         self._run_nightly()
         partner = prospect.with_company(self.company)
         partner.invalidate_recordset()
-        self.assertIn(partner.value_class, ("maintain", "let_go"))
+        self.assertIn(partner.tiering_value_class, ("maintain", "let_go"))
         self.assertEqual(partner.user_id, self.rep, "still the rep's: no consequence on an estimate")
 
     def test_quotation_further_along_the_pipeline_scores_higher(self):
@@ -248,16 +251,16 @@ class TestProspectScores(ProspectCase):
         self._run_nightly()
         early, late = early.with_company(self.company), late.with_company(self.company)
         # early: a lead (stage 0) and its probability; late: a sent quotation (stage 100), 3 stars
-        self.assertEqual(late.score_potential, 80)
-        self.assertLess(early.score_potential, late.score_potential)
-        self.assertEqual(late.value_class, "volume_base", "500,000 quoted is a big order, its margin unknown")
+        self.assertEqual(late.tiering_score_potential, 80)
+        self.assertLess(early.tiering_score_potential, late.tiering_score_potential)
+        self.assertEqual(late.tiering_value_class, "volume_base", "500,000 quoted is a big order, its margin unknown")
 
     def test_first_order_replaces_the_prospect_scores_and_lost_prospects_are_cleared(self):
         buyer, lost = self._prospect("Converted Co"), self._prospect("Lost Co")
         self._lead(buyer, expected_revenue=30_000, probability=50)
         lost_lead = self._lead(lost, expected_revenue=30_000, probability=50)
         self._run_nightly()
-        self.assertTrue(lost.with_company(self.company).value_class)
+        self.assertTrue(lost.with_company(self.company).tiering_value_class)
         self._order(buyer.sudo(), 30_000, days_ago=0)
         lost_lead.with_user(self.rep).action_set_lost()
         self._run_nightly()
@@ -266,9 +269,11 @@ class TestProspectScores(ProspectCase):
         lost.invalidate_recordset()
         self.assertTrue(buyer.tiering_scored_on, "a customer now, scored from its orders")
         self.assertEqual(buyer.tiering_orders_12m, 1)
-        self.assertEqual(buyer.star_grade, "1")
+        self.assertEqual(buyer.tiering_star_grade, "1")
         self.assertEqual(
-            (lost.tiering_score, lost.score_potential, lost.value_class), (0, 0, False), "no prospect any more"
+            (lost.tiering_score, lost.tiering_score_potential, lost.tiering_value_class),
+            (0, 0, False),
+            "no prospect any more",
         )
         self.assertEqual(lost.tiering_date, self.today, "once tiered, it stays a customer of the company")
 
@@ -276,7 +281,7 @@ class TestProspectScores(ProspectCase):
         prospect = self._prospect("Steady Prospect")
         self._lead(prospect, expected_revenue=30_000, probability=50)
         self._run_nightly()
-        self.assertTrue(prospect.with_company(self.company).score_potential)
+        self.assertTrue(prospect.with_company(self.company).tiering_score_potential)
         scoring = self.env["trade.tiering.scoring"]
         self.assertEqual(scoring._score_prospects(self.company), {"prospects": 1, "changed": 0})
 
@@ -289,17 +294,17 @@ class TestProspectAttacks(ProspectCase):
         prospect = self._prospect("Forged Co")
         for name, value in (
             ("tiering_date", "2020-01-01"),
-            ("service_tier_id", self.tiers["A"].id),
-            ("next_follow_up_date", "2030-01-01"),
-            ("score_potential", 99),
-            ("value_class", "treasure"),
+            ("tiering_service_tier_id", self.tiers["A"].id),
+            ("tiering_next_follow_up_date", "2030-01-01"),
+            ("tiering_score_potential", 99),
+            ("tiering_value_class", "treasure"),
         ):
             with self.assertRaisesRegex(AccessError, "cannot be edited"):
                 prospect.write({name: value})
 
     def test_rep_cannot_create_a_tiered_partner(self):
         partners = self.env["res.partner"].with_user(self.rep)
-        for name, value in (("tiering_date", "2020-01-01"), ("service_tier_id", self.tiers["A"].id)):
+        for name, value in (("tiering_date", "2020-01-01"), ("tiering_service_tier_id", self.tiers["A"].id)):
             with self.assertRaisesRegex(AccessError, "cannot be edited"):
                 partners.create({"name": "Forged Create", "is_company": True, name: value})
 
@@ -323,7 +328,7 @@ class TestProspectAttacks(ProspectCase):
         )
         self._run_commit_hooks()
         self.assertEqual(self._tiering(partner)[:2], (self.tiers["D"], self.today))
-        self.assertEqual(partner.sudo().with_company(self.company).score_potential, 0)
+        self.assertEqual(partner.sudo().with_company(self.company).tiering_score_potential, 0)
 
     def test_copy_of_a_prospect_is_not_tiered(self):
         prospect = self._prospect("Original Prospect")

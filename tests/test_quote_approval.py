@@ -208,7 +208,7 @@ class TestQuoteApproval(QuoteCase):
     def test_no_tier_no_policy(self):
         """A customer outside every tier, or a company without tiers, is not held by any limit."""
         buyer = self._customer("Untiered Buyer", user_id=self.rep.id)
-        buyer.sudo().service_tier_id = False
+        buyer.sudo().tiering_service_tier_id = False
         self.company.account_use_credit_limit = True
         buyer.with_company(self.company).credit_limit = 10
         order = (
@@ -356,7 +356,7 @@ class TestQuoteApprovalTour(TourCase):
         rep, supervisor, customer, product = self._tier_b_customer(
             "tour_quote", "Quote Team", "Quote Tour Traders", "Tour Board"
         )
-        customer.with_company(self.env.company).service_tier_id.max_amount = 20_000
+        customer.with_company(self.env.company).tiering_service_tier_id.max_amount = 20_000
         quotation = self._rep_quotation(rep, customer, product, price_unit=30_000)
         return quotation, rep, supervisor
 

@@ -35,7 +35,7 @@ def _set_up(cls):
             "team_id": cls.team.id,
         }
     )
-    cls.customer.with_company(cls.company).write({"service_tier_id": cls.tiers["A"].id})
+    cls.customer.with_company(cls.company).write({"tiering_service_tier_id": cls.tiers["A"].id})
 
 
 class ResponseCase(TieringCase):

@@ -51,19 +51,24 @@ class TestRuleTierCadence(TierCase):
         self._order(small, 1_000)
         small.action_tiering_regrade()
         ordered = self.today - timedelta(days=10)
-        self.assertEqual((self._as_rep(key).service_tier_id.code, self._as_rep(small).service_tier_id.code), ("B", "D"))
+        self.assertEqual(
+            (self._as_rep(key).tiering_service_tier_id.code, self._as_rep(small).tiering_service_tier_id.code),
+            ("B", "D"),
+        )
         self.company.with_user(self.admin).tiering_tier_mode = "rules"
         with Form(self.env["trade.tier.rule"].with_user(self.admin).with_company(self.company)) as rule:
             rule.tier_id = self.tiers["C"]
             rule.order_months = 6
         self.env["trade.tier.rule"]._apply_company(self.company)
         for customer in (key, small):
-            self.assertEqual(self._as_rep(customer).service_tier_id, self.tiers["C"], customer.name)
+            self.assertEqual(self._as_rep(customer).tiering_service_tier_id, self.tiers["C"], customer.name)
 
         self._run_cadence()
         today = fields.Date.today()
         for customer in (key, small):
-            self.assertEqual(self._as_rep(customer).next_follow_up_date, ordered + timedelta(days=30), customer.name)
+            self.assertEqual(
+                self._as_rep(customer).tiering_next_follow_up_date, ordered + timedelta(days=30), customer.name
+            )
             follow_up = self._rep_activities(customer, "mail_activity_type_tier_follow_up")
             self.assertEqual(follow_up.date_deadline, ordered + timedelta(days=30), customer.name)
         self.assertEqual(self._rep_activities(small, "mail_activity_type_business_review").date_deadline, today)
@@ -95,4 +100,4 @@ class TestRuleTierCadence(TierCase):
         with self._on(called + timedelta(days=90)):
             self._run_cadence()
         self.assertFalse(key.user_id)
-        self.assertEqual(key.pool_previous_user_id, self.rep)
+        self.assertEqual(key.tiering_pool_previous_user_id, self.rep)

@@ -83,8 +83,8 @@ class TestScoring(ScoringCase):
         self.assertEqual(self._read(big, "tiering_margin_rate")[0], 10.0)
         # two customers: the better one at 75, the other at 25 on each count
         # small: amount 25, orders 25, margin 75 -> 41.7; big: 75, 75, 25 -> 58.3
-        self.assertEqual(self._read(small, "score_current")[0], 42)
-        self.assertEqual(self._read(big, "score_current")[0], 58)
+        self.assertEqual(self._read(small, "tiering_score_current")[0], 42)
+        self.assertEqual(self._read(big, "tiering_score_current")[0], 58)
 
     def test_potential_from_growth_and_ratings(self):
         partner = self._customer("Growing Panels")
@@ -94,7 +94,7 @@ class TestScoring(ScoringCase):
         self._score()
         self.assertEqual(self._read(partner, "tiering_growth_rate", "tiering_amount_prev_12m"), (50.0, 20_000.0))
         # (75 + 100 + 50 + 25) / 4
-        self.assertEqual(self._read(partner, "score_potential")[0], 63)
+        self.assertEqual(self._read(partner, "tiering_score_potential")[0], 63)
 
     def test_difficulty_from_interactions_decision_cycle_and_chain(self):
         partner = self._customer("Chatty Imports", tiering_rating_chain="4")
@@ -114,7 +114,7 @@ class TestScoring(ScoringCase):
         self.assertEqual(self._read(partner, "tiering_interactions_12m", "tiering_cost_to_serve"), (4, 1.0))
         self.assertEqual(self._read(partner, "tiering_decision_days")[0], 6.0)
         # cost 50 (the only customer with sales), decision 90, chain 25 -> 55
-        self.assertEqual(self._read(partner, "score_difficulty")[0], 55)
+        self.assertEqual(self._read(partner, "tiering_score_difficulty")[0], 55)
 
     def test_stickiness_from_years_contacts_and_repurchases(self):
         partner = self._customer("Loyal Wood Co")
@@ -129,13 +129,19 @@ class TestScoring(ScoringCase):
         self.assertEqual(self._read(partner, "tiering_contact_count", "tiering_repurchase_rate"), (3, 50.0))
         self.assertEqual(self._read(partner, "tiering_first_order_date")[0], self.today - timedelta(days=912))
         # years 2.5 / 5 -> 50, contacts 3 / 4 -> 75, repurchase 50
-        self.assertEqual(self._read(partner, "score_stickiness")[0], 58)
+        self.assertEqual(self._read(partner, "tiering_score_stickiness")[0], 58)
 
     def test_composite_follows_the_company_weights(self):
         partner = self._customer("Weighted Co", tiering_rating_industry="5")
         self._order(partner, 10_000, days_ago=30)
         self._score()
-        dims = self._read(partner, "score_current", "score_potential", "score_difficulty", "score_stickiness")
+        dims = self._read(
+            partner,
+            "tiering_score_current",
+            "tiering_score_potential",
+            "tiering_score_difficulty",
+            "tiering_score_stickiness",
+        )
         expected = round((dims[0] * 40 + dims[1] * 25 + dims[2] * 15 + dims[3] * 20) / 100 + 1e-9)
         self.assertEqual(self._read(partner, "tiering_score")[0], expected)
         self.company.write(
@@ -180,12 +186,19 @@ class TestScoring(ScoringCase):
         summary = self._score()
         self.assertEqual(summary["customers"], 1)
         self.assertEqual(
-            self._read(idle, "tiering_score", "value_class", "rfm_segment", "health_band", "tiering_scored_on"),
+            self._read(
+                idle,
+                "tiering_score",
+                "tiering_value_class",
+                "tiering_rfm_segment",
+                "tiering_health_band",
+                "tiering_scored_on",
+            ),
             (0, False, False, False, False),
         )
         self.assertFalse(self._warnings(idle))
         with Form(idle.with_user(self.rep)) as form:
-            self.assertEqual(form.value_class_action, False)
+            self.assertEqual(form.tiering_value_class_action, False)
             self.assertEqual(form.tiering_margin_rate, 0.0)
         self.assertTrue(self._read(active, "tiering_scored_on")[0])
 
@@ -197,7 +210,7 @@ class TestScoring(ScoringCase):
         order._action_cancel()
         self.assertEqual(self._score()["changed"], 1)
         self.assertEqual(
-            self._read(partner, "tiering_orders_12m", "value_class", "tiering_scored_on"), (0, False, False)
+            self._read(partner, "tiering_orders_12m", "tiering_value_class", "tiering_scored_on"), (0, False, False)
         )
 
     def test_second_pass_changes_nothing(self):
@@ -211,8 +224,8 @@ class TestScoring(ScoringCase):
         buyer = self.env["res.partner"].create({"name": "Parent Buyer", "parent_id": partner.id})
         self._order(buyer, 5_000)
         self._score()
-        self.assertEqual(self._read(partner, "tiering_orders_12m", "rfm_segment"), (1, "loyal"))
-        self.assertEqual(self._read(buyer, "tiering_score", "rfm_segment"), (0, False))
+        self.assertEqual(self._read(partner, "tiering_orders_12m", "tiering_rfm_segment"), (1, "loyal"))
+        self.assertEqual(self._read(buyer, "tiering_score", "tiering_rfm_segment"), (0, False))
         self.assertEqual(buyer.open_commercial_entity()["res_id"], partner.id)
 
     def test_scores_belong_to_each_company(self):
@@ -230,7 +243,7 @@ class TestScoring(ScoringCase):
         partner = self._customer("Rated Co", user_id=self.rep.id)
         partner.with_user(self.rep).write({"tiering_rating_size": "4", "tiering_rating_chain": "2"})
         self.assertEqual(partner.tiering_rating_size, "4")
-        for name, value in (("tiering_score", 99), ("value_class", "treasure"), ("tiering_dormant", True)):
+        for name, value in (("tiering_score", 99), ("tiering_value_class", "treasure"), ("tiering_dormant", True)):
             with self.assertRaises(AccessError, msg=name):
                 partner.with_user(self.supervisor).write({name: value})
 
@@ -249,10 +262,12 @@ class TestScoring(ScoringCase):
         self._score()
         partners = self.env["res.partner"].with_company(self.company)
         self.assertIn(partner, partners.search([("tiering_dormant", "=", True)]))
-        groups = dict(partners._read_group([("id", "=", partner.id)], ["value_class"], ["__count"]))
+        groups = dict(partners._read_group([("id", "=", partner.id)], ["tiering_value_class"], ["__count"]))
         self.assertEqual(groups, {"maintain": 1})
         self.assertEqual(
-            partners.search([("health_band", "=", "poor"), ("id", "=", partner.id)]), partner, "no order in 500 days"
+            partners.search([("tiering_health_band", "=", "poor"), ("id", "=", partner.id)]),
+            partner,
+            "no order in 500 days",
         )
 
 
@@ -270,24 +285,24 @@ class TestRfmAndMatrix(ScoringCase):
             customers.append(partner)
         self._score()
         self.assertEqual(
-            [p.with_company(self.company).rfm_score for p in customers], ["555", "444", "333", "222", "111"]
+            [p.with_company(self.company).tiering_rfm_score for p in customers], ["555", "444", "333", "222", "111"]
         )
         self.assertEqual(
-            [p.with_company(self.company).rfm_segment for p in customers],
+            [p.with_company(self.company).tiering_rfm_segment for p in customers],
             ["champions", "champions", "loyal", "hibernating", "lost"],
         )
-        found = self.env["res.partner"].with_company(self.company).search([("rfm_segment", "=", "champions")])
+        found = self.env["res.partner"].with_company(self.company).search([("tiering_rfm_segment", "=", "champions")])
         self.assertEqual(found & self.env["res.partner"].browse([p.id for p in customers]), customers[0] | customers[1])
 
     def test_rfm_ties_and_a_single_customer(self):
         lone = self._customer("Lone Buyer")
         self._order(lone, 5_000, days_ago=30)
         self._score()
-        self.assertEqual(self._read(lone, "rfm_score", "rfm_segment"), ("333", "loyal"))
+        self.assertEqual(self._read(lone, "tiering_rfm_score", "tiering_rfm_segment"), ("333", "loyal"))
         twin = self._customer("Twin Buyer")
         self._order(twin, 5_000, days_ago=30)
         self._score()
-        self.assertEqual(self._read(lone, "rfm_score"), self._read(twin, "rfm_score"))
+        self.assertEqual(self._read(lone, "tiering_rfm_score"), self._read(twin, "tiering_rfm_score"))
 
     def test_each_matrix_class_with_fixed_cutoffs(self):
         self.company.write(
@@ -321,11 +336,11 @@ class TestRfmAndMatrix(ScoringCase):
             (False, False, True): "let_go",
         }
         for partner, key in expected.items():
-            self.assertEqual(partner.with_company(self.company).value_class, classes[key], partner.name)
+            self.assertEqual(partner.with_company(self.company).tiering_value_class, classes[key], partner.name)
         treasure = next(p for p, key in expected.items() if key == (True, True, False))
-        self.assertIn("guard against complacency", treasure.with_company(self.company).value_class_action)
+        self.assertIn("guard against complacency", treasure.with_company(self.company).tiering_value_class_action)
         let_go = next(p for p, key in expected.items() if key == (False, False, True))
-        action = let_go.with_company(self.company).with_context(lang="zh_CN").value_class_action
+        action = let_go.with_company(self.company).with_context(lang="zh_CN").tiering_value_class_action
         self.assertIn("放弃", action)
 
     def test_median_cutoffs(self):
@@ -337,7 +352,7 @@ class TestRfmAndMatrix(ScoringCase):
         self._score()
         # medians: amount 20,000, margin rate 20% (30%, 20%, 10%), effort 0 (nobody took any)
         self.assertEqual(
-            [partners[name].with_company(self.company).value_class for name in amounts],
+            [partners[name].with_company(self.company).tiering_value_class for name in amounts],
             ["hidden_gem", "treasure", "volume_base"],
         )
 
@@ -350,28 +365,32 @@ class TestHealth(ScoringCase):
             for day in (date(2025, 10, 1), date(2025, 11, 15), date(2026, 1, 1), date(2026, 2, 10)):
                 self._order(partner, 10_000, date=datetime.combine(day, datetime.min.time()))
             self._score()
-            first = self._read(partner, "health_score", "health_band", "health_trend", "health_quarter")
+            first = self._read(
+                partner, "tiering_health_score", "tiering_health_band", "tiering_health_trend", "tiering_health_quarter"
+            )
             self.assertEqual(first[1:], ("good", False, date(2026, 1, 1)))
             self.assertEqual(first[0], 100)
         with freeze_time("2026-03-20 12:00:00"):
             self._score()
             # still the first quarter: no reference yet
-            self.assertEqual(self._read(partner, "health_trend")[0], False)
-            q1 = self._read(partner, "health_score")[0]
+            self.assertEqual(self._read(partner, "tiering_health_trend")[0], False)
+            q1 = self._read(partner, "tiering_health_score")[0]
         with freeze_time("2026-08-15 12:00:00"):
             # no order for 186 days against a usual gap of 44, nothing sold in the last 6 months
             self._score()
-            health, previous, trend = self._read(partner, "health_score", "health_previous", "health_trend")
+            health, previous, trend = self._read(
+                partner, "tiering_health_score", "tiering_health_previous", "tiering_health_trend"
+            )
             self.assertEqual((health, previous, trend), (0, q1, "falling"))
-            self.assertEqual(self._read(partner, "health_band")[0], "poor")
+            self.assertEqual(self._read(partner, "tiering_health_band")[0], "poor")
         with freeze_time("2026-09-10 12:00:00"):
             for day in (date(2026, 9, 1), date(2026, 9, 9)):
                 self._order(partner, 30_000, date=datetime.combine(day, datetime.min.time()))
             self._score()
-            self.assertEqual(self._read(partner, "health_previous", "health_trend"), (q1, "steady"))
+            self.assertEqual(self._read(partner, "tiering_health_previous", "tiering_health_trend"), (q1, "steady"))
         self.assertIn(
             partner,
-            self.env["res.partner"].with_company(self.company).search([("health_band", "=", "good")]),
+            self.env["res.partner"].with_company(self.company).search([("tiering_health_band", "=", "good")]),
         )
 
 
@@ -392,7 +411,7 @@ class TestPaymentBehaviour(ScoringCase):
         self._score()
         self.assertEqual(self._read(partner, "tiering_invoices_due", "tiering_days_late"), (3, 20.0))
         # payment 66.7, cost 50, decision 100 -> 72
-        self.assertEqual(self._read(partner, "score_difficulty")[0], 72)
+        self.assertEqual(self._read(partner, "tiering_score_difficulty")[0], 72)
 
 
 @tagged("post_install", "-at_install")
@@ -409,26 +428,26 @@ class TestScoringGlossary(TransactionCase):
         partner = self.env["res.partner"].with_context(lang="zh_CN")
         labels = partner.fields_get(
             [
-                "health_score",
+                "tiering_health_score",
                 "tiering_dormant",
-                "score_current",
-                "score_potential",
-                "score_difficulty",
-                "score_stickiness",
+                "tiering_score_current",
+                "tiering_score_potential",
+                "tiering_score_difficulty",
+                "tiering_score_stickiness",
                 "tiering_cost_to_serve",
-                "value_class",
+                "tiering_value_class",
             ]
         )
         self.assertEqual(
             [
                 labels[name]["string"]
                 for name in (
-                    "health_score",
+                    "tiering_health_score",
                     "tiering_dormant",
-                    "score_current",
-                    "score_potential",
-                    "score_difficulty",
-                    "score_stickiness",
+                    "tiering_score_current",
+                    "tiering_score_potential",
+                    "tiering_score_difficulty",
+                    "tiering_score_stickiness",
                     "tiering_cost_to_serve",
                 )
             ],

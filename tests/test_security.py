@@ -5,9 +5,9 @@ from odoo.tests.common import JsonRpcException
 from .common import REP_GROUPS, ApprovalCase
 
 GRADE_FIELDS = {
-    "star_grade": "5",
-    "star_grade_actual": "5",
-    "star_grade_potential": "5",
+    "tiering_star_grade": "5",
+    "tiering_star_grade_actual": "5",
+    "tiering_star_grade_potential": "5",
     "tiering_annual_amount": 9_999_999.0,
 }
 
@@ -20,17 +20,17 @@ class TestGradeAccess(ApprovalCase):
                 with self.assertRaises(AccessError, msg=f"{user.login} wrote {name}"):
                     self.customer.with_user(user).write({name: value})
         with self.assertRaises(AccessError):
-            self.env["res.partner"].with_user(self.rep).create({"name": "Sneaky", "star_grade": "5"})
-        self.assertEqual(self.customer.star_grade, "2")
+            self.env["res.partner"].with_user(self.rep).create({"name": "Sneaky", "tiering_star_grade": "5"})
+        self.assertEqual(self.customer.tiering_star_grade, "2")
 
     def test_reps_read_grades(self):
         customer = self.customer.with_user(self.rep)
-        self.assertEqual((customer.star_grade, customer.tiering_annual_amount), ("2", 60_000.0))
+        self.assertEqual((customer.tiering_star_grade, customer.tiering_annual_amount), ("2", 60_000.0))
         self.assertTrue(self.env["trade.grade.history"].with_user(self.rep).search([("partner_id", "=", customer.id)]))
 
     def test_reps_see_only_their_own_requests(self):
         mine = self._request(self.rep, 3)
-        self.customer.backup_user_id = self.other_rep  # reps ask for the customers they serve
+        self.customer.tiering_backup_user_id = self.other_rep  # reps ask for the customers they serve
         theirs = self._request(self.other_rep, 4)
         requests = self.env["trade.grade.request"]
         self.assertEqual(requests.with_user(self.rep).search([]), mine)
@@ -84,7 +84,7 @@ class TestGradeAccessOverRpc(HttpCase):
                     },
                 )
             self.assertIn("AccessError", str(caught.exception))
-        self.assertEqual(self.customer.star_grade, "0")
+        self.assertEqual(self.customer.tiering_star_grade, "0")
         # The rep may still write what is theirs to write.
         self.make_jsonrpc_request(
             "/web/dataset/call_kw/res.partner/write",
@@ -106,6 +106,6 @@ class TestGradeAccessOverRpc(HttpCase):
                 "rpc_rep_pwd",
                 "res.partner",
                 "write",
-                [[self.customer.id], {"star_grade": "5"}],
+                [[self.customer.id], {"tiering_star_grade": "5"}],
             )
-        self.assertEqual(self.customer.star_grade, "0")
+        self.assertEqual(self.customer.tiering_star_grade, "0")

@@ -94,50 +94,52 @@ class TestTierSetup(TierCase):
 class TestTierFollowsGrade(TierCase):
     def test_customers_are_served_by_the_tier_of_their_grade(self):
         newcomer = self._customer("Newcomer Ltd")
-        self.assertEqual(newcomer.service_tier_id, self.tiers["D"], "never graded: the 0-star tier")
+        self.assertEqual(newcomer.tiering_service_tier_id, self.tiers["D"], "never graded: the 0-star tier")
         key = self._key_account()
-        self.assertEqual(key.service_tier_id, self.tiers["B"])
+        self.assertEqual(key.tiering_service_tier_id, self.tiers["B"])
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": key.id})
-        self.assertEqual(contact.service_tier_id, self.tiers["B"])
+        self.assertEqual(contact.tiering_service_tier_id, self.tiers["B"])
         self._order(key, 2_000_000)
         key.action_tiering_regrade()
-        self.assertEqual(key.service_tier_id, self.tiers["A"])
-        self.assertEqual(key.tier_response_hours, 4)
-        self.assertTrue(key.tier_require_backup)
+        self.assertEqual(key.tiering_service_tier_id, self.tiers["A"])
+        self.assertEqual(key.tiering_response_hours, 4)
+        self.assertTrue(key.tiering_require_backup)
 
     def test_tier_ranges_changed_move_customers(self):
         key = self._key_account()
         self.tiers["B"].min_star = 4
         self.tiers["C"].max_star = 3
         self._run_commit_hooks()
-        self.assertEqual(key.service_tier_id, self.tiers["C"])
+        self.assertEqual(key.tiering_service_tier_id, self.tiers["C"])
         self.tiers["D"].max_star = 3
         self.tiers["C"].write({"min_star": 4, "max_star": 4})
         self.tiers["B"].active = False
         self._run_commit_hooks()
-        self.assertEqual(key.service_tier_id, self.tiers["D"])
+        self.assertEqual(key.tiering_service_tier_id, self.tiers["D"])
 
     def test_group_and_filter_by_tier(self):
         key = self._key_account()
-        found = self.env["res.partner"].search([("service_tier_id", "=", self.tiers["B"].id), ("id", "=", key.id)])
+        found = self.env["res.partner"].search(
+            [("tiering_service_tier_id", "=", self.tiers["B"].id), ("id", "=", key.id)]
+        )
         self.assertEqual(found, key)
         self.assertEqual(self.tiers["B"].customer_count, 1)
 
     def test_tier_fields_cannot_be_written(self):
         key = self._key_account()
         with self.assertRaises(AccessError):
-            key.with_user(self.rep).write({"service_tier_id": self.tiers["A"].id})
+            key.with_user(self.rep).write({"tiering_service_tier_id": self.tiers["A"].id})
         with self.assertRaises(AccessError):
-            key.with_user(self.supervisor).write({"next_follow_up_date": fields.Date.today()})
+            key.with_user(self.supervisor).write({"tiering_next_follow_up_date": fields.Date.today()})
 
     def test_backup_missing_is_flagged(self):
         vip = self._key_account("Oslo Hytter AS", 2_500_000)
-        self.assertTrue(vip.backup_missing)
-        missing = self.env["res.partner"].search([("backup_missing", "=", True)])
+        self.assertTrue(vip.tiering_backup_missing)
+        missing = self.env["res.partner"].search([("tiering_backup_missing", "=", True)])
         self.assertIn(vip, missing)
-        vip.backup_user_id = self.other_rep
-        self.assertFalse(vip.backup_missing)
-        self.assertNotIn(vip, self.env["res.partner"].search([("backup_missing", "=", True)]))
+        vip.tiering_backup_user_id = self.other_rep
+        self.assertFalse(vip.tiering_backup_missing)
+        self.assertNotIn(vip, self.env["res.partner"].search([("tiering_backup_missing", "=", True)]))
 
 
 @tagged("post_install", "-at_install")
@@ -150,9 +152,9 @@ class TestFollowUpCadence(TierCase):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.rep)
         ordered = self.today - timedelta(days=10)
-        self.assertEqual(key.last_interaction_date, ordered, "the order is the last interaction")
+        self.assertEqual(key.tiering_last_interaction_date, ordered, "the order is the last interaction")
         self.assertEqual(activity.date_deadline, ordered + timedelta(days=14))
-        self.assertEqual(key.next_follow_up_date, ordered + timedelta(days=14))
+        self.assertEqual(key.tiering_next_follow_up_date, ordered + timedelta(days=14))
 
     def test_interaction_reschedules_the_follow_up(self):
         key = self._key_account()
@@ -163,7 +165,7 @@ class TestFollowUpCadence(TierCase):
         with freeze_time(self.today + timedelta(days=5)):
             key.with_user(self.rep).message_post(body="Called about the spring order", message_type="comment")
             self._run_commit_hooks()
-        self.assertEqual(key.last_interaction_date, self.today + timedelta(days=5))
+        self.assertEqual(key.tiering_last_interaction_date, self.today + timedelta(days=5))
         self.assertEqual(activity.date_deadline, self.today + timedelta(days=19))
         self.assertEqual(len(self._tier_activities(key, "mail_activity_type_tier_follow_up")), 1)
 
@@ -182,8 +184,8 @@ class TestFollowUpCadence(TierCase):
         key = self._key_account()
         with freeze_time(self.today + timedelta(days=20)):
             self._run_cadence()
-            self.assertTrue(key.follow_up_overdue)
-            self.assertIn(key, self.env["res.partner"].search([("follow_up_overdue", "=", True)]))
+            self.assertTrue(key.tiering_follow_up_overdue)
+            self.assertIn(key, self.env["res.partner"].search([("tiering_follow_up_overdue", "=", True)]))
             action = self.env.ref("trade_crm_tiering.action_trade_overdue_follow_ups")
             overdue = self.env["mail.activity"].search(
                 [*safe_eval(action.domain), ("res_id", "=", key.id), ("date_deadline", "<", fields.Date.today())]
@@ -220,7 +222,7 @@ class TestFollowUpCadence(TierCase):
         self._order(small, 1_000)
         small.action_tiering_regrade()
         self._run_cadence()
-        self.assertEqual(small.service_tier_id, self.tiers["D"])
+        self.assertEqual(small.tiering_service_tier_id, self.tiers["D"])
         self.assertFalse(self._tier_activities(small, "mail_activity_type_business_review"))
         self.assertEqual(len(self._tier_activities(small, "mail_activity_type_tier_follow_up")), 1)
 
@@ -233,10 +235,12 @@ class TestTeamPool(TierCase):
         cls.team.member_ids |= cls.other_rep
 
     def _developing(self, name="Idle Trading"):
-        customer = self._customer(name, user_id=self.rep.id, team_id=self.team.id, backup_user_id=self.other_rep.id)
+        customer = self._customer(
+            name, user_id=self.rep.id, team_id=self.team.id, tiering_backup_user_id=self.other_rep.id
+        )
         self._order(customer, 1_000, days_ago=0)
         customer.action_tiering_regrade()
-        self.assertEqual(customer.service_tier_id, self.tiers["D"])
+        self.assertEqual(customer.tiering_service_tier_id, self.tiers["D"])
         return customer
 
     def test_warning_a_week_before_then_release(self):
@@ -253,10 +257,10 @@ class TestTeamPool(TierCase):
         with freeze_time(self.today + timedelta(days=30)):
             self._run_cadence()
         self.assertFalse(customer.user_id)
-        self.assertFalse(customer.backup_user_id)
+        self.assertFalse(customer.tiering_backup_user_id)
         self.assertEqual(customer.team_id, self.team, "released customers stay in their team")
-        self.assertEqual(customer.pool_previous_user_id, self.rep)
-        self.assertEqual(customer.pool_released_date, self.today + timedelta(days=30))
+        self.assertEqual(customer.tiering_pool_previous_user_id, self.rep)
+        self.assertEqual(customer.tiering_pool_released_date, self.today + timedelta(days=30))
         self.assertFalse(customer.activity_ids, "its tier activities are removed")
         self.assertIn("Back to the team pool", customer.message_ids[0].body)
         pool = self.env.ref("trade_crm_tiering.action_trade_team_pool").domain
@@ -293,7 +297,7 @@ class TestTeamPool(TierCase):
         first, second = self._released("Pool One"), self._released("Pool Two")
         first.with_user(self.other_rep).action_pool_claim()
         self.assertEqual(first.user_id, self.other_rep)
-        self.assertFalse(first.pool_released_date)
+        self.assertFalse(first.tiering_pool_released_date)
         with self.assertRaisesRegex(UserError, "already claimed 1 customers today"):
             second.with_user(self.other_rep).action_pool_claim()
         with freeze_time(fields.Date.today() + timedelta(days=1)):
@@ -302,7 +306,7 @@ class TestTeamPool(TierCase):
 
     def test_previous_owner_waits_for_the_cooldown(self):
         customer = self._released("Pool Three")
-        released = customer.pool_released_date
+        released = customer.tiering_pool_released_date
         with freeze_time(released + timedelta(days=6)), self.assertRaisesRegex(UserError, "claim it back after 7 days"):
             customer.with_user(self.rep).action_pool_claim()
         with freeze_time(released + timedelta(days=7)):
@@ -351,7 +355,7 @@ class TestTierOrders(TierCase):
         self.assertEqual((order.tier_star_grade, order.tier_id), ("3", self.tiers["B"]))
         self._order(key, 2_000_000)
         key.action_tiering_regrade()
-        self.assertEqual(key.service_tier_id, self.tiers["A"])
+        self.assertEqual(key.tiering_service_tier_id, self.tiers["A"])
         self.assertEqual((order.tier_star_grade, order.tier_id), ("3", self.tiers["B"]))
 
     def test_priority_orders(self):
@@ -394,7 +398,7 @@ class TestTierOrders(TierCase):
     def test_a_customer_outside_every_tier_has_no_discount_policy(self):
         """Odoo's own sales flows with discounts keep working for customers no tier covers."""
         buyer = self._customer("Untiered Buyer", user_id=self.rep.id)
-        buyer.sudo().service_tier_id = False
+        buyer.sudo().tiering_service_tier_id = False
         order = self._discounted_order(buyer, 20)
         self.assertFalse(order.discount_needs_approval)
         order.with_user(self.rep).action_confirm()

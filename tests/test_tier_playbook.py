@@ -63,7 +63,7 @@ class TestTierPlaybookPlans(PlaybookCase):
         customer = self._core_account()
         self.assertFalse(self._activities(customer))
         customer.with_user(self.admin).action_tiering_regrade()
-        self.assertEqual(customer.service_tier_id, self.tiers["A"])
+        self.assertEqual(customer.tiering_service_tier_id, self.tiers["A"])
         activities = self._activities(customer).sorted("date_deadline")
         self.assertEqual(
             [(a.summary, a.user_id, a.date_deadline) for a in activities],
@@ -88,10 +88,10 @@ class TestTierPlaybookPlans(PlaybookCase):
         orphan.user_id = False
         self.env.ref("trade_crm_tiering.ir_cron_tiering_regrade").method_direct_trigger()
         for customer in customers:
-            self.assertEqual(customer.service_tier_id, self.tiers["A"])
+            self.assertEqual(customer.tiering_service_tier_id, self.tiers["A"])
             self.assertEqual(len(self._activities(customer)), 3)
             self.assertEqual(self._activities(customer).user_id, self.rep)
-        self.assertEqual(orphan.service_tier_id, self.tiers["A"])
+        self.assertEqual(orphan.tiering_service_tier_id, self.tiers["A"])
         self.assertFalse(self._activities(orphan), "asked at launch, and nobody to ask: left out")
         self.env.ref("trade_crm_tiering.ir_cron_tiering_regrade").method_direct_trigger()
         self.assertEqual(len(self._activities(customers[0])), 3, "once, when the customer enters the tier")
@@ -122,7 +122,7 @@ class TestTierPlaybookPlans(PlaybookCase):
         request.with_user(self.rep).action_submit()
         self.assertFalse(self._activities(self.customer), "nothing before the approval")
         request.with_user(self.supervisor).action_approve()
-        self.assertEqual(self.customer.service_tier_id, self.tiers["B"])
+        self.assertEqual(self.customer.tiering_service_tier_id, self.tiers["B"])
         activities = self._activities(self.customer)
         self.assertEqual(
             sorted((a.summary, a.user_id.name) for a in activities),
@@ -146,27 +146,29 @@ class TestTierPlaybookPlans(PlaybookCase):
 @tagged("post_install", "-at_install")
 class TestExecutiveSponsor(PlaybookCase):
     def _no_sponsor(self, user):
-        return self.env["res.partner"].with_user(user).search([("sponsor_missing", "=", True)])
+        return self.env["res.partner"].with_user(user).search([("tiering_sponsor_missing", "=", True)])
 
     def test_supervisor_sets_the_sponsor_of_a_core_account(self):
         core = self._core_account()
         core.action_tiering_regrade()
         key = self._key_account()
-        self.assertEqual((core.service_tier_id, key.service_tier_id), (self.tiers["A"], self.tiers["B"]))
+        self.assertEqual(
+            (core.tiering_service_tier_id, key.tiering_service_tier_id), (self.tiers["A"], self.tiers["B"])
+        )
         self.assertIn(core, self._no_sponsor(self.supervisor), "an A customer without a sponsor is listed")
         self.assertNotIn(key, self._no_sponsor(self.supervisor), "B customers need none")
         with Form(core.with_user(self.supervisor)) as form:
-            form.executive_sponsor_id = self.director
-        self.assertEqual(core.executive_sponsor_id, self.director)
+            form.tiering_executive_sponsor_id = self.director
+        self.assertEqual(core.tiering_executive_sponsor_id, self.director)
         self.assertNotIn(core, self._no_sponsor(self.supervisor))
-        self.assertFalse(core.with_user(self.rep).sponsor_missing)
-        self.assertEqual(core.with_user(self.rep).executive_sponsor_id, self.director, "reps see it")
+        self.assertFalse(core.with_user(self.rep).tiering_sponsor_missing)
+        self.assertEqual(core.with_user(self.rep).tiering_executive_sponsor_id, self.director, "reps see it")
 
     def test_sponsor_outside_the_group_is_refused(self):
         core = self._core_account()
         with self.assertRaisesRegex(ValidationError, r"Ravi Rep .*Sales / Administrator"):
-            core.with_user(self.supervisor).write({"executive_sponsor_id": self.rep.id})
-        self.assertFalse(core.executive_sponsor_id)
+            core.with_user(self.supervisor).write({"tiering_executive_sponsor_id": self.rep.id})
+        self.assertFalse(core.tiering_executive_sponsor_id)
 
     def test_admin_chooses_the_sponsor_group(self):
         self.assertEqual(self.company.tiering_sponsor_group_id, self.env.ref("sales_team.group_sale_manager"))
@@ -176,28 +178,28 @@ class TestExecutiveSponsor(PlaybookCase):
         settings.save().execute()
         self.assertEqual(self.company.tiering_sponsor_group_id, supervisors)
         core = self._core_account()
-        core.with_user(self.supervisor).write({"executive_sponsor_id": self.approver.id})
-        self.assertEqual(core.executive_sponsor_id, self.approver)
+        core.with_user(self.supervisor).write({"tiering_executive_sponsor_id": self.approver.id})
+        self.assertEqual(core.tiering_executive_sponsor_id, self.approver)
         with self.assertRaisesRegex(ValidationError, "Dirk Director"):
-            core.with_user(self.supervisor).write({"executive_sponsor_id": self.director.id})
+            core.with_user(self.supervisor).write({"tiering_executive_sponsor_id": self.director.id})
 
     def test_rep_cannot_set_the_sponsor(self):
         core = self._core_account()
         partners = self.env["res.partner"].with_user(self.rep)
         with self.assertRaises(AccessError):
-            core.with_user(self.rep).write({"executive_sponsor_id": self.director.id})
+            core.with_user(self.rep).write({"tiering_executive_sponsor_id": self.director.id})
         with self.assertRaises(AccessError):
-            partners.create({"name": "Forged Sponsor Ltd", "executive_sponsor_id": self.director.id})
+            partners.create({"name": "Forged Sponsor Ltd", "tiering_executive_sponsor_id": self.director.id})
         with self.assertRaises(AccessError):
             partners.with_context(default_executive_sponsor_id=self.director.id).create({"name": "Forged Default Ltd"})
-        core.with_user(self.supervisor).write({"executive_sponsor_id": self.director.id})
+        core.with_user(self.supervisor).write({"tiering_executive_sponsor_id": self.director.id})
         with self.assertRaises(AccessError):
-            core.with_user(self.rep).write({"executive_sponsor_id": False})
+            core.with_user(self.rep).write({"tiering_executive_sponsor_id": False})
         # The rep still edits the rest of the customer, and a copy has no sponsor.
-        core.with_user(self.rep).write({"phone": "+234 1 555 0100", "executive_sponsor_id": self.director.id})
+        core.with_user(self.rep).write({"phone": "+234 1 555 0100", "tiering_executive_sponsor_id": self.director.id})
         copy = core.with_user(self.rep).copy()
-        self.assertFalse(copy.executive_sponsor_id)
-        self.assertEqual(core.executive_sponsor_id, self.director)
+        self.assertFalse(copy.tiering_executive_sponsor_id)
+        self.assertEqual(core.tiering_executive_sponsor_id, self.director)
 
 
 @tagged("post_install", "-at_install")
@@ -222,7 +224,7 @@ class TestSingleThreadedAccount(PlaybookCase):
         general = self._customer("Small Shop", user_id=self.rep.id)
         self._order(general, 30_000)
         self.env["res.partner"].action_tiering_regrade()
-        self.assertEqual(general.service_tier_id, self.tiers["C"])
+        self.assertEqual(general.tiering_service_tier_id, self.tiers["C"])
         self._contacts(core, 1)
         self._contacts(key, 1)
         self._contacts(key, 1).type = "invoice"  # an address is not a contact person
@@ -302,7 +304,7 @@ class TestTierPriority(PlaybookCase):
         customer = self._customer("Rising Star Co", user_id=self.rep.id, team_id=self.team.id)
         confirmed = self._order(customer, 30_000)
         customer.action_tiering_regrade()
-        self.assertEqual(customer.service_tier_id, self.tiers["C"])
+        self.assertEqual(customer.tiering_service_tier_id, self.tiers["C"])
         quotation = self._order(customer, 1_000, confirm=False)
         cancelled = self._order(customer, 1_000, confirm=False)
         cancelled.action_cancel()
@@ -310,7 +312,7 @@ class TestTierPriority(PlaybookCase):
         # The customer becomes a key account (B: priority orders) by the admin's regrade.
         self._order(customer, 400_000)
         customer.with_user(self.admin).action_tiering_regrade()
-        self.assertEqual(customer.service_tier_id, self.tiers["B"])
+        self.assertEqual(customer.tiering_service_tier_id, self.tiers["B"])
         self.assertEqual((confirmed | quotation | cancelled).mapped("tier_priority"), [True, True, False])
         # The admin takes the priority away from the tier: the open orders follow.
         self._configure_tier("B", order_priority=False)

@@ -41,7 +41,7 @@ class TestTierRulesOdoo(TieringCase):
     def _tier(self, partner, user=None):
         partner = partner.with_user(user or self.rep).with_company(self.company)
         partner.invalidate_recordset()
-        return partner.service_tier_id.code
+        return partner.tiering_service_tier_id.code
 
     def _explanation(self, partner, lang="en_US"):
         partner = partner.with_user(self.rep).with_company(self.company).with_context(lang=lang)
@@ -184,7 +184,7 @@ class TestTierRulesOdoo(TieringCase):
         rule = self._rule(tier_id=self.tiers["A"], order_months=6)
         buyer = self.buyer.with_user(self.rep).with_company(self.company)
         with self.assertRaises(AccessError):
-            buyer.write({"service_tier_id": self.tiers["A"].id})
+            buyer.write({"tiering_service_tier_id": self.tiers["A"].id})
         with self.assertRaises(AccessError):
             buyer.write({"tier_rule_id": rule.id})
         # Neither a default nor a copy carries a rule.
@@ -254,7 +254,7 @@ class TestTierRuleTopTierApproval(TieringCase):
     def _tier(self, partner, user=None):
         partner = partner.with_user(user or self.rep).with_company(self.company)
         partner.invalidate_recordset()
-        return partner.service_tier_id.code
+        return partner.tiering_service_tier_id.code
 
     def _request(self, user):
         return (

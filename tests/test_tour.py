@@ -26,7 +26,7 @@ class TestCustomerGradeTour(HttpCase):
         order.action_confirm()
         order.date_order = fields.Datetime.now() - timedelta(days=3)
         customer.action_tiering_regrade()
-        self.assertEqual(customer.star_grade, "3")
+        self.assertEqual(customer.tiering_star_grade, "3")
         self.start_tour(
             "/odoo/action-account.res_partner_action_customer", "trade_crm_tiering_customer_grade", login=rep.login
         )
@@ -37,7 +37,7 @@ class TestGradeApprovalTour(TourCase):
     def test_rep_requests_and_supervisor_approves(self):
         company = self.env.company
         rep, supervisor, customer = self._team_customer("tour_req", "Tour Team", "Hamburg Timber Tour")
-        self.assertEqual(customer.with_company(company).star_grade, "0")
+        self.assertEqual(customer.with_company(company).tiering_star_grade, "0")
 
         self.start_tour(f"/odoo/res.partner/{customer.id}", "trade_crm_tiering_request_grade", login=rep.login)
         request = self.env["trade.grade.request"].search([("partner_id", "=", customer.id)])
@@ -46,7 +46,7 @@ class TestGradeApprovalTour(TourCase):
 
         self.start_tour("/odoo", "trade_crm_tiering_approve_grade", login=supervisor.login)
         self.assertEqual(request.state, "approved")
-        self.assertEqual(customer.with_company(company).star_grade, "4")
+        self.assertEqual(customer.with_company(company).tiering_star_grade, "4")
 
 
 @tagged("post_install", "-at_install")
@@ -117,4 +117,4 @@ class TestApprovalActivityTourZh(HttpCase):
         )
         self.assertEqual(request.state, "approved")
         self.assertEqual(request.approval_step_ids.signed_by_id, self.supervisor)
-        self.assertEqual(self.customer.with_company(self.env.company).star_grade, "4")
+        self.assertEqual(self.customer.with_company(self.env.company).tiering_star_grade, "4")

@@ -44,11 +44,13 @@ class TestChineseTranslation(TransactionCase):
 
     def test_glossary_terms(self):
         partner = self.env["res.partner"].with_context(lang="zh_CN")
-        labels = partner.fields_get(["star_grade", "star_grade_actual", "tiering_annual_amount", "grade_category"])
-        self.assertEqual(labels["star_grade"]["string"], "客户星级")
-        self.assertEqual(labels["star_grade_actual"]["string"], "实际星级")
+        labels = partner.fields_get(
+            ["tiering_star_grade", "tiering_star_grade_actual", "tiering_annual_amount", "tiering_grade_category"]
+        )
+        self.assertEqual(labels["tiering_star_grade"]["string"], "客户星级")
+        self.assertEqual(labels["tiering_star_grade_actual"]["string"], "实际星级")
         self.assertEqual(labels["tiering_annual_amount"]["string"], "年采购金额")
-        self.assertEqual(dict(labels["grade_category"]["selection"])["key"], "大客户")
+        self.assertEqual(dict(labels["tiering_grade_category"]["selection"])["key"], "大客户")
         menu = self.env.ref("trade_crm_tiering.menu_trade_tiering_root").with_context(lang="zh_CN")
         self.assertEqual(menu.name, "客户分层")
         request = self.env["trade.grade.request"].with_context(lang="zh_CN")
@@ -78,7 +80,7 @@ class TestChineseTranslation(TransactionCase):
         self.assertEqual(handover.name, "客户交接单")
         wizard = self.env["ir.model"]._get("trade.handover.wizard").with_context(lang="zh_CN")
         self.assertEqual(wizard.name, "交接客户", "the wizard is named apart from the handover records")
-        backup = partner.fields_get(["backup_user_id"])["backup_user_id"]["string"]
+        backup = partner.fields_get(["tiering_backup_user_id"])["tiering_backup_user_id"]["string"]
         self.assertEqual(backup, "B角业务员", "备份 reads as a data backup")
         follow_up = self.env.ref("trade_crm_tiering.mail_activity_type_tier_follow_up").with_context(lang="zh_CN")
         self.assertEqual(follow_up.name, "服务层级跟进")

@@ -62,9 +62,9 @@ class TestUiViews(TierCase):
 
     def test_partner_list_has_room_for_five_stars_and_the_tier(self):
         arch = _arch(self._partners(self.rep), "list", self.env.ref("base.view_partner_tree").id)
-        [star] = arch.xpath("//field[@name='star_grade']")
+        [star] = arch.xpath("//field[@name='tiering_star_grade']")
         self.assertEqual((star.get("widget"), star.get("width")), ("priority", "110px"))
-        [tier] = arch.xpath("//field[@name='service_tier_id']")
+        [tier] = arch.xpath("//field[@name='tiering_service_tier_id']")
         self.assertEqual(tier.get("width"), "130px")
 
     def test_order_lists_have_one_labelled_priority_star(self):
@@ -80,8 +80,8 @@ class TestUiViews(TierCase):
         arch = _arch(self._partners(self.rep), "kanban", self.env.ref("base.res_partner_kanban_view").id)
         [box] = arch.xpath("//div[hasclass('o_tct_kanban_grade')]")
         self.assertEqual(box.xpath("./span/text()"), ["Star Grade"])
-        self.assertEqual(box.xpath("./field/@name"), ["star_grade", "service_tier_id"])
-        self.assertEqual(box.xpath("./field[@name='service_tier_id']/@widget"), ["badge"])
+        self.assertEqual(box.xpath("./field/@name"), ["tiering_star_grade", "tiering_service_tier_id"])
+        self.assertEqual(box.xpath("./field[@name='tiering_service_tier_id']/@widget"), ["badge"])
         self.assertTrue(arch.xpath("//field[@name='opportunity_count']"), "CRM's counter stays")
 
     def test_group_by_grade_lists_five_stars_first(self):
@@ -93,20 +93,23 @@ class TestUiViews(TierCase):
         customers = vip | key | small | self.customer
         domain = [("id", "in", customers.ids)]
         partners = self._partners(self.supervisor)
-        groups = partners.read_group(domain, ["star_grade"], ["star_grade"])
-        self.assertEqual([group["star_grade"] for group in groups], ["5", "3", "2", "0"])
+        groups = partners.read_group(domain, ["tiering_star_grade"], ["tiering_star_grade"])
+        self.assertEqual([group["tiering_star_grade"] for group in groups], ["5", "3", "2", "0"])
         # As the web client asks: no order at all.
-        groups = partners.web_read_group(domain, ["star_grade"], ["star_grade"], orderby="")["groups"]
-        self.assertEqual([group["star_grade"] for group in groups], ["5", "3", "2", "0"])
+        groups = partners.web_read_group(domain, ["tiering_star_grade"], ["tiering_star_grade"], orderby="")["groups"]
+        self.assertEqual([group["tiering_star_grade"] for group in groups], ["5", "3", "2", "0"])
         self.assertEqual(
-            [star for star, _count in partners._read_group(domain, ["star_grade"], ["__count"])], ["5", "3", "2", "0"]
+            [star for star, _count in partners._read_group(domain, ["tiering_star_grade"], ["__count"])],
+            ["5", "3", "2", "0"],
         )
         # A click on the column header still sorts as asked.
-        groups = partners.read_group(domain, ["star_grade"], ["star_grade"], orderby="star_grade asc")
-        self.assertEqual([group["star_grade"] for group in groups], ["0", "2", "3", "5"])
+        groups = partners.read_group(
+            domain, ["tiering_star_grade"], ["tiering_star_grade"], orderby="tiering_star_grade asc"
+        )
+        self.assertEqual([group["tiering_star_grade"] for group in groups], ["0", "2", "3", "5"])
         # Other group-bys keep Odoo's order.
-        groups = partners.read_group(domain, ["grade_category"], ["grade_category"])
-        self.assertEqual([group["grade_category"] for group in groups], ["key", "ordinary", "vip"])
+        groups = partners.read_group(domain, ["tiering_grade_category"], ["tiering_grade_category"])
+        self.assertEqual([group["tiering_grade_category"] for group in groups], ["key", "ordinary", "vip"])
 
     # ------------------------------------------------------------------
     # Settings (item 7)
@@ -154,7 +157,7 @@ class TestUiViews(TierCase):
         self.assertEqual(views["list"], self.env.ref("trade_crm_tiering.view_partner_tree_team_pool"))
         arch = _arch(self._partners(self.other_rep), "list", views["list"].id)
         self.assertEqual(arch.get("create"), "0")
-        self.assertTrue(arch.xpath("//field[@name='pool_released_date']"))
+        self.assertTrue(arch.xpath("//field[@name='tiering_pool_released_date']"))
         self.assertEqual(len(arch.xpath("//button[@name='action_pool_claim']")), 2, "on the row and the selection")
         # What the row's button does, as the teammate who clicks it.
         self.team.member_ids |= self.other_rep
@@ -164,7 +167,7 @@ class TestUiViews(TierCase):
         released_on = self.today + timedelta(days=30)  # the developing tier's release delay
         with freeze_time(released_on):
             self.cadence._run(self.company)
-            self.assertEqual(customer.pool_released_date, released_on)
+            self.assertEqual(customer.tiering_pool_released_date, released_on)
             pool = self._partners(self.other_rep).search(safe_eval(action.domain, {"uid": self.other_rep.id}))
             self.assertIn(customer, pool)
             pool.filtered(lambda partner: partner == customer).action_pool_claim()

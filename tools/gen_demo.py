@@ -216,7 +216,7 @@ def partner_records():
             f'        <field name="email">purchasing@{slug(name).replace("_", "")[:20]}.example.com</field>',
             f'        <field name="user_id" ref="{SALESPEOPLE[index % 2]}"/>',
             '        <field name="team_id" ref="demo_team_export"/>',
-            *([f'        <field name="backup_user_id" ref="{BACKUPS[index]}"/>'] if index in BACKUPS else []),
+            *([f'        <field name="tiering_backup_user_id" ref="{BACKUPS[index]}"/>'] if index in BACKUPS else []),
             f'        <field name="property_product_pricelist" ref="{PRICELIST_REF[currency]}"/>',
             *rating_fields(index),
             *profile_fields(index, country, recent, older, rng),

@@ -112,7 +112,7 @@ def _snapshot(cr):
 
 
 def _graded_count(snapshot):
-    return sum(1 for values in snapshot["partners"].values() if values.get("star_grade") not in (None, "{}"))
+    return sum(1 for values in snapshot["partners"].values() if values.get("tiering_star_grade") not in (None, "{}"))
 
 
 def prepare(args, odoo_args):
@@ -206,7 +206,7 @@ def _after_uninstall_checks(odoo, env, checks):
     (tables,) = cr.fetchone()
     cr.execute(
         "SELECT count(*) FROM information_schema.columns WHERE table_name = 'res_partner' "
-        "AND column_name IN ('star_grade', 'service_tier_id', 'tiering_currency_id', 'trade_lifecycle')"
+        "AND column_name IN ('tiering_star_grade', 'tiering_service_tier_id', 'tiering_currency_id', 'trade_lifecycle')"
     )
     (columns,) = cr.fetchone()
     checks.record(

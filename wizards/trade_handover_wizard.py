@@ -107,7 +107,7 @@ class TradeHandoverWizard(models.TransientModel):
             ("company_id", "in", (False, self.company_id.id)),
             "|",
             ("user_id", "=", self.from_user_id.id),
-            ("backup_user_id", "=", self.from_user_id.id),
+            ("tiering_backup_user_id", "=", self.from_user_id.id),
         ]
         if self.scope == "selected":
             selected = self.partner_ids.commercial_partner_id
@@ -125,10 +125,10 @@ class TradeHandoverWizard(models.TransientModel):
         if self.scope == "tiers":
             if not self.tier_ids:
                 raise UserError(self.env._("Choose the tiers whose customers are handed over."))
-            domain.append(("service_tier_id", "in", self.tier_ids.ids))
+            domain.append(("tiering_service_tier_id", "in", self.tier_ids.ids))
         elif self.scope == "grades":
             low, high = sorted((int(self.star_min or 0), int(self.star_max or 5)))
-            domain.append(("star_grade", "in", [str(star) for star in range(low, high + 1)]))
+            domain.append(("tiering_star_grade", "in", [str(star) for star in range(low, high + 1)]))
         return partners.search(domain, order="id")
 
     def _receivers(self):
@@ -170,7 +170,7 @@ class TradeHandoverWizard(models.TransientModel):
                 self.env._("%(user)s has no customer to hand over in this selection.", user=self.from_user_id.name)
             )
         receivers = self._receivers()
-        tier_of = {customer.id: customer.service_tier_id for customer in customers}
+        tier_of = {customer.id: customer.tiering_service_tier_id for customer in customers}
         batch = [spreading.Customer(customer.id, tier_of[customer.id].handover_weight or 1) for customer in customers]
         try:
             assignment = spreading.spread(
@@ -190,12 +190,12 @@ class TradeHandoverWizard(models.TransientModel):
                 "receiver_id": assignment[customer.id],
                 "role": (
                     "both"
-                    if customer.user_id == leaver and customer.backup_user_id == leaver
+                    if customer.user_id == leaver and customer.tiering_backup_user_id == leaver
                     else "salesperson"
                     if customer.user_id == leaver
                     else "backup"
                 ),
-                "star_grade": customer.star_grade or "0",
+                "tiering_star_grade": customer.tiering_star_grade or "0",
                 "tier_id": tier_of[customer.id].id,
                 "weight": tier_of[customer.id].handover_weight or 1,
             }
@@ -212,7 +212,7 @@ class TradeHandoverWizard(models.TransientModel):
         leaver = self.from_user_id
         others = {}
         for customer in customers:
-            salesperson, backup = customer.user_id, customer.backup_user_id
+            salesperson, backup = customer.user_id, customer.tiering_backup_user_id
             if salesperson == leaver and backup and backup != leaver:
                 others[customer.id] = backup.id
             elif backup == leaver and salesperson and salesperson != leaver:
@@ -224,13 +224,17 @@ class TradeHandoverWizard(models.TransientModel):
         salesperson: the backup knows the customer and takes it over by default (the line can be
         changed). Only a backup who may receive customers (see _check_receivers) is proposed."""
         leaver = self.from_user_id
-        backed = customers.filtered(lambda c: c.user_id == leaver and c.backup_user_id not in (leaver, False))
-        backups = backed.backup_user_id.filtered(
+        backed = customers.filtered(lambda c: c.user_id == leaver and c.tiering_backup_user_id not in (leaver, False))
+        backups = backed.tiering_backup_user_id.filtered(
             lambda user: (
                 user.active and not user.share and user.has_group(REP_GROUP) and self.company_id in user.company_ids
             )
         )
-        return {customer.id: customer.backup_user_id.id for customer in backed if customer.backup_user_id in backups}
+        return {
+            customer.id: customer.tiering_backup_user_id.id
+            for customer in backed
+            if customer.tiering_backup_user_id in backups
+        }
 
     def _existing_loads(self, receivers):
         """Each receiver's load: the handover weights of the customers it serves today."""
@@ -239,7 +243,7 @@ class TradeHandoverWizard(models.TransientModel):
             .with_company(self.company_id)
             ._read_group(
                 [("user_id", "in", receivers.ids), ("parent_id", "=", False)],
-                ["user_id", "service_tier_id"],
+                ["user_id", "tiering_service_tier_id"],
                 ["__count"],
             )
         )
@@ -286,7 +290,7 @@ class TradeHandoverWizard(models.TransientModel):
                 "partner_id": line.partner_id.id,
                 "receiver_id": line.receiver_id.id,
                 "role": line.role,
-                "star_grade": line.star_grade,
+                "tiering_star_grade": line.tiering_star_grade,
                 "tier_id": line.tier_id.id,
                 "weight": line.weight,
             }

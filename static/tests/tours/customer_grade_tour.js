@@ -15,7 +15,7 @@ registry.category("web_tour.tours").add("trade_crm_tiering_customer_grade", {
         },
         {
             content: "Its card shows three stars",
-            trigger: ".o_kanban_record:contains(Tour Timber Importers) div[name=star_grade] .o_priority_star:eq(2).fa-star",
+            trigger: ".o_kanban_record:contains(Tour Timber Importers) div[name=tiering_star_grade] .o_priority_star:eq(2).fa-star",
         },
         {
             content: "Open the customer",
@@ -24,15 +24,15 @@ registry.category("web_tour.tours").add("trade_crm_tiering_customer_grade", {
         },
         {
             content: "The form shows three stars...",
-            trigger: ".o_form_view div[name=star_grade] .o_priority_star:eq(2).fa-star",
+            trigger: ".o_form_view div[name=tiering_star_grade] .o_priority_star:eq(2).fa-star",
         },
         {
             content: "...and not four",
-            trigger: ".o_form_view div[name=star_grade] .o_priority_star:eq(3).fa-star-o",
+            trigger: ".o_form_view div[name=tiering_star_grade] .o_priority_star:eq(3).fa-star-o",
         },
         {
             content: "It is a key account",
-            trigger: ".o_form_view div[name=grade_category]:contains(Key Account)",
+            trigger: ".o_form_view div[name=tiering_grade_category]:contains(Key Account)",
         },
         {
             content: "The grade history lists the upgrade",

@@ -70,10 +70,10 @@ registry.category("web_tour.tours").add("trade_crm_tiering_approve_grade", {
         },
         {
             content: "The customer shows four stars",
-            trigger: ".o_form_view div[name=star_grade] .o_priority_star:eq(3).fa-star",
+            trigger: ".o_form_view div[name=tiering_star_grade] .o_priority_star:eq(3).fa-star",
         },
         {
-            trigger: ".o_form_view div[name=star_grade] .o_priority_star:eq(4).fa-star-o",
+            trigger: ".o_form_view div[name=tiering_star_grade] .o_priority_star:eq(4).fa-star-o",
         },
     ],
 });

@@ -21,7 +21,7 @@ registry.category("web_tour.tours").add("trade_crm_tiering_prospect_form", {
         },
         {
             content: "The form shows the developing tier",
-            trigger: ".o_form_view div[name=service_tier_id]:contains(D Developing)",
+            trigger: ".o_form_view div[name=tiering_service_tier_id]:contains(D Developing)",
         },
         {
             content: "...and when it was tiered",
@@ -43,13 +43,13 @@ registry.category("web_tour.tours").add("trade_crm_tiering_prospect_form", {
         },
         {
             content: "Its potential: ratings 100 and 50, 60,000 expected (40), probability 40, a lead (0)",
-            trigger: ".o_form_view div[name=score_potential] .o_progressbar_value:contains(46)",
+            trigger: ".o_form_view div[name=tiering_score_potential] .o_progressbar_value:contains(46)",
         },
         {
             trigger: ".o_form_view div[name=tiering_score] .o_progressbar_value",
         },
         {
-            trigger: ".o_form_view div[name=value_class] .badge",
+            trigger: ".o_form_view div[name=tiering_value_class] .badge",
         },
     ],
 });
