@@ -58,8 +58,15 @@
     "demo": [
         "demo/res_users_demo.xml",
         "demo/res_currency_demo.xml",
-        "demo/res_partner_demo.xml",
-        "demo/sale_order_demo.xml",
+        "demo/res_partner_demo_1.xml",
+        "demo/res_partner_demo_2.xml",
+        "demo/sale_order_demo_1.xml",
+        "demo/sale_order_demo_2.xml",
+        "demo/sale_order_demo_3.xml",
+        "demo/sale_order_demo_4.xml",
+        "demo/sale_order_demo_5.xml",
+        "demo/sale_order_demo_6.xml",
+        "demo/tiering_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -507,6 +507,29 @@ class ResCompany(models.Model):
             tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
         return {star: tier for tier in tiers for star in range(tier.min_star, tier.max_star + 1)}
 
+    def _tiering_tier_finder(self, tiers=None):
+        """``tier_of(star, rule tier id)``: the tier a rule placed a customer in, else its star grade's
+        (None when no tier covers it). ``tiers``: the company's, when already searched."""
+        self.ensure_one()
+        if tiers is None:
+            tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
+        by_id = {tier.id: tier for tier in tiers}
+        by_star = self._tiering_tier_map(tiers)
+        return lambda star, rule_tier: by_id.get(rule_tier) or by_star.get(int(star))
+
+    def _tiering_rule_tier_sql(self):
+        """SQL of the tier a rule placed each ``res_partner`` row in (NULL: its star grade places it).
+
+        In rule mode the stored tier of a customer a rule placed is the rule's (or the approved
+        request's): the tier it is served in, whatever its stars.
+        """
+        self.ensure_one()
+        if self.tiering_tier_mode != "rules":
+            return SQL("NULL::int4")
+        return SQL(
+            "CASE WHEN tier_rule_id ? %(cid)s THEN (tiering_service_tier_id ->> %(cid)s)::int4 END", cid=str(self.id)
+        )
+
     def _tiering_check_tier_coverage(self):
         tiers_model = self.env["trade.service.tier"].sudo()
         for company in self:

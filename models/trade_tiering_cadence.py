@@ -85,7 +85,7 @@ class TradeTieringCadence(models.AbstractModel):
     def _plan_company(self, company, partner_ids=None):
         """Next follow-up and review dates of the company's graded customers that have a salesperson."""
         today = tiering_day.today()
-        tier_of = self._tier_finder(company)
+        tier_of = company._tiering_tier_finder()
         rows = self._planning_rows(company, partner_ids)
         last_reviews = self._last_reviews([row[0] for row in rows])
         updates = []
@@ -126,35 +126,10 @@ class TradeTieringCadence(models.AbstractModel):
                            OR tier_rule_id ? %(cid)s)
                       %(scope)s""",
                 cid=cid,
-                rule_tier=self._rule_tier_sql(company),
+                rule_tier=company._tiering_rule_tier_sql(),
                 scope=scope,
             )
         )
-
-    # ------------------------------------------------------------------
-    # The tier each customer is served in
-    # ------------------------------------------------------------------
-
-    def _rule_tier_sql(self, company):
-        """SQL of the tier a rule placed each ``res_partner`` row in (NULL: its star grade places it).
-
-        In rule mode the stored tier of a customer a rule placed is the rule's (or the approved
-        request's): the tier it is served in, whatever its stars.
-        """
-        if company.tiering_tier_mode != "rules":
-            return SQL("NULL::int4")
-        return SQL(
-            "CASE WHEN tier_rule_id ? %(cid)s THEN (tiering_service_tier_id ->> %(cid)s)::int4 END", cid=str(company.id)
-        )
-
-    def _tier_finder(self, company, tiers=None):
-        """``tier_of(star, rule tier id)``: the tier a rule placed a customer in, else its star grade's
-        (None when no tier covers it). ``tiers``: the company's, when already searched."""
-        if tiers is None:
-            tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", company.id)])
-        by_id = {tier.id: tier for tier in tiers}
-        by_star = company._tiering_tier_map(tiers)
-        return lambda star, rule_tier: by_id.get(rule_tier) or by_star.get(int(star))
 
     def _last_reviews(self, partner_ids):
         """Day of each customer's last business review (a done review activity)."""
@@ -271,7 +246,7 @@ class TradeTieringCadence(models.AbstractModel):
         releasing = tiers.filtered("pool_release_days")
         if not releasing:
             return
-        tier_of = self._tier_finder(company, tiers)
+        tier_of = company._tiering_tier_finder(tiers)
         cid = str(company.id)
         self.env["res.partner"].flush_model(
             [
@@ -297,7 +272,7 @@ class TradeTieringCadence(models.AbstractModel):
                    ) customers
                   WHERE star = ANY(%(stars)s) OR rule_tier = ANY(%(tier_ids)s)""",
                 cid=cid,
-                rule_tier=self._rule_tier_sql(company),
+                rule_tier=company._tiering_rule_tier_sql(),
                 stars=[str(star) for tier in releasing for star in range(tier.min_star, tier.max_star + 1)],
                 tier_ids=releasing.ids,
             )

@@ -20,15 +20,16 @@ from ..trade_crm_tiering import matrix, tiering_day
 from ..trade_crm_tiering import scoring as maths
 from .trade_tiering_bulk import array_literal
 
-# What the prospect scoring stores: the fields the score lists and the value matrix read.
-PROSPECT_SCORE_FIELDS = (
-    "tiering_score_current",
-    "tiering_score_potential",
-    "tiering_score_difficulty",
-    "tiering_score_stickiness",
-    "tiering_score",
-    "tiering_value_class",
-)
+# What the prospect scoring stores, each field with its column in the maths' result: the fields the
+# score lists and the value matrix read.
+PROSPECT_SCORE_FIELDS = {
+    "tiering_score_current": "score_current",
+    "tiering_score_potential": "score_potential",
+    "tiering_score_difficulty": "score_difficulty",
+    "tiering_score_stickiness": "score_stickiness",
+    "tiering_score": "tiering_score",
+    "tiering_value_class": "value_class",
+}
 # Lead changes that can make its customer a prospect, or move its last interaction.
 PROSPECT_TRIGGERS = frozenset({"partner_id", "active", "company_id", "stage_id", "type"})
 
@@ -311,7 +312,11 @@ class TradeTieringScoring(models.AbstractModel):
             return int(float(value)) if name in integers else value
 
         ids, values = [], {name: [] for name in PROSPECT_SCORE_FIELDS}
-        new = result.reindex(columns=list(PROSPECT_SCORE_FIELDS)).to_dict("index")
+        new = (
+            result.rename(columns={column: name for name, column in PROSPECT_SCORE_FIELDS.items()})
+            .reindex(columns=list(PROSPECT_SCORE_FIELDS))
+            .to_dict("index")
+        )
         for partner_id, before in stored.items():
             after = new.get(partner_id)
             wanted = tuple(normal(name, after[name] if after else None) for name in PROSPECT_SCORE_FIELDS)

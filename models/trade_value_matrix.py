@@ -227,7 +227,7 @@ class TradeValueMatrix(models.AbstractModel):
         frame = matrix_env._customers(company, list(active))
         if frame.empty:
             return summary
-        tier_of = matrix_env.env["trade.tiering.cadence"]._tier_finder(company)
+        tier_of = company._tiering_tier_finder()
         tiers = [tier_of(star, rule_tier) for star, rule_tier in zip(frame["star"], frame["rule_tier"], strict=True)]
         frame["tier"] = [tier.code if tier else None for tier in tiers]
         proposed = matrix.consequences(frame["tiering_value_class"], config, frame["tier"])
@@ -260,7 +260,7 @@ class TradeValueMatrix(models.AbstractModel):
                     ORDER BY id""",
                 cid=cid,
                 classes=classes,
-                rule_tier=self.env["trade.tiering.cadence"]._rule_tier_sql(company),
+                rule_tier=company._tiering_rule_tier_sql(),
             )
         )
         frame = pd.DataFrame.from_records(

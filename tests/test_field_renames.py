@@ -60,7 +60,7 @@ class TestFieldRenames(TieringCase):
         cr = self.env.cr
         self.assertTrue(column_exists(cr, "res_partner", "star_grade"))
         self.assertFalse(column_exists(cr, "res_partner", "tiering_star_grade"))
-        self.assertTrue(column_exists(cr, "trade_value_matrix", "value_class"))
+        self.assertTrue(column_exists(cr, "trade_matrix_consequence", "value_class"))
         self.assertTrue(self._field_xmlid("backup_user_id"))
         cr.execute(SQL("SELECT domain FROM ir_filters WHERE id = %s", self.filter.id))
         self.assertEqual(cr.fetchone()[0], "[('star_grade', '=', '3'), ('star_grade_actual', '!=', False)]")
