@@ -85,15 +85,15 @@ class TestContextDefaultAttacks(AttackCase):
 
     def _vip_defaults(self):
         return {
-            "default_star_grade": "5",
-            "default_star_grade_actual": "5",
-            "default_grade_category": "vip",
-            "default_star_grade_potential": "5",
-            "default_service_tier_id": self.tiers["A"].id,
+            "default_tiering_star_grade": "5",
+            "default_tiering_star_grade_actual": "5",
+            "default_tiering_grade_category": "vip",
+            "default_tiering_star_grade_potential": "5",
+            "default_tiering_service_tier_id": self.tiers["A"].id,
             "default_tiering_annual_amount": 1_000_000.0,
             "default_tiering_date": "2020-01-01",
             "default_trade_lifecycle": "deal",
-            "default_score_current": 100,
+            "default_tiering_score_current": 100,
         }
 
     def test_create_with_context_defaults_gets_no_grade(self):

@@ -159,7 +159,7 @@ class TestBackupSalesperson(BackupCase):
         new = (
             self.env["res.partner"]
             .with_user(self.rep)
-            .with_context(default_backup_missing_since="2020-01-01")
+            .with_context(default_tiering_backup_missing_since="2020-01-01")
             .create({"name": "Fresh Prospect", "is_company": True})
         )
         self.assertFalse(new.sudo().tiering_backup_missing_since)

@@ -134,7 +134,7 @@ class TestHostFlows(RolesCase):
         partner_id, _name = (
             self.env["res.partner"]
             .with_user(self.salesman)
-            .with_context(default_star_grade="5", default_service_tier_id=self.tier_a.id)
+            .with_context(default_tiering_star_grade="5", default_tiering_service_tier_id=self.tier_a.id)
             .name_create("Quotation Customer Ltd")
         )
         order = (

@@ -311,9 +311,9 @@ class TestProspectAttacks(ProspectCase):
     def test_default_context_keys_give_no_tier(self):
         context = {
             "default_tiering_date": "2020-01-01",
-            "default_service_tier_id": self.tiers["A"].id,
-            "default_next_follow_up_date": "2030-01-01",
-            "default_score_potential": 99,
+            "default_tiering_service_tier_id": self.tiers["A"].id,
+            "default_tiering_next_follow_up_date": "2030-01-01",
+            "default_tiering_score_potential": 99,
         }
         partner = (
             self.env["res.partner"]

@@ -191,7 +191,9 @@ class TestExecutiveSponsor(PlaybookCase):
         with self.assertRaises(AccessError):
             partners.create({"name": "Forged Sponsor Ltd", "tiering_executive_sponsor_id": self.director.id})
         with self.assertRaises(AccessError):
-            partners.with_context(default_executive_sponsor_id=self.director.id).create({"name": "Forged Default Ltd"})
+            partners.with_context(default_tiering_executive_sponsor_id=self.director.id).create(
+                {"name": "Forged Default Ltd"}
+            )
         core.with_user(self.supervisor).write({"tiering_executive_sponsor_id": self.director.id})
         with self.assertRaises(AccessError):
             core.with_user(self.rep).write({"tiering_executive_sponsor_id": False})
