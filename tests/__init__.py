@@ -39,3 +39,4 @@ from . import test_attack_discounts
 from . import test_scoring_warnings
 from . import test_portfolio_report
 from . import test_field_renames
+from . import test_rpc_attacks_numbers_rules
