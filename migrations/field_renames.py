@@ -54,30 +54,65 @@ FIELD_RENAMES = {
     "health_quarter": "tiering_health_quarter",
     "executive_sponsor_id": "tiering_executive_sponsor_id",
     "sponsor_missing": "tiering_sponsor_missing",
+    "tier_rule_id": "tiering_rule_id",
+    "tier_explanation": "tiering_tier_explanation",
+    "lead_reclaim_hours": "tiering_lead_reclaim_hours",
+    "lead_reclaim_mode": "tiering_lead_reclaim_mode",
+    "approval_step_ids": "tiering_approval_step_ids",
+    "approval_user_id": "tiering_approval_user_id",
+    "can_approve": "tiering_can_approve",
+    "partner_star_grade": "tiering_partner_star_grade",
+    "partner_grade_category": "tiering_partner_grade_category",
+    "partner_service_tier_id": "tiering_partner_service_tier_id",
+    "tier_star_grade": "tiering_order_star_grade",
+    "tier_priority": "tiering_priority",
+    "max_line_discount": "tiering_max_line_discount",
+    "discount_needs_approval": "tiering_discount_needs_approval",
+    "discount_banner": "tiering_discount_banner",
+    "quote_approval_reasons": "tiering_quote_approval_reasons",
+    "quote_needs_approval": "tiering_quote_needs_approval",
+    "quote_approval_level": "tiering_quote_approval_level",
+    "discount_approval_state": "tiering_discount_approval_state",
+    "discount_approved": "tiering_discount_approved",
+    "discount_requester_id": "tiering_discount_requester_id",
+    "discount_approval_signature": "tiering_discount_approval_signature",
 }
+
+# A field whose name is too common to rename on every model: the order's stamped tier, not the rules' tier_id.
+MODEL_FIELD_RENAMES = {"sale.order": {"tier_id": "tiering_order_tier_id"}}
 
 # Saved filters and export lists may reach our fields through a relation from these models too.
 FILTER_MODELS = ("res.partner", "sale.order", "sale.order.line", "sale.report", "crm.lead", "account.move")
 
 
-def rename_fields(cr, renames):
-    """Rename each of our fields called ``old`` to ``new``, on every model that has it; idempotent."""
-    models = set(FILTER_MODELS)
+def rename_all(cr):
+    """The upgrade to 18.0.1.1.0."""
+    rename_fields(cr, FIELD_RENAMES)
+    for model, renames in MODEL_FIELD_RENAMES.items():
+        rename_fields(cr, renames, only_model=model)
+
+
+def rename_fields(cr, renames, only_model=None):
+    """Rename each of our fields called ``old`` to ``new``, on every model that has it (or on
+    ``only_model``); idempotent."""
+    models = {only_model} if only_model else set(FILTER_MODELS)
     for old, new in renames.items():
         cr.execute(
             SQL(
                 """SELECT f.id, f.model FROM ir_model_fields f
                      JOIN ir_model_data d ON d.model = 'ir.model.fields' AND d.res_id = f.id AND d.module = %s
-                    WHERE f.name = %s""",
+                    WHERE f.name = %s AND (%s IS NULL OR f.model = %s)""",
                 MODULE,
                 old,
+                only_model,
+                only_model,
             )
         )
         for field_id, model in cr.fetchall():
             models.add(model)
             _rename_column(cr, model.replace(".", "_"), old, new)
             _rename_field_row(cr, field_id, model.replace(".", "_"), old, new)
-    _rename_in_texts(cr, renames, models)
+    _rename_in_texts(cr, renames, models, only_model)
 
 
 def _rename_column(cr, table, old, new):
@@ -134,8 +169,11 @@ def _rename_field_row(cr, field_id, table, old, new):
     )
 
 
-def _rename_in_texts(cr, renames, models):
+def _rename_in_texts(cr, renames, models, only_model=None):
     """Field names in stored domains: our record rules, and the users' filters and export lists."""
+    rule_models = (
+        SQL("AND r.model_id IN (SELECT id FROM ir_model WHERE model = %s)", only_model) if only_model else SQL()
+    )
     for old, new in renames.items():
         pattern = rf"\m{old}\M"
         cr.execute(
@@ -143,10 +181,11 @@ def _rename_in_texts(cr, renames, models):
                 """UPDATE ir_rule r SET domain_force = regexp_replace(domain_force, %(pattern)s, %(new)s, 'g')
                      FROM ir_model_data d
                     WHERE d.model = 'ir.rule' AND d.res_id = r.id AND d.module = %(module)s
-                      AND domain_force ~ %(pattern)s""",
+                      AND domain_force ~ %(pattern)s %(rule_models)s""",
                 pattern=pattern,
                 new=new,
                 module=MODULE,
+                rule_models=rule_models,
             )
         )
         cr.execute(

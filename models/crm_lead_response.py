@@ -157,7 +157,7 @@ class CrmLead(models.Model):
             .browse({int(u) for u in due["user"]} | {int(u) for u in assignments["user"].dropna()})
         )
         names = {user.id: user.name for user in users}
-        hours = company.lead_reclaim_hours
+        hours = company.tiering_lead_reclaim_hours
         to_user = self.env._("Reclaimed from %(old)s after %(hours)s hours untouched: assigned to %(new)s.")
         to_pool = self.env._("Reclaimed from %(old)s after %(hours)s hours untouched: returned to the team pool.")
         bodies = {}

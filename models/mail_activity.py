@@ -62,7 +62,7 @@ class MailActivity(models.Model):
         document._approval_check_signer(step)
         document.action_approve()
         # sudo: who signs next is shown to the signer, whatever they may read of that user.
-        following = document.sudo().approval_user_id
+        following = document.sudo().tiering_approval_user_id
         if following:
             message = self.env._(
                 "You approved %(document)s; it now waits for %(user)s.",

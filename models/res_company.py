@@ -527,7 +527,7 @@ class ResCompany(models.Model):
         if self.tiering_tier_mode != "rules":
             return SQL("NULL::int4")
         return SQL(
-            "CASE WHEN tier_rule_id ? %(cid)s THEN (tiering_service_tier_id ->> %(cid)s)::int4 END", cid=str(self.id)
+            "CASE WHEN tiering_rule_id ? %(cid)s THEN (tiering_service_tier_id ->> %(cid)s)::int4 END", cid=str(self.id)
         )
 
     def _tiering_check_tier_coverage(self):

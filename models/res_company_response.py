@@ -9,12 +9,12 @@ RECLAIM_MODES = [("round_robin", "Reassign round-robin within the team"), ("pool
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    lead_reclaim_hours = fields.Float(
+    tiering_lead_reclaim_hours = fields.Float(
         string="Reclaim Leads After (Hours)",
         default=24.0,
         help="A lead or opportunity assigned to a salesperson and untouched for this long is reclaimed.",
     )
-    lead_reclaim_mode = fields.Selection(
+    tiering_lead_reclaim_mode = fields.Selection(
         RECLAIM_MODES,
         string="Reclaimed Leads Go",
         required=True,
@@ -22,7 +22,7 @@ class ResCompany(models.Model):
         help="Round-robin: to the next member of the lead's sales team. Pool: unassigned, for the team to claim.",
     )
 
-    @api.constrains("lead_reclaim_hours", "lead_reclaim_mode")
+    @api.constrains("tiering_lead_reclaim_hours", "tiering_lead_reclaim_mode")
     def _check_lead_reclaim(self):
         for company in self:
             try:
@@ -32,13 +32,13 @@ class ResCompany(models.Model):
                     self.env._(
                         "%(company)s: leads are reclaimed after a number of hours above 0 (not %(hours)s).",
                         company=company.name,
-                        hours=company.lead_reclaim_hours,
+                        hours=company.tiering_lead_reclaim_hours,
                     )
                 ) from error
 
     def _reclaim_config(self):
         self.ensure_one()
-        config = response.ReclaimConfig(hours=self.lead_reclaim_hours, mode=self.lead_reclaim_mode)
+        config = response.ReclaimConfig(hours=self.tiering_lead_reclaim_hours, mode=self.tiering_lead_reclaim_mode)
         config.check()
         return config
 
@@ -46,5 +46,5 @@ class ResCompany(models.Model):
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    lead_reclaim_hours = fields.Float(related="company_id.lead_reclaim_hours", readonly=False)
-    lead_reclaim_mode = fields.Selection(related="company_id.lead_reclaim_mode", readonly=False)
+    tiering_lead_reclaim_hours = fields.Float(related="company_id.tiering_lead_reclaim_hours", readonly=False)
+    tiering_lead_reclaim_mode = fields.Selection(related="company_id.tiering_lead_reclaim_mode", readonly=False)

@@ -11,16 +11,16 @@ LIFECYCLE_TRIGGERS = frozenset({"state", "partner_id", "date_order", "company_id
 # Discount approval fields: set by the approval workflow only.
 DISCOUNT_WORKFLOW_FIELDS = frozenset(
     {
-        "discount_approval_state",
-        "discount_approved",
-        "discount_requester_id",
-        "discount_approval_signature",
-        "approval_user_id",
-        "approval_step_ids",
+        "tiering_discount_approval_state",
+        "tiering_discount_approved",
+        "tiering_discount_requester_id",
+        "tiering_discount_approval_signature",
+        "tiering_approval_user_id",
+        "tiering_approval_step_ids",
     }
 )
 # Fields only the system sets: the approval workflow, and the snapshot taken at confirmation.
-SYSTEM_FIELDS = DISCOUNT_WORKFLOW_FIELDS | {"tier_star_grade", "tier_id"}
+SYSTEM_FIELDS = DISCOUNT_WORKFLOW_FIELDS | {"tiering_order_star_grade", "tiering_order_tier_id"}
 # Order changes that make a discount approval cover something the approver did not see.
 APPROVAL_TRIGGERS = frozenset(
     {"order_line", "partner_id", "pricelist_id", "currency_id", "company_id", "payment_term_id"}
@@ -37,55 +37,57 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "trade.approval.mixin"]
     _approval_activity_type = "trade_crm_tiering.mail_activity_type_discount_approval"
 
-    partner_star_grade = fields.Selection(STAR_SELECTION, string="Customer Grade", compute="_compute_partner_grade")
-    partner_grade_category = fields.Selection(
+    tiering_partner_star_grade = fields.Selection(
+        STAR_SELECTION, string="Customer Grade", compute="_compute_partner_grade"
+    )
+    tiering_partner_grade_category = fields.Selection(
         CATEGORY_SELECTION, string="Customer Category", compute="_compute_partner_grade"
     )
-    partner_service_tier_id = fields.Many2one(
+    tiering_partner_service_tier_id = fields.Many2one(
         "trade.service.tier", string="Customer Tier", compute="_compute_partner_grade"
     )
-    tier_star_grade = fields.Selection(
+    tiering_order_star_grade = fields.Selection(
         STAR_SELECTION,
         string="Grade at Confirmation",
         readonly=True,
         copy=False,
         help="The customer's grade when the order was confirmed.",
     )
-    tier_id = fields.Many2one(
+    tiering_order_tier_id = fields.Many2one(
         "trade.service.tier", string="Tier at Confirmation", readonly=True, copy=False, index="btree_not_null"
     )
-    tier_priority = fields.Boolean(
+    tiering_priority = fields.Boolean(
         string="Priority Order",
         compute="_compute_tier_priority",
         store=True,
         help="The customer's tier has its orders handled first.",
     )
     tiering_max_discount = fields.Float(string="Discount Authority (%)", compute="_compute_partner_grade")
-    max_line_discount = fields.Float(compute="_compute_discount_approval", string="Highest Line Discount (%)")
-    discount_needs_approval = fields.Boolean(compute="_compute_discount_approval")
-    discount_banner = fields.Char(compute="_compute_discount_banner")
-    quote_approval_reasons = fields.Text(
+    tiering_max_line_discount = fields.Float(compute="_compute_discount_approval", string="Highest Line Discount (%)")
+    tiering_discount_needs_approval = fields.Boolean(compute="_compute_discount_approval")
+    tiering_discount_banner = fields.Char(compute="_compute_discount_banner")
+    tiering_quote_approval_reasons = fields.Text(
         compute="_compute_quote_approval",
         string="Why Approval Is Needed",
         help="What is above the customer's tier limits (or the company's margin floor, or the credit limit).",
     )
-    quote_needs_approval = fields.Boolean(compute="_compute_quote_approval")
-    quote_approval_level = fields.Selection(
+    tiering_quote_needs_approval = fields.Boolean(compute="_compute_quote_approval")
+    tiering_quote_approval_level = fields.Selection(
         [("supervisor", "Sales Supervisor"), ("gm", "Sales Supervisor, then General Manager")],
         compute="_compute_quote_approval",
         string="To Be Approved By",
     )
-    discount_approval_state = fields.Selection(
+    tiering_discount_approval_state = fields.Selection(
         [("pending", "Waiting for Approval"), ("approved", "Approved"), ("rejected", "Rejected")],
         string="Quotation Approval",
         readonly=True,
         copy=False,
     )
-    discount_approved = fields.Float(
+    tiering_discount_approved = fields.Float(
         string="Approved Discount (%)", readonly=True, copy=False, help="The highest line discount approved."
     )
-    discount_requester_id = fields.Many2one("res.users", string="Discount Asked By", readonly=True, copy=False)
-    discount_approval_signature = fields.Char(
+    tiering_discount_requester_id = fields.Many2one("res.users", string="Discount Asked By", readonly=True, copy=False)
+    tiering_discount_approval_signature = fields.Char(
         readonly=True, copy=False, groups="base.group_system", help="The order's lines when the approval was asked."
     )
 
@@ -93,25 +95,33 @@ class SaleOrder(models.Model):
     def _compute_partner_grade(self):
         for order in self:
             customer = order._tiering_customer()
-            order.partner_star_grade = customer.tiering_star_grade
-            order.partner_grade_category = customer.tiering_grade_category
-            order.partner_service_tier_id = customer.tiering_service_tier_id
+            order.tiering_partner_star_grade = customer.tiering_star_grade
+            order.tiering_partner_grade_category = customer.tiering_grade_category
+            order.tiering_partner_service_tier_id = customer.tiering_service_tier_id
             order.tiering_max_discount = customer.tiering_service_tier_id.max_discount
 
     @api.depends("partner_id", "company_id")
     def _compute_tier_priority(self):
         for order in self:
-            order.tier_priority = order._tiering_customer().tiering_service_tier_id.order_priority
+            order.tiering_priority = order._tiering_customer().tiering_service_tier_id.order_priority
 
-    @api.depends("order_line.discount", "partner_id", "company_id", "discount_approved", "discount_approval_state")
+    @api.depends(
+        "order_line.discount",
+        "partner_id",
+        "company_id",
+        "tiering_discount_approved",
+        "tiering_discount_approval_state",
+    )
     def _compute_discount_approval(self):
         for order in self:
             highest = max(order.order_line.mapped("discount"), default=0.0)
             allowed = order.tiering_max_discount
-            approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
-            order.max_line_discount = highest
+            approved = order.tiering_discount_approved if order.tiering_discount_approval_state == "approved" else 0.0
+            order.tiering_max_line_discount = highest
             # A customer outside every tier (a company without tiers) has no discount policy to enforce.
-            order.discount_needs_approval = bool(order.partner_service_tier_id) and highest > max(allowed, approved)
+            order.tiering_discount_needs_approval = bool(order.tiering_partner_service_tier_id) and highest > max(
+                allowed, approved
+            )
 
     @api.depends(
         "order_line.discount",
@@ -123,30 +133,32 @@ class SaleOrder(models.Model):
         "company_id",
         "currency_id",
         "state",
-        "discount_approval_state",
+        "tiering_discount_approval_state",
     )
     def _compute_quote_approval(self):
         for order in self:
             reasons = order._tiering_quote_reasons()
             level = order._tiering_quote_level()
-            order.quote_approval_reasons = "\n".join(reasons.values()) or False
-            order.quote_needs_approval = bool(reasons) and order.discount_approval_state != "approved"
-            order.quote_approval_level = {quote.SUPERVISOR: "supervisor", quote.GENERAL_MANAGER: "gm"}.get(level)
+            order.tiering_quote_approval_reasons = "\n".join(reasons.values()) or False
+            order.tiering_quote_needs_approval = bool(reasons) and order.tiering_discount_approval_state != "approved"
+            order.tiering_quote_approval_level = {quote.SUPERVISOR: "supervisor", quote.GENERAL_MANAGER: "gm"}.get(
+                level
+            )
 
-    @api.depends("quote_needs_approval", "discount_approval_state", "approval_user_id")
+    @api.depends("tiering_quote_needs_approval", "tiering_discount_approval_state", "tiering_approval_user_id")
     def _compute_discount_banner(self):
         for order in self:
-            if order.discount_approval_state == "pending":
-                order.discount_banner = self.env._(
-                    "The quotation waits for the approval of %(user)s.", user=order.approval_user_id.name
+            if order.tiering_discount_approval_state == "pending":
+                order.tiering_discount_banner = self.env._(
+                    "The quotation waits for the approval of %(user)s.", user=order.tiering_approval_user_id.name
                 )
-            elif order.quote_needs_approval:
-                order.discount_banner = self.env._(
+            elif order.tiering_quote_needs_approval:
+                order.tiering_discount_banner = self.env._(
                     "Needs approval before it is sent, printed, shared or confirmed: %(reasons)s.",
                     reasons="; ".join(order._tiering_quote_reasons().values()),
                 )
             else:
-                order.discount_banner = False
+                order.tiering_discount_banner = False
 
     def _compute_payment_term_id(self):
         res = super()._compute_payment_term_id()
@@ -229,7 +241,10 @@ class SaleOrder(models.Model):
             customer = order._tiering_customer()
             # sudo: the snapshot is taken by the system, not written by the user.
             order.sudo().write(
-                {"tier_star_grade": customer.tiering_star_grade, "tier_id": customer.tiering_service_tier_id.id}
+                {
+                    "tiering_order_star_grade": customer.tiering_star_grade,
+                    "tiering_order_tier_id": customer.tiering_service_tier_id.id,
+                }
             )
         return res
 
@@ -247,8 +262,8 @@ class SaleOrder(models.Model):
         """A discount raised on a confirmed order past the tier's authority (and any approval) is refused."""
         if self.env.su or self.env.user.has_group(SUPERVISOR_GROUP):
             return
-        for order in self.filtered(lambda o: o.state == "sale" and o.partner_service_tier_id):
-            approved = order.discount_approved if order.discount_approval_state == "approved" else 0.0
+        for order in self.filtered(lambda o: o.state == "sale" and o.tiering_partner_service_tier_id):
+            approved = order.tiering_discount_approved if order.tiering_discount_approval_state == "approved" else 0.0
             limit = max(order.tiering_max_discount, approved)
             raised = (lines & order.order_line).filtered(lambda line, limit=limit: line.discount > limit)
             if raised:
@@ -259,6 +274,6 @@ class SaleOrder(models.Model):
                         order=order.name,
                         discount=format_percent(max(raised.mapped("discount"))),
                         allowed=format_percent(limit),
-                        tier=order.partner_service_tier_id.display_name,
+                        tier=order.tiering_partner_service_tier_id.display_name,
                     )
                 )

@@ -46,7 +46,7 @@ class SaleOrder(models.Model):
 
     def _tiering_quote_limits(self):
         self.ensure_one()
-        tier = self.partner_service_tier_id
+        tier = self.tiering_partner_service_tier_id
         date = (self.date_order or fields.Datetime.now()).date()
         return quote.QuoteLimits(
             max_discount=tier.max_discount,
@@ -60,7 +60,7 @@ class SaleOrder(models.Model):
     def _tiering_quote_applies(self):
         # A customer outside every tier (a company without tiers) has no policy; orders no longer
         # quotations are checked line by line (_tiering_check_confirmed_discounts).
-        return bool(self.partner_service_tier_id) and self.state in ("draft", "sent")
+        return bool(self.tiering_partner_service_tier_id) and self.state in ("draft", "sent")
 
     def _tiering_quote_reasons(self, action="confirm"):
         """{reason code: what is above which limit} for ``action``; the credit limit binds confirmation only."""
@@ -80,7 +80,7 @@ class SaleOrder(models.Model):
         return quote.level(self._tiering_quote_figures(), self._tiering_quote_limits())
 
     def _tiering_reason_text(self, code, figures, limits):
-        tier = self.partner_service_tier_id.display_name
+        tier = self.tiering_partner_service_tier_id.display_name
         company = self.company_id or self.env.company
         if code == "discount":
             return self.env._(
@@ -131,7 +131,7 @@ class SaleOrder(models.Model):
         return self.filtered(
             lambda o: (
                 o._tiering_quote_reasons(action)
-                and o.discount_approval_state != "approved"
+                and o.tiering_discount_approval_state != "approved"
                 and not o._tiering_quote_self_approved()
             )
         )
@@ -144,14 +144,14 @@ class SaleOrder(models.Model):
         if not blocked:
             return None
         label = self._tiering_action_label(action)
-        for order in blocked.filtered("discount_approval_state"):
+        for order in blocked.filtered("tiering_discount_approval_state"):
             order._tiering_raise_waiting(action, label)
         blocked._tiering_request_quote_approval()
         lines = [
             self.env._(
                 "%(order)s is sent for approval to %(user)s: %(reasons)s. It can be %(action)s once approved.",
                 order=order.name,
-                user=order.approval_user_id.name,
+                user=order.tiering_approval_user_id.name,
                 reasons="; ".join(order._tiering_quote_reasons().values()),
                 action=label,
             )
@@ -171,17 +171,17 @@ class SaleOrder(models.Model):
 
     def _tiering_raise_waiting(self, action, label):
         reasons = "; ".join(self._tiering_quote_reasons(action).values())
-        if self.discount_approval_state == "pending":
+        if self.tiering_discount_approval_state == "pending":
             raise UserError(
                 self.env._(
                     "%(order)s cannot be %(action)s yet: it waits for the approval of %(user)s (%(reasons)s).",
                     order=self.name,
                     action=label,
-                    user=self.approval_user_id.name,
+                    user=self.tiering_approval_user_id.name,
                     reasons=reasons,
                 )
             )
-        step = self.approval_step_ids.filtered(lambda s: s.state == "rejected")[-1:]
+        step = self.tiering_approval_step_ids.filtered(lambda s: s.state == "rejected")[-1:]
         raise UserError(
             self.env._(
                 "%(order)s cannot be %(action)s: %(user)s rejected its approval (%(reasons)s). Change the "
@@ -205,7 +205,7 @@ class SaleOrder(models.Model):
         """Printing raises (the PDF is rendered outside any button): it says why and who approves."""
         for order in self._tiering_quote_blocked("print"):
             label = self._tiering_action_label("print")
-            if order.discount_approval_state:
+            if order.tiering_discount_approval_state:
                 order._tiering_raise_waiting("print", label)
             approvers = order._tiering_quote_chain(check=False)
             raise UserError(
@@ -248,23 +248,23 @@ class SaleOrder(models.Model):
     def _tiering_request_quote_approval(self):
         for order in self:
             chain = order._tiering_quote_chain()
-            order.approval_step_ids.sudo().unlink()
+            order.tiering_approval_step_ids.sudo().unlink()
             # sudo: the workflow fields are written by the approval workflow only.
             order.sudo().write(
                 {
-                    "discount_approval_state": "pending",
-                    "discount_approved": 0.0,
-                    "discount_requester_id": self.env.uid,
-                    "discount_approval_signature": order._tiering_discount_signature(),
+                    "tiering_discount_approval_state": "pending",
+                    "tiering_discount_approved": 0.0,
+                    "tiering_discount_requester_id": self.env.uid,
+                    "tiering_discount_approval_signature": order._tiering_discount_signature(),
                 }
             )
             order._approval_start(chain)
 
     def action_request_discount_approval(self):
         for order in self:
-            if not order.quote_needs_approval:
+            if not order.tiering_quote_needs_approval:
                 raise UserError(self.env._("%(order)s needs no approval.", order=order.name))
-            if order.discount_approval_state == "pending":
+            if order.tiering_discount_approval_state == "pending":
                 raise UserError(self.env._("%(order)s already waits for approval.", order=order.name))
         self._tiering_request_quote_approval()
         return True
@@ -280,7 +280,7 @@ class SaleOrder(models.Model):
         # An approval covers the order the approver saw: not one changed since it was asked for.
         for order in self:
             order._approval_check_waiting()
-            if order.sudo().discount_approval_signature != order._tiering_discount_signature():
+            if order.sudo().tiering_discount_approval_signature != order._tiering_discount_signature():
                 raise UserError(
                     self.env._(
                         "%(order)s changed since its approval was asked for: it must be asked again.",
@@ -321,13 +321,17 @@ class SaleOrder(models.Model):
 
     def _tiering_void_changed_approvals(self):
         """Void the discount approvals (asked or given) of the orders changed since they were asked."""
-        for order in self.sudo().filtered(lambda o: o.discount_approval_state in ("pending", "approved")):
-            if order.discount_approval_signature == order._tiering_discount_signature():
+        for order in self.sudo().filtered(lambda o: o.tiering_discount_approval_state in ("pending", "approved")):
+            if order.tiering_discount_approval_signature == order._tiering_discount_signature():
                 continue
             order._approval_cancel()
             # sudo (above): the workflow fields are the approval workflow's.
             order.write(
-                {"discount_approval_state": False, "discount_approved": 0.0, "discount_approval_signature": False}
+                {
+                    "tiering_discount_approval_state": False,
+                    "tiering_discount_approved": 0.0,
+                    "tiering_discount_approval_signature": False,
+                }
             )
             order.message_post(
                 body=Markup("<p>%s</p>")
@@ -341,13 +345,15 @@ class SaleOrder(models.Model):
     # approval mixin
 
     def _approval_requester(self):
-        return self.discount_requester_id
+        return self.tiering_discount_requester_id
 
     def _approval_is_waiting(self):
-        return self.discount_approval_state == "pending"
+        return self.tiering_discount_approval_state == "pending"
 
     def _approval_on_approved(self):
-        self.sudo().write({"discount_approval_state": "approved", "discount_approved": self.max_line_discount})
+        self.sudo().write(
+            {"tiering_discount_approval_state": "approved", "tiering_discount_approved": self.tiering_max_line_discount}
+        )
         self._approval_notify(
             self.env._(
                 "Quotation approved by %(user)s: it can be sent, printed, shared and confirmed.",
@@ -356,7 +362,7 @@ class SaleOrder(models.Model):
         )
 
     def _approval_on_rejected(self, reason):
-        self.sudo().discount_approval_state = "rejected"
+        self.sudo().tiering_discount_approval_state = "rejected"
         self._approval_notify(
             self.env._("Quotation rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
         )
@@ -368,15 +374,15 @@ class SaleOrder(models.Model):
         """
         env = self.with_context(lang=self.env["trade.tiering.engine"]._user_lang(step.user_id, self.company_id)).env
         order = self.with_env(env)
-        tier = order.partner_service_tier_id
+        tier = order.tiering_partner_service_tier_id
         company = order.company_id or env.company
         figures, limits = order._tiering_quote_figures(), order._tiering_quote_limits()
-        stars = dict(order._fields["partner_star_grade"]._description_selection(env))
+        stars = dict(order._fields["tiering_partner_star_grade"]._description_selection(env))
         money = lambda amount: formatLang(env, amount, currency_obj=company.currency_id)  # noqa: E731
         none = env._("none")
         rows = [
             (env._("Customer"), order.partner_id.commercial_partner_id.name, ""),
-            (env._("Grade and tier"), f"{stars.get(order.partner_star_grade, '')} / {tier.display_name}", ""),
+            (env._("Grade and tier"), f"{stars.get(order.tiering_partner_star_grade, '')} / {tier.display_name}", ""),
             (
                 env._("Highest discount"),
                 f"{format_percent(figures.discount)}%",

@@ -51,7 +51,7 @@ class SaleOrder(models.Model):
         """The open orders of ``company`` (of the customers ``partner_ids``, all when None) take
         the order priority of their customer's current tier: one UPDATE, then one for the
         deliveries when ``stock`` is installed. Returns the ids of the orders changed."""
-        self.flush_model(["tier_priority", "partner_id", "company_id", "state", "locked"])
+        self.flush_model(["tiering_priority", "partner_id", "company_id", "state", "locked"])
         self.env["trade.service.tier"].flush_model(["order_priority"])
         partners = self.env["res.partner"].with_company(company)
         partners.flush_model(["tiering_service_tier_id", "commercial_partner_id"])
@@ -62,16 +62,16 @@ class SaleOrder(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """UPDATE sale_order so
-                      SET tier_priority = COALESCE(t.order_priority, FALSE)
+                      SET tiering_priority = COALESCE(t.order_priority, FALSE)
                      FROM res_partner p
                      JOIN res_partner c ON c.id = p.commercial_partner_id
                 LEFT JOIN trade_service_tier t
                        ON t.id = COALESCE((c.tiering_service_tier_id ->> %(cid)s)::int4, %(fallback)s)
                     WHERE p.id = so.partner_id AND so.company_id = %(company)s
                       AND so.state IN %(states)s AND NOT COALESCE(so.locked, FALSE)
-                      AND so.tier_priority IS DISTINCT FROM COALESCE(t.order_priority, FALSE)
+                      AND so.tiering_priority IS DISTINCT FROM COALESCE(t.order_priority, FALSE)
                       %(scope)s
-                RETURNING so.id, so.tier_priority""",
+                RETURNING so.id, so.tiering_priority""",
                 cid=str(company.id),
                 fallback=fallback or None,
                 company=company.id,
@@ -81,7 +81,7 @@ class SaleOrder(models.Model):
         )
         if not rows:
             return []
-        self.invalidate_model(["tier_priority"])
+        self.invalidate_model(["tiering_priority"])
         self._tiering_sync_delivery_priority(
             [order_id for order_id, flag in rows if flag], [order_id for order_id, flag in rows if not flag]
         )
@@ -103,5 +103,5 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         res = super()._action_confirm()
         # The deliveries just created carry the order's priority.
-        self._tiering_sync_delivery_priority(self.filtered("tier_priority").ids, [])
+        self._tiering_sync_delivery_priority(self.filtered("tiering_priority").ids, [])
         return res

@@ -24,14 +24,14 @@ class TradeApprovalMixin(models.AbstractModel):
     _description = "Approval Workflow"
     _approval_activity_type = None
 
-    approval_step_ids = fields.One2many(
+    tiering_approval_step_ids = fields.One2many(
         "trade.approval.step",
         "res_id",
         string="Approval Steps",
         domain=lambda self: [("res_model", "=", self._name)],
         readonly=True,
     )
-    approval_user_id = fields.Many2one(
+    tiering_approval_user_id = fields.Many2one(
         "res.users",
         string="Waiting For",
         readonly=True,
@@ -39,14 +39,14 @@ class TradeApprovalMixin(models.AbstractModel):
         copy=False,
         help="Whose approval the document is waiting for.",
     )
-    can_approve = fields.Boolean(compute="_compute_can_approve")
+    tiering_can_approve = fields.Boolean(compute="_compute_can_approve")
 
     @api.depends_context("uid")
-    @api.depends("approval_step_ids.state", "approval_step_ids.user_id")
+    @api.depends("tiering_approval_step_ids.state", "tiering_approval_step_ids.user_id")
     def _compute_can_approve(self):
         for record in self:
             step = record._approval_pending_step()
-            record.can_approve = bool(step) and record._approval_may_sign(step, self.env.user)
+            record.tiering_can_approve = bool(step) and record._approval_may_sign(step, self.env.user)
 
     def _approval_requester(self):
         raise NotImplementedError
@@ -110,7 +110,7 @@ class TradeApprovalMixin(models.AbstractModel):
 
     def _approval_pending_step(self):
         self.ensure_one()
-        return self.approval_step_ids.filtered(lambda step: step.state == "pending")[:1]
+        return self.tiering_approval_step_ids.filtered(lambda step: step.state == "pending")[:1]
 
     def _approval_may_sign(self, step, user):
         """The assigned approver, or anyone holding the step's role; never the requester, and never
@@ -122,7 +122,9 @@ class TradeApprovalMixin(models.AbstractModel):
 
     def _approval_other_signers(self, step):
         """Who signed, or is asked to sign, the document's other steps still standing."""
-        others = self.approval_step_ids.filtered(lambda s: s != step and s.state in ("waiting", "pending", "approved"))
+        others = self.tiering_approval_step_ids.filtered(
+            lambda s: s != step and s.state in ("waiting", "pending", "approved")
+        )
         return others.signed_by_id | others.filtered(lambda s: s.state != "approved").user_id
 
     def _approval_candidates(self, step):
@@ -178,7 +180,7 @@ class TradeApprovalMixin(models.AbstractModel):
             note=self._approval_activity_note(step),
         )
         step.sudo().write({"state": "pending", "activity_id": activity.id})
-        self.sudo().approval_user_id = step.user_id
+        self.sudo().tiering_approval_user_id = step.user_id
 
     def _approval_check_signer(self, step):
         if not step:
@@ -225,11 +227,11 @@ class TradeApprovalMixin(models.AbstractModel):
         step = self._approval_pending_step()
         self._approval_check_signer(step)
         self._approval_sign(step, "approved", feedback)
-        following = self.approval_step_ids.filtered(lambda s: s.state == "waiting")[:1]
+        following = self.tiering_approval_step_ids.filtered(lambda s: s.state == "waiting")[:1]
         if following:
             self._approval_ask(following)
             return False
-        self.sudo().approval_user_id = False
+        self.sudo().tiering_approval_user_id = False
         return True
 
     def _approval_reject(self, reason):
@@ -243,7 +245,7 @@ class TradeApprovalMixin(models.AbstractModel):
 
     def _approval_cancel(self):
         """Drop the steps still owed and their activities."""
-        open_steps = self.approval_step_ids.filtered(lambda s: s.state in ("waiting", "pending"))
+        open_steps = self.tiering_approval_step_ids.filtered(lambda s: s.state in ("waiting", "pending"))
         open_steps.activity_id.sudo().unlink()
         open_steps.sudo().write({"state": "cancelled"})
-        self.sudo().approval_user_id = False
+        self.sudo().tiering_approval_user_id = False

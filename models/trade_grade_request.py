@@ -10,7 +10,7 @@ from .tiering_constants import CATEGORY_SELECTION, STAR_SELECTION, SUPERVISOR_GR
 
 # Fields users never write directly: the workflow methods set them.
 WORKFLOW_FIELDS = frozenset(
-    {"state", "requester_id", "source", "rejection_reason", "approval_user_id", "name", "company_id"}
+    {"state", "requester_id", "source", "rejection_reason", "tiering_approval_user_id", "name", "company_id"}
 )
 # The customer's figures when the request is made: computed, never written by anyone but the system.
 SNAPSHOT_FIELDS = frozenset({"current_star", "actual_star", "annual_amount", "requested_category"})
@@ -221,7 +221,7 @@ class TradeGradeRequest(models.Model):
                 grade=stars[self.requested_star],
             )
         else:
-            steps = self.sudo().approval_step_ids
+            steps = self.sudo().tiering_approval_step_ids
             message = self.env._(
                 "%(request)s is sent for approval to %(approvers)s.",
                 request=self.name,

@@ -10,7 +10,7 @@ from .tiering_constants import SUPERVISOR_GROUP
 
 # Fields users never write directly: the workflow methods set them.
 WORKFLOW_FIELDS = frozenset(
-    {"state", "requester_id", "approval_user_id", "name", "company_id", "done_date", "rejection_reason"}
+    {"state", "requester_id", "tiering_approval_user_id", "name", "company_id", "done_date", "rejection_reason"}
 )
 OPEN_STATES = ("draft", "to_approve")
 # What a handover hands over: frozen once submitted (anything else goes through a new handover).

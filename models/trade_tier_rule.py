@@ -256,20 +256,20 @@ class TradeTierRule(models.Model):
 
     def _release_customers(self):
         """Forget these rules on the customers they placed, who take the tier of their star range."""
-        self.env["res.partner"].flush_model(["tier_rule_id"])
+        self.env["res.partner"].flush_model(["tiering_rule_id"])
         for company in self.sudo().company_id:
             rules = self.filtered(lambda rule, company=company: rule.company_id == company)
             cid = str(company.id)
             rows = self.env.execute_query(
                 SQL(
-                    """UPDATE res_partner SET tier_rule_id = tier_rule_id - %(cid)s
-                        WHERE (tier_rule_id ->> %(cid)s)::int4 = ANY(%(ids)s) RETURNING id""",
+                    """UPDATE res_partner SET tiering_rule_id = tiering_rule_id - %(cid)s
+                        WHERE (tiering_rule_id ->> %(cid)s)::int4 = ANY(%(ids)s) RETURNING id""",
                     cid=cid,
                     ids=rules.ids,
                 )
             )
             if rows:
-                self.env["res.partner"].invalidate_model(["tier_rule_id"])
+                self.env["res.partner"].invalidate_model(["tiering_rule_id"])
                 company.sudo()._tiering_assign_tiers()
 
 
@@ -326,7 +326,7 @@ class ResConfigSettings(models.TransientModel):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    tier_rule_id = fields.Many2one(
+    tiering_rule_id = fields.Many2one(
         "trade.tier.rule",
         string="Placed by Rule",
         company_dependent=True,
@@ -336,7 +336,7 @@ class ResPartner(models.Model):
         groups=INTERNAL,
         help="The tier rule that placed the customer in its tier; empty when its star grade did.",
     )
-    tier_explanation = fields.Char(
+    tiering_tier_explanation = fields.Char(
         string="Why This Tier", compute="_compute_tier_explanation", groups=INTERNAL, compute_sudo=False
     )
 
@@ -348,32 +348,32 @@ class ResPartner(models.Model):
         for partner in self:
             # sudo: the rule that placed a customer is read wherever its tier is.
             customer = partner.commercial_partner_id.sudo()
-            rule = customer.tier_rule_id.exists().with_env(self.env)
+            rule = customer.tiering_rule_id.exists().with_env(self.env)
             tier = partner.tiering_service_tier_id
             if rule:
-                partner.tier_explanation = self.env._(
+                partner.tiering_tier_explanation = self.env._(
                     "Tier %(tier)s: rule %(number)s, %(conditions)s",
                     tier=rule.tier_id.code,
                     number=rule.number,
                     conditions=rule.conditions,
                 )
             elif rules_mode and tier:
-                partner.tier_explanation = self.env._(
+                partner.tiering_tier_explanation = self.env._(
                     "Tier %(tier)s: from the star grade (no rule matches).", tier=tier.code
                 )
             else:
-                partner.tier_explanation = False
+                partner.tiering_tier_explanation = False
 
     @api.model_create_multi
     def create(self, vals_list):
         # No default sets the rule: only the nightly pass does.
-        context = {key: value for key, value in self.env.context.items() if key != "default_tier_rule_id"}
+        context = {key: value for key, value in self.env.context.items() if key != "default_tiering_rule_id"}
         # pylint: disable-next=context-overridden
         return super(ResPartner, self.with_context(context)).create(vals_list)
 
     def _tiering_check_grade_write(self, vals):
         res = super()._tiering_check_grade_write(vals)
-        if "tier_rule_id" in vals and not self.env.su:
+        if "tiering_rule_id" in vals and not self.env.su:
             raise AccessError(
                 self.env._(
                     "The tier rule of a customer is set by the nightly pass (and approved moves up); "

@@ -106,13 +106,13 @@ class TradeTierRuleEvaluation(models.Model):
                           COALESCE((rp.tiering_annual_amount ->> %(cid)s)::float8, 0),
                           COALESCE(rp.tiering_star_grade ->> %(cid)s, '0'),
                           (rp.tiering_service_tier_id ->> %(cid)s)::int4,
-                          (rp.tier_rule_id ->> %(cid)s)::int4
+                          (rp.tiering_rule_id ->> %(cid)s)::int4
                      FROM res_partner rp
                      LEFT JOIN orders o ON o.pid = rp.id
                      LEFT JOIN leads le ON le.pid = rp.id
                     WHERE rp.id = rp.commercial_partner_id AND rp.active
                       AND (o.pid IS NOT NULL OR le.pid IS NOT NULL OR rp.tiering_date ? %(cid)s
-                           OR rp.tier_rule_id ? %(cid)s)""",
+                           OR rp.tiering_rule_id ? %(cid)s)""",
                 company=company.id,
                 cid=cid,
                 stage=DEFAULT_STAGE,
@@ -150,7 +150,7 @@ class TradeTierRuleEvaluation(models.Model):
             ids,
             {
                 "tiering_service_tier_id": [tier for _pid, tier, _rule in changes],
-                "tier_rule_id": [r for *_x, r in changes],
+                "tiering_rule_id": [r for *_x, r in changes],
             },
         )
         contacts = bulk._contacts_of(ids)
@@ -167,14 +167,16 @@ class TradeTierRuleEvaluation(models.Model):
     def _back_to_stars(self, company):
         """A company back on star ranges: forget its rules' placements and cancel their requests."""
         cid = str(company.id)
-        self.env["res.partner"].flush_model(["tier_rule_id"])
+        self.env["res.partner"].flush_model(["tiering_rule_id"])
         rows = self.env.execute_query(
             SQL(
-                "UPDATE res_partner SET tier_rule_id = tier_rule_id - %s WHERE tier_rule_id ? %s RETURNING id", cid, cid
+                "UPDATE res_partner SET tiering_rule_id = tiering_rule_id - %s WHERE tiering_rule_id ? %s RETURNING id",
+                cid,
+                cid,
             )
         )
         if rows:
-            self.env["res.partner"].invalidate_model(["tier_rule_id"])
+            self.env["res.partner"].invalidate_model(["tiering_rule_id"])
             company._tiering_assign_tiers()
         self._open_rule_requests(company)._cancel_rule_requests()
         return {"customers": len(rows), "changed": len(rows), "requests": 0}
@@ -198,7 +200,7 @@ class TradeTierRuleEvaluation(models.Model):
         }
         open_requests = self._open_rule_requests(company)
         keep = open_requests.filtered(
-            lambda r: wanted.get(r.partner_id.id) == (r.requested_tier_id.id, r.tier_rule_id.id)
+            lambda r: wanted.get(r.partner_id.id) == (r.requested_tier_id.id, r.tiering_rule_id.id)
         )
         (open_requests - keep)._cancel_rule_requests()
         kept = set(keep.partner_id.ids)
@@ -225,21 +227,21 @@ class TradeTierRuleEvaluation(models.Model):
     def _apply_approved(self, request):
         """Serve the customer of an approved rule request in its tier, placed by its rule."""
         company = request.company_id
-        rule = request.tier_rule_id.exists()
+        rule = request.tiering_rule_id.exists()
         self.sudo()._write_placements(
             company, [(request.partner_id.id, request.requested_tier_id.id, rule.id if rule else False)]
         )
 
     def _rule_tiers(self, company, partner_ids):
         """``{partner id: tier id}`` of ``partner_ids`` (customers or contacts) whose customer a rule placed."""
-        self.env["res.partner"].flush_model(["tier_rule_id", "commercial_partner_id"])
+        self.env["res.partner"].flush_model(["tiering_rule_id", "commercial_partner_id"])
         rows = self.env.execute_query(
             SQL(
                 """SELECT p.id, r.tier_id
                      FROM res_partner p
                      JOIN res_partner e ON e.id = p.commercial_partner_id
-                     JOIN trade_tier_rule r ON r.id = (e.tier_rule_id ->> %(cid)s)::int4
-                    WHERE p.id = ANY(%(ids)s) AND e.tier_rule_id ? %(cid)s""",
+                     JOIN trade_tier_rule r ON r.id = (e.tiering_rule_id ->> %(cid)s)::int4
+                    WHERE p.id = ANY(%(ids)s) AND e.tiering_rule_id ? %(cid)s""",
                 cid=str(company.id),
                 ids=list(partner_ids),
             )
@@ -251,14 +253,14 @@ class TradeTierRuleEvaluation(models.Model):
         """After the star ranges were applied to everyone: customers a rule placed (and their contacts)
         get their rule's tier back, in one UPDATE."""
         cid = str(company.id)
-        self.env["res.partner"].flush_model(["tiering_service_tier_id", "tier_rule_id", "commercial_partner_id"])
+        self.env["res.partner"].flush_model(["tiering_service_tier_id", "tiering_rule_id", "commercial_partner_id"])
         self.env.execute_query(
             SQL(
                 """UPDATE res_partner p
                       SET tiering_service_tier_id = COALESCE(p.tiering_service_tier_id, '{}'::jsonb)
                                             || jsonb_build_object(%(cid)s, r.tier_id)
-                     FROM res_partner e JOIN trade_tier_rule r ON r.id = (e.tier_rule_id ->> %(cid)s)::int4
-                    WHERE e.id = p.commercial_partner_id AND e.tier_rule_id ? %(cid)s
+                     FROM res_partner e JOIN trade_tier_rule r ON r.id = (e.tiering_rule_id ->> %(cid)s)::int4
+                    WHERE e.id = p.commercial_partner_id AND e.tiering_rule_id ? %(cid)s
                       AND (p.tiering_service_tier_id ->> %(cid)s)::int4 IS DISTINCT FROM r.tier_id""",
                 cid=cid,
             )

@@ -10,7 +10,7 @@ from odoo.tools import SQL
 from ..trade_crm_tiering import tiering_day
 
 # Fields of a grade request that only the rules pass sets.
-RULE_REQUEST_FIELDS = ("requested_tier_id", "tier_rule_id")
+RULE_REQUEST_FIELDS = ("requested_tier_id", "tiering_rule_id")
 # No creation note, follower, tracking or assignment e-mail per request: the nightly job would
 # mail the supervisor once per customer (as for the early warnings).
 QUIET = {
@@ -28,7 +28,7 @@ class TradeGradeRequest(models.Model):
 
     source = fields.Selection(selection_add=[("rule", "From a tier rule")], ondelete={"rule": "cascade"})
     requested_tier_id = fields.Many2one("trade.service.tier", readonly=True, copy=False)
-    tier_rule_id = fields.Many2one("trade.tier.rule", readonly=True, copy=False)
+    tiering_rule_id = fields.Many2one("trade.tier.rule", readonly=True, copy=False)
     current_tier_id = fields.Many2one("trade.service.tier", readonly=True, copy=False)
 
     @api.model_create_multi
@@ -161,7 +161,7 @@ class TradeGradeRequest(models.Model):
                     "source": "rule",
                     "requested_star": stars.get(pid, "0"),
                     "requested_tier_id": tier,
-                    "tier_rule_id": rule,
+                    "tiering_rule_id": rule,
                     "current_tier_id": current_tier[pid],
                     "reason": texts[rule, langs[pid]],
                 }
@@ -228,7 +228,7 @@ class TradeGradeRequest(models.Model):
         )
         for request, step, activity in zip(asked, steps, activities, strict=True):
             step.write({"state": "pending", "activity_id": activity.id})
-            request.approval_user_id = step.user_id
+            request.tiering_approval_user_id = step.user_id
         for request, message in drafts:
             # No approver configured: the request waits as a draft, saying why.
             request.message_post(body=Markup("<p>%s</p>") % message)

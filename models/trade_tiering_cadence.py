@@ -109,7 +109,7 @@ class TradeTieringCadence(models.AbstractModel):
                 "tiering_next_follow_up_date",
                 "tiering_next_review_date",
                 "tiering_service_tier_id",
-                "tier_rule_id",
+                "tiering_rule_id",
             ]
         )
         cid = str(company.id)
@@ -123,7 +123,7 @@ class TradeTieringCadence(models.AbstractModel):
                      FROM res_partner
                     WHERE id = commercial_partner_id AND active
                       AND (tiering_date -> %(cid)s IS NOT NULL OR tiering_next_follow_up_date -> %(cid)s IS NOT NULL
-                           OR tier_rule_id ? %(cid)s)
+                           OR tiering_rule_id ? %(cid)s)
                       %(scope)s""",
                 cid=cid,
                 rule_tier=company._tiering_rule_tier_sql(),
@@ -255,7 +255,7 @@ class TradeTieringCadence(models.AbstractModel):
                 "tiering_star_grade",
                 "tiering_date",
                 "tiering_service_tier_id",
-                "tier_rule_id",
+                "tiering_rule_id",
             ]
         )
         # Those whose star tier or rule tier releases: a few more than due (a rule may keep a star
@@ -268,7 +268,7 @@ class TradeTieringCadence(models.AbstractModel):
                               %(rule_tier)s AS rule_tier
                          FROM res_partner
                         WHERE id = commercial_partner_id AND active AND user_id IS NOT NULL
-                          AND (tiering_date -> %(cid)s IS NOT NULL OR tier_rule_id ? %(cid)s)
+                          AND (tiering_date -> %(cid)s IS NOT NULL OR tiering_rule_id ? %(cid)s)
                    ) customers
                   WHERE star = ANY(%(stars)s) OR rule_tier = ANY(%(tier_ids)s)""",
                 cid=cid,

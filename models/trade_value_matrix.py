@@ -248,7 +248,7 @@ class TradeValueMatrix(models.AbstractModel):
             ["tiering_value_class", "tiering_star_grade", "tiering_star_grade_actual", "user_id", "active"]
         )
         cid = str(company.id)
-        partners.flush_model(["tiering_service_tier_id", "tier_rule_id"])
+        partners.flush_model(["tiering_service_tier_id", "tiering_rule_id"])
         rows = self.env.execute_query(
             SQL(
                 """SELECT id, tiering_value_class ->> %(cid)s, COALESCE((tiering_star_grade ->> %(cid)s)::int, 0),

@@ -23,7 +23,7 @@ class TestGradeRequests(ApprovalCase):
         request = self._request(self.rep, 2, reason="Samples approved, trial order next month")
         request.with_user(self.rep).action_submit()
         self.assertEqual(request.state, "approved")
-        self.assertFalse(request.approval_step_ids)
+        self.assertFalse(request.tiering_approval_step_ids)
         self.assertEqual(
             (small.tiering_star_grade, small.tiering_star_grade_potential, small.tiering_star_grade_actual),
             ("2", "2", "0"),
@@ -36,7 +36,7 @@ class TestGradeRequests(ApprovalCase):
         request = self._request(self.rep, 4)
         request.with_user(self.rep).action_submit()
         self.assertEqual(request.state, "to_approve")
-        self.assertEqual(request.approval_user_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_user_id, self.supervisor)
         activity = self._approval_activities(request)
         self.assertEqual(activity.user_id, self.supervisor)
         self.assertIn("Hamburg Holz AG", activity.note)
@@ -54,7 +54,7 @@ class TestGradeRequests(ApprovalCase):
             [("model", "=", "trade.grade.request"), ("res_id", "=", request.id), ("mail_activity_type_id", "!=", False)]
         )
         self.assertIn("Agreed, review in Q3", done.body)
-        step = request.approval_step_ids
+        step = request.tiering_approval_step_ids
         self.assertEqual((step.role, step.state, step.signed_by_id), ("supervisor", "approved", self.supervisor))
         notice = request.message_ids.filtered(lambda m: self.rep.partner_id in m.partner_ids)
         self.assertIn("Approved", notice.body)
@@ -72,18 +72,18 @@ class TestGradeRequests(ApprovalCase):
         request.with_user(self.gm).action_approve()
         self.assertEqual(request.state, "approved")
         self.assertEqual(self.customer.tiering_star_grade, "5")
-        self.assertEqual(request.approval_step_ids.mapped("state"), ["approved", "approved"])
+        self.assertEqual(request.tiering_approval_step_ids.mapped("state"), ["approved", "approved"])
 
     def test_supervisor_falls_back_to_the_default_approver(self):
         self.team.user_id = self.other_rep  # a leader who is not a supervisor
         request = self._request(self.rep, 3)
         request.with_user(self.rep).action_submit()
-        self.assertEqual(request.approval_user_id, self.approver)
+        self.assertEqual(request.tiering_approval_user_id, self.approver)
 
     def test_nobody_approves_their_own_request(self):
         request = self._request(self.supervisor, 3)
         request.with_user(self.supervisor).action_submit()
-        self.assertEqual(request.approval_user_id, self.approver, "the team leader asking is not asked")
+        self.assertEqual(request.tiering_approval_user_id, self.approver, "the team leader asking is not asked")
         with self.assertRaisesRegex(AccessError, "own request"):
             request.with_user(self.supervisor).action_approve()
         self.customer = self._customer("Genoa Mobili SpA", user_id=self.rep.id, team_id=self.team.id)
@@ -97,7 +97,7 @@ class TestGradeRequests(ApprovalCase):
         self.customer.team_id = False
         request = self._request(self.gm, 5)
         request.with_user(self.gm).action_submit()
-        self.assertEqual(request.approval_step_ids.user_id, self.approver)
+        self.assertEqual(request.tiering_approval_step_ids.user_id, self.approver)
         with self.assertRaisesRegex(AccessError, "own request"):
             request.with_user(self.gm).action_approve()
 
@@ -118,7 +118,7 @@ class TestGradeRequests(ApprovalCase):
         self.assertEqual((request.state, request.rejection_reason), ("rejected", "Payment behaviour too weak"))
         self.assertEqual((self.customer.tiering_star_grade, self.customer.tiering_star_grade_potential), ("2", False))
         self.assertFalse(self._approval_activities(request))
-        self.assertEqual(request.approval_step_ids.state, "rejected")
+        self.assertEqual(request.tiering_approval_step_ids.state, "rejected")
         self.assertEqual(len(self._history(self.customer)), 1)
 
     def test_reject_wizard(self):
@@ -172,7 +172,11 @@ class TestGradeRequests(ApprovalCase):
 
     def test_workflow_fields_cannot_be_written(self):
         request = self._request(self.rep, 4)
-        for vals in ({"state": "approved"}, {"requester_id": self.supervisor.id}, {"approval_user_id": self.rep.id}):
+        for vals in (
+            {"state": "approved"},
+            {"requester_id": self.supervisor.id},
+            {"tiering_approval_user_id": self.rep.id},
+        ):
             with self.assertRaises(AccessError):
                 request.with_user(self.rep).write(vals)
         forged = (
@@ -258,7 +262,7 @@ class TestDataDrivenGrades(ApprovalCase):
         self.assertEqual((self.customer.tiering_star_grade_actual, self.customer.tiering_star_grade), ("3", "2"))
         request = self.env["trade.grade.request"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual((request.source, request.state, request.requested_star), ("auto", "to_approve", "3"))
-        self.assertEqual(request.approval_user_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_user_id, self.supervisor)
         self.assertIn("460,000.00", request.reason)
         self.env["res.partner"].action_tiering_regrade()
         self.customer.action_tiering_regrade()

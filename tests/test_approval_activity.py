@@ -29,7 +29,7 @@ class TestApprovalActivity(ApprovalCase):
         self.assertEqual((action["tag"], action["params"]["type"]), ("display_notification", "success"))
         self.assertEqual(request.state, "approved")
         self.assertEqual(self.customer.tiering_star_grade, "4")
-        self.assertEqual(request.approval_step_ids.signed_by_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_step_ids.signed_by_id, self.supervisor)
         self.assertFalse(self._approval_activities(request))
 
     def test_vip_moves_from_activity_to_activity(self):
@@ -65,8 +65,8 @@ class TestApprovalActivity(ApprovalCase):
         with self.assertRaisesRegex(UserError, "Approve or reject"):
             activity.action_done()
         self.assertTrue(activity.exists(), "the reminder stays")
-        self.assertEqual((request.state, request.approval_user_id), ("to_approve", self.supervisor))
-        self.assertEqual(request.approval_step_ids.state, "pending")
+        self.assertEqual((request.state, request.tiering_approval_user_id), ("to_approve", self.supervisor))
+        self.assertEqual(request.tiering_approval_step_ids.state, "pending")
         # Deciding closes it, with the decision logged as the activity's feedback.
         request.with_user(self.supervisor).action_approve(feedback="Fine")
         self.assertFalse(activity.exists())
@@ -90,7 +90,7 @@ class TestApprovalActivity(ApprovalCase):
             activity.with_user(self.other_rep).action_trade_approve()
         with self.assertRaises(AccessError):
             activity.with_user(self.other_rep).action_trade_reject()
-        self.assertEqual((request.state, request.approval_step_ids.state), ("to_approve", "pending"))
+        self.assertEqual((request.state, request.tiering_approval_step_ids.state), ("to_approve", "pending"))
         self.assertEqual(self.customer.tiering_star_grade, "2")
 
     def test_a_decided_activity_cannot_be_decided_again(self):
@@ -127,7 +127,7 @@ class TestApprovalActivity(ApprovalCase):
         with self.assertRaises(AccessError):
             activity.with_user(self.rep).action_trade_approve()
         activity.with_user(self.supervisor).action_trade_approve()
-        self.assertEqual((order.discount_approval_state, order.discount_approved), ("approved", 15))
+        self.assertEqual((order.tiering_discount_approval_state, order.tiering_discount_approved), ("approved", 15))
         order.with_user(self.rep).action_confirm()
         self.assertEqual(order.state, "sale")
 
@@ -190,7 +190,7 @@ class TestGradeRequestDialog(ApprovalCase):
         form.reason = "Strategic distributor for the whole of Germany"
         request = form.save()
         request.with_user(self.gm).action_submit()
-        self.assertEqual(request.approval_step_ids.user_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_step_ids.user_id, self.supervisor)
         with self.assertRaisesRegex(AccessError, "own request"):
             request.with_user(self.gm).action_approve()
         request.with_user(self.supervisor).action_approve()
@@ -204,7 +204,7 @@ class TestGradeRequestDialog(ApprovalCase):
         form.reason = "Strategic distributor"
         request = form.save()
         request.with_user(self.gm).action_submit()
-        self.assertEqual(request.approval_user_id, self.approver)
+        self.assertEqual(request.tiering_approval_user_id, self.approver)
 
     def test_general_manager_without_anyone_to_approve_is_told_what_to_set(self):
         self.customer.write({"user_id": self.gm.id, "team_id": False})
@@ -238,7 +238,7 @@ class TestGradeRequestDialog(ApprovalCase):
         self.assertIn("search_default_waiting_for_me", action["context"])
         self.assertIn("search_default_my_requests", action["context"])
         # The two filters are in one group of the search view: either holds.
-        domain = ["|", ("approval_user_id", "=", self.supervisor.id), ("requester_id", "=", self.supervisor.id)]
+        domain = ["|", ("tiering_approval_user_id", "=", self.supervisor.id), ("requester_id", "=", self.supervisor.id)]
         self.assertIn(request, self.env["trade.grade.request"].with_user(self.supervisor).search(domain))
-        domain = ["|", ("approval_user_id", "=", self.rep.id), ("requester_id", "=", self.rep.id)]
+        domain = ["|", ("tiering_approval_user_id", "=", self.rep.id), ("requester_id", "=", self.rep.id)]
         self.assertIn(request, self.env["trade.grade.request"].with_user(self.rep).search(domain))

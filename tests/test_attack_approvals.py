@@ -187,7 +187,7 @@ class TestAttackVipTwoSteps(AttackCase):
             "two different people", self.gm, "trade.grade.request", "action_approve", request.ids
         )
         self.assertIn(self.supervisor.name, error.message)
-        self.assertEqual(request.approval_step_ids.mapped("state"), ["pending", "waiting"])
+        self.assertEqual(request.tiering_approval_step_ids.mapped("state"), ["pending", "waiting"])
         self.assertEqual(self._state(self.customer), ("2", False))
         # Another general manager signs the first step; they cannot sign the second as well.
         other_gm = self._user("tier_gm2", GM_GROUPS, "Gino Manager")
@@ -196,7 +196,7 @@ class TestAttackVipTwoSteps(AttackCase):
             "two different people", other_gm, "trade.grade.request", "action_approve", request.ids
         )
         self.assertIn(self.gm.name, error.message)
-        self.assertEqual(request.approval_step_ids.mapped("state"), ["approved", "pending"])
+        self.assertEqual(request.tiering_approval_step_ids.mapped("state"), ["approved", "pending"])
         self.assertEqual(self._state(self.customer), ("2", False))
         self._rpc(self.gm, "trade.grade.request", "action_approve", request.ids)
         self.assertEqual(self._state(self.customer), ("5", "5"))
@@ -212,14 +212,14 @@ class TestAttackVipTwoSteps(AttackCase):
     def test_125_archived_users_are_never_approvers(self):
         self.supervisor.active = False
         request = self._vip_submitted()
-        self.assertEqual(request.approval_step_ids.user_id, self.approver | self.gm)
+        self.assertEqual(request.tiering_approval_step_ids.user_id, self.approver | self.gm)
         self.company.tiering_approver_id.active = False
         newcomer = self._customer("Bergen Bord AS", user_id=self.rep.id, team_id=self.team.id)
         request_id = self._vip_request(self.rep, 4, customer=newcomer)
         self._rpc(self.rep, "trade.grade.request", "action_submit", [request_id])
         request = self.env["trade.grade.request"].browse(request_id)
-        self.assertTrue(request.approval_step_ids.user_id.active)
-        self.assertNotIn(self.approver, request.approval_step_ids.user_id)
+        self.assertTrue(request.tiering_approval_step_ids.user_id.active)
+        self.assertNotIn(self.approver, request.tiering_approval_step_ids.user_id)
 
 
 @tagged("post_install", "-at_install")
@@ -389,7 +389,7 @@ class TestAttackApprovalActivity(AttackCase):
             self.assertRefused(".", user, "mail.activity", "action_trade_approve", activity.ids)
             self.assertRefused(".", user, "mail.activity", "action_trade_reject", activity.ids)
         self.assertRefused("own request", self.rep, "mail.activity", "action_trade_approve", activity.ids)
-        self.assertEqual((request.state, request.approval_step_ids.state), ("to_approve", "pending"))
+        self.assertEqual((request.state, request.tiering_approval_step_ids.state), ("to_approve", "pending"))
         self.assertEqual(self._state(self.customer), ("2", False))
 
     def test_162_the_reminder_cannot_be_silenced(self):
@@ -400,7 +400,7 @@ class TestAttackApprovalActivity(AttackCase):
         self.assertRefused("Approve or reject", self.supervisor, "mail.activity", "unlink", activity.ids)
         self.assertRefused(".", self.other_rep, "mail.activity", "action_feedback", activity.ids)
         self.assertTrue(activity.exists())
-        self.assertEqual(request.approval_user_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_user_id, self.supervisor)
         # The approver decides from the activity.
         result = self._rpc(self.supervisor, "mail.activity", "action_trade_approve", activity.ids)
         self.assertEqual(result["tag"], "display_notification")

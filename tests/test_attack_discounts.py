@@ -20,30 +20,34 @@ class TestAttackDiscountDefaults(AttackCase):
 
     def test_121_context_defaults_grant_no_discount_approval(self):
         context = {
-            "default_discount_approval_state": "approved",
-            "default_discount_approved": 100,
-            "default_discount_requester_id": self.supervisor.id,
-            "default_approval_user_id": self.rep.id,
+            "default_tiering_discount_approval_state": "approved",
+            "default_tiering_discount_approved": 100,
+            "default_tiering_discount_requester_id": self.supervisor.id,
+            "default_tiering_approval_user_id": self.rep.id,
             "default_tier_id": self.tiers["A"].id,
-            "default_tier_star_grade": "5",
+            "default_tiering_order_star_grade": "5",
         }
         order_id = self._rpc(self.rep, "sale.order", "create", self._order_values(), context=context)
         order = self.env["sale.order"].browse(order_id)
-        self.assertFalse(order.discount_approval_state)
-        self.assertEqual(order.discount_approved, 0.0)
-        self.assertFalse(order.discount_requester_id or order.approval_user_id or order.tier_id)
-        self.assertFalse(order.tier_star_grade)
-        self.assertTrue(order.discount_needs_approval)
+        self.assertFalse(order.tiering_discount_approval_state)
+        self.assertEqual(order.tiering_discount_approved, 0.0)
+        self.assertFalse(
+            order.tiering_discount_requester_id or order.tiering_approval_user_id or order.tiering_order_tier_id
+        )
+        self.assertFalse(order.tiering_order_star_grade)
+        self.assertTrue(order.tiering_discount_needs_approval)
         result = self._rpc(self.rep, "sale.order", "action_confirm", [order_id])
         self.assertIn("60% discount, more than the 3%", result["params"]["message"])
         # A real request, asked by the rep, waiting for the supervisor.
-        self.assertEqual((order.state, order.discount_approval_state), ("draft", "pending"))
-        self.assertEqual((order.discount_requester_id, order.approval_user_id), (self.rep, self.supervisor))
+        self.assertEqual((order.state, order.tiering_discount_approval_state), ("draft", "pending"))
+        self.assertEqual(
+            (order.tiering_discount_requester_id, order.tiering_approval_user_id), (self.rep, self.supervisor)
+        )
 
     def test_121_copy_defaults_grant_no_discount_approval(self):
         order = self.env["sale.order"].with_user(self.rep).create(self._order_values())
         before = self.env["sale.order"].search_count([])
-        defaults = {"discount_approval_state": "approved", "discount_approved": 100}
+        defaults = {"tiering_discount_approval_state": "approved", "tiering_discount_approved": 100}
         self.assertRefused(
             "Discount approvals move on through their buttons only",
             self.rep,
@@ -55,7 +59,7 @@ class TestAttackDiscountDefaults(AttackCase):
         self.assertEqual(self.env["sale.order"].search_count([]), before)
         # Even the system's own copies do not carry an approval over.
         copied = order.sudo().copy(default=defaults)
-        self.assertEqual((copied.discount_approval_state, copied.discount_approved), (False, 0.0))
+        self.assertEqual((copied.tiering_discount_approval_state, copied.tiering_discount_approved), (False, 0.0))
 
 
 @tagged("post_install", "-at_install")
@@ -81,34 +85,34 @@ class TestAttackDiscounts(AttackCase):
     def test_127_raising_the_discount_while_waiting_voids_the_request(self):
         order = self._discount_order(15)
         self._rpc(self.rep, "sale.order", "action_request_discount_approval", order.ids)
-        self.assertEqual(order.discount_approval_state, "pending")
+        self.assertEqual(order.tiering_discount_approval_state, "pending")
         self._rpc(self.rep, "sale.order.line", "write", order.order_line.ids, {"discount": 60})
-        self.assertFalse(order.discount_approval_state)
-        self.assertFalse(order.approval_user_id)
+        self.assertFalse(order.tiering_discount_approval_state)
+        self.assertFalse(order.tiering_approval_user_id)
         self.assertRefused(
             "not waiting for approval", self.supervisor, "sale.order", "action_approve_discount", order.ids
         )
-        self.assertFalse(order.discount_approval_state)
-        self.assertEqual(order.discount_approved, 0.0)
+        self.assertFalse(order.tiering_discount_approval_state)
+        self.assertEqual(order.tiering_discount_approved, 0.0)
         result = self._rpc(self.rep, "sale.order", "action_confirm", order.ids)
         self.assertIn("60% discount", result["params"]["message"])
-        self.assertEqual((order.state, order.discount_approval_state), ("draft", "pending"))
+        self.assertEqual((order.state, order.tiering_discount_approval_state), ("draft", "pending"))
 
     def test_127_changing_lines_after_approval_voids_it(self):
         order = self._discount_order(15)
         self._rpc(self.rep, "sale.order", "action_request_discount_approval", order.ids)
         self._rpc(self.supervisor, "sale.order", "action_approve_discount", order.ids)
-        self.assertEqual((order.discount_approval_state, order.discount_approved), ("approved", 15.0))
+        self.assertEqual((order.tiering_discount_approval_state, order.tiering_discount_approved), ("approved", 15.0))
         # Same discount, ten times the amount: not what was approved.
         # (the discount written with it: with Sales' Discounts on, Odoo resets it on a new quantity)
         self._rpc(self.rep, "sale.order.line", "write", order.order_line.ids, {"product_uom_qty": 10, "discount": 15})
-        self.assertFalse(order.discount_approval_state)
+        self.assertFalse(order.tiering_discount_approval_state)
         self.assertIn(
             "15% discount", self._rpc(self.rep, "sale.order", "action_confirm", order.ids)["params"]["message"]
         )
-        self.assertEqual((order.state, order.discount_approval_state), ("draft", "pending"))
+        self.assertEqual((order.state, order.tiering_discount_approval_state), ("draft", "pending"))
         order.order_line.product_uom_qty = 1
-        self.assertFalse(order.discount_approval_state)
+        self.assertFalse(order.tiering_discount_approval_state)
         self._rpc(self.rep, "sale.order", "action_request_discount_approval", order.ids)
         self._rpc(self.supervisor, "sale.order", "action_approve_discount", order.ids)
         self._rpc(
@@ -118,7 +122,7 @@ class TestAttackDiscounts(AttackCase):
             order.ids,
             {"order_line": [Command.create({"product_id": self.product.id, "price_unit": 5, "tax_id": []})]},
         )
-        self.assertFalse(order.discount_approval_state)
+        self.assertFalse(order.tiering_discount_approval_state)
         self.assertIn(
             "15% discount", self._rpc(self.rep, "sale.order", "action_confirm", order.ids)["params"]["message"]
         )
@@ -178,7 +182,7 @@ class TestAttackDiscounts(AttackCase):
         self._rpc(self.rep, "sale.order", "action_request_discount_approval", order.ids)
         self._rpc(self.supervisor, "sale.order", "action_approve_discount", order.ids)
         self._rpc(self.rep, "sale.order", "action_confirm", order.ids)
-        self.assertEqual((order.state, order.discount_approval_state), ("sale", "approved"))
+        self.assertEqual((order.state, order.tiering_discount_approval_state), ("sale", "approved"))
         self.assertRefused(
             "confirmed.*16% discount", self.rep, "sale.order.line", "write", order.order_line.ids, {"discount": 16}
         )

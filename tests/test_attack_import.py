@@ -105,7 +105,7 @@ class TestImportAttacks(HttpCase):
             (request.source, request.requested_star, request.state, request.requester_id),
             ("import", "5", "to_approve", self.manager),
         )
-        approver = request.approval_user_id
+        approver = request.tiering_approval_user_id
         self.assertTrue(approver.has_group("trade_crm_tiering.group_tiering_supervisor"), "a supervisor signs first")
         self.assertNotEqual(approver, self.manager)
 

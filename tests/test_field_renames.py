@@ -1,6 +1,11 @@
 import ast
 
-from odoo.addons.trade_crm_tiering.migrations.field_renames import FIELD_RENAMES, rename_fields
+from odoo.addons.trade_crm_tiering.migrations.field_renames import (
+    FIELD_RENAMES,
+    MODEL_FIELD_RENAMES,
+    rename_all,
+    rename_fields,
+)
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, constraint_definition, index_exists
 
@@ -48,6 +53,8 @@ class TestFieldRenames(TieringCase):
 
     def _downgrade_to_the_version_before(self):
         rename_fields(self.env.cr, OLD_NAMES)
+        for model, renames in MODEL_FIELD_RENAMES.items():
+            rename_fields(self.env.cr, {new: old for old, new in renames.items()}, only_model=model)
         self.env.invalidate_all()
 
     def _field_xmlid(self, name):
@@ -61,16 +68,19 @@ class TestFieldRenames(TieringCase):
         self.assertTrue(column_exists(cr, "res_partner", "star_grade"))
         self.assertFalse(column_exists(cr, "res_partner", "tiering_star_grade"))
         self.assertTrue(column_exists(cr, "trade_matrix_consequence", "value_class"))
+        self.assertTrue(column_exists(cr, "sale_order", "tier_id"))
+        self.assertTrue(column_exists(cr, "sale_order", "discount_approval_state"))
+        self.assertTrue(column_exists(cr, "trade_tier_rule", "tier_id"), "the rules' own tier_id is not renamed")
         self.assertTrue(self._field_xmlid("backup_user_id"))
         cr.execute(SQL("SELECT domain FROM ir_filters WHERE id = %s", self.filter.id))
         self.assertEqual(cr.fetchone()[0], "[('star_grade', '=', '3'), ('star_grade_actual', '!=', False)]")
-        rename_fields(cr, FIELD_RENAMES)
+        rename_all(cr)
 
     def test_upgrade_keeps_the_data_under_the_new_names(self):
         stars_before = self.customer.with_company(self.company).tiering_star_grade
         self.assertEqual(stars_before, "3")
         self._downgrade_to_the_version_before()
-        rename_fields(self.env.cr, FIELD_RENAMES)
+        rename_all(self.env.cr)
         self.env.invalidate_all()
 
         customer = self.customer.with_user(self.rep).with_company(self.company)
@@ -91,7 +101,7 @@ class TestFieldRenames(TieringCase):
 
     def test_upgrade_rewrites_saved_filters_and_export_lists(self):
         self._downgrade_to_the_version_before()
-        rename_fields(self.env.cr, FIELD_RENAMES)
+        rename_all(self.env.cr)
         self.env.invalidate_all()
         saved = self.env["ir.filters"].with_user(self.rep).get_filters("res.partner")
         mine = next(item for item in saved if item["id"] == self.filter.id)
@@ -110,7 +120,9 @@ class TestFieldRenames(TieringCase):
         )
 
     def test_upgrading_twice_changes_nothing(self):
-        rename_fields(self.env.cr, FIELD_RENAMES)
+        rename_all(self.env.cr)
         self.env.invalidate_all()
         self.assertEqual(self.customer.with_company(self.company).tiering_star_grade, "3")
         self.assertFalse(column_exists(self.env.cr, "res_partner", "star_grade"))
+        self.assertTrue(column_exists(self.env.cr, "sale_order", "tiering_order_tier_id"))
+        self.assertTrue(column_exists(self.env.cr, "trade_tier_rule", "tier_id"))

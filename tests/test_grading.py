@@ -386,7 +386,7 @@ class TestGradingSettings(TieringCase):
         self._order(partner, 1_200_000)
         self.env["res.partner"].action_tiering_regrade()
         order = self._order(partner, 10, confirm=False)
-        self.assertEqual((order.partner_star_grade, order.partner_grade_category), ("4", "key"))
+        self.assertEqual((order.tiering_partner_star_grade, order.tiering_partner_grade_category), ("4", "key"))
 
     def test_cron_regrades_every_company(self):
         partner = self._customer("Cron Co")

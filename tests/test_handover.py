@@ -291,7 +291,7 @@ class TestHandoverApproval(HandoverCase):
         self.assertEqual(handover.state, "to_approve")
         self.assertTrue(handover.line_ids.filtered(lambda line: line.partner_id == self.vip).needs_approval)
         # The team leader asked: the company's default approver signs.
-        self.assertEqual(handover.approval_user_id, self.approver)
+        self.assertEqual(handover.tiering_approval_user_id, self.approver)
         activity = self._approval_activity(handover)
         self.assertEqual(activity.user_id, self.approver)
         self.assertIn("Gulf Star LLC", activity.note)
@@ -318,7 +318,7 @@ class TestHandoverApproval(HandoverCase):
     def test_handovers_without_core_customers_need_no_approval(self):
         handover = self._hand_over(scope="tiers", tier_ids=self.tiers["B"])
         self.assertEqual(handover.state, "done")
-        self.assertFalse(handover.approval_step_ids)
+        self.assertFalse(handover.tiering_approval_step_ids)
 
     def test_a_failed_move_undoes_every_move(self):
         lead = self.env["crm.lead"].create({"name": "Big tender", "partner_id": self.vip.id, "user_id": self.rep.id})
@@ -334,7 +334,7 @@ class TestHandoverApproval(HandoverCase):
         self.assertEqual((self.vip | self.key | self.general | self.small).user_id, self.rep)
         self.assertEqual((lead.user_id, activity.user_id), (self.rep, self.rep))
         self.assertEqual(handover.state, "to_approve")
-        self.assertEqual(handover.approval_step_ids.state, "pending")
+        self.assertEqual(handover.tiering_approval_step_ids.state, "pending")
         self.assertFalse(self.vip.message_ids.filtered(lambda m: "Handed over" in (m.body or "")))
 
     def test_cancelled_handover(self):

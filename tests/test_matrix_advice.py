@@ -246,7 +246,7 @@ class TestMatrixAdvice(RolesCase):
         self.assertEqual(len(request), 1)
         self.assertEqual((request.state, request.requested_star), ("to_approve", "3"))
         self.assertIn("Hidden Gem", request.reason)
-        self.assertEqual(request.approval_step_ids.user_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_step_ids.user_id, self.supervisor)
         self.assertTrue(self._notes(self.gem, "The value matrix proposes tier"))
         # Release: the let-go customer is back in the team pool, logged in its chatter.
         self.assertFalse(self.loser.user_id)
@@ -308,10 +308,10 @@ class TestMatrixAdvice(RolesCase):
         self._run_nightly_scoring()
         placed = second.with_user(self.salesman).with_company(self.company)
         self.assertEqual(placed.tiering_value_class, "hidden_gem")
-        self.assertFalse(placed.tier_rule_id, "under the rule's amount: placed by its stars")
+        self.assertFalse(placed.tiering_rule_id, "under the rule's amount: placed by its stars")
         gem = self.gem.with_user(self.salesman).with_company(self.company)
         self.assertEqual((gem.tiering_value_class, gem.tiering_service_tier_id), ("hidden_gem", self.tiers["C"]))
-        self.assertTrue(gem.tier_rule_id, "placed by the rule")
+        self.assertTrue(gem.tiering_rule_id, "placed by the rule")
         self.assertFalse(self._requests(self.gem), "a rule places it: no grade request")
         self.assertEqual(len(self._requests(second)), 1)
         # The night's order: scores, then the rules, then the matrix and the credit limits.

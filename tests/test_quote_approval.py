@@ -41,10 +41,10 @@ class QuoteCase(TierCase):
 class TestQuoteApproval(QuoteCase):
     def test_within_every_limit_nothing_is_asked(self):
         order = self._quote(price=40_000, discount=5)
-        self.assertFalse(order.quote_needs_approval)
+        self.assertFalse(order.tiering_quote_needs_approval)
         self.assertEqual(order.with_user(self.rep).action_quotation_send()["res_model"], "mail.compose.message")
         order.with_user(self.rep).action_confirm()
-        self.assertEqual((order.state, order.discount_approval_state), ("sale", False))
+        self.assertEqual((order.state, order.tiering_discount_approval_state), ("sale", False))
 
     def test_each_reason_is_asked_at_the_first_send(self):
         cases = {
@@ -59,16 +59,16 @@ class TestQuoteApproval(QuoteCase):
         for name, (vals, regex) in cases.items():
             with self.subTest(reason=name):
                 order = self._quote(**vals)
-                self.assertTrue(order.quote_needs_approval)
-                self.assertEqual(order.quote_approval_level, "supervisor")
+                self.assertTrue(order.tiering_quote_needs_approval)
+                self.assertEqual(order.tiering_quote_approval_level, "supervisor")
                 self._assert_asked(order.with_user(self.rep).action_quotation_send(), "Sam Supervisor", regex)
-                self.assertEqual((order.state, order.approval_user_id), ("draft", self.supervisor))
-                self.assertEqual(order.approval_step_ids.mapped("role"), ["supervisor"])
+                self.assertEqual((order.state, order.tiering_approval_user_id), ("draft", self.supervisor))
+                self.assertEqual(order.tiering_approval_step_ids.mapped("role"), ["supervisor"])
                 with self.assertRaisesRegex(UserError, "cannot be sent yet: it waits for the approval of Sam"):
                     order.with_user(self.rep).action_quotation_send()
                 order.with_user(self.supervisor).action_approve_discount()
-                self.assertEqual(order.discount_approval_state, "approved")
-                self.assertFalse(order.quote_needs_approval)
+                self.assertEqual(order.tiering_discount_approval_state, "approved")
+                self.assertFalse(order.tiering_quote_needs_approval)
                 action = order.with_user(self.rep).action_quotation_send()
                 self.assertEqual(action["res_model"], "mail.compose.message")
                 order.with_user(self.rep).action_confirm()
@@ -78,17 +78,19 @@ class TestQuoteApproval(QuoteCase):
         for vals in ({"discount": 12}, {"price": 250_000}):
             with self.subTest(**vals):
                 order = self._quote(**vals)
-                self.assertEqual(order.quote_approval_level, "gm")
+                self.assertEqual(order.tiering_quote_approval_level, "gm")
                 self._assert_asked(order.with_user(self.rep).action_confirm(), "Sam Supervisor", "")
-                self.assertEqual(order.approval_step_ids.mapped("role"), ["supervisor", "gm"])
+                self.assertEqual(order.tiering_approval_step_ids.mapped("role"), ["supervisor", "gm"])
                 order.with_user(self.supervisor).action_approve_discount()
-                self.assertEqual((order.discount_approval_state, order.approval_user_id), ("pending", self.gm))
+                self.assertEqual(
+                    (order.tiering_discount_approval_state, order.tiering_approval_user_id), ("pending", self.gm)
+                )
                 with self.assertRaisesRegex(UserError, "waits for the approval of Grace Manager"):
                     order.with_user(self.rep).action_confirm()
                 with self.assertRaises(AccessError):
                     order.with_user(self.supervisor).action_approve_discount()
                 order.with_user(self.gm).action_approve_discount()
-                self.assertEqual(order.discount_approval_state, "approved")
+                self.assertEqual(order.tiering_discount_approval_state, "approved")
                 order.with_user(self.rep).action_confirm()
                 self.assertEqual(order.state, "sale")
 
@@ -99,7 +101,7 @@ class TestQuoteApproval(QuoteCase):
         # Above the supervisor's own limit, another supervisor and the general manager approve.
         order = self._quote(discount=12, user=self.supervisor)
         self._assert_asked(order.with_user(self.supervisor).action_confirm(), "Dana Default", "12% discount")
-        self.assertEqual(order.approval_step_ids.user_id, self.approver | self.gm)
+        self.assertEqual(order.tiering_approval_step_ids.user_id, self.approver | self.gm)
         order = self._quote(discount=12, price=900_000, user=self.gm)
         order.with_user(self.gm).action_confirm()
         self.assertEqual(order.state, "sale")
@@ -133,9 +135,11 @@ class TestQuoteApproval(QuoteCase):
         order = self._quote(discount=7)
         as_rep = order.with_user(self.rep)
         self.assertIs(as_rep.action_tiering_check_print("account.report_invoice"), False)
-        self.assertFalse(order.discount_approval_state)
+        self.assertFalse(order.tiering_discount_approval_state)
         self._assert_asked(as_rep.action_tiering_check_print("sale.report_saleorder"), "Sam Supervisor", "7% discount")
-        self.assertEqual((order.discount_approval_state, order.approval_user_id), ("pending", self.supervisor))
+        self.assertEqual(
+            (order.tiering_discount_approval_state, order.tiering_approval_user_id), ("pending", self.supervisor)
+        )
         with self.assertRaisesRegex(UserError, "cannot be printed yet: it waits for the approval of Sam"):
             as_rep.action_tiering_check_print("sale.report_saleorder")
         order.with_user(self.supervisor).action_approve_discount()
@@ -145,7 +149,7 @@ class TestQuoteApproval(QuoteCase):
         self._assert_asked(asked, "Sam Supervisor", "7%")
         within_authority = self._quote(discount=5).with_user(self.rep)
         self.assertIs(within_authority.action_tiering_check_print("sale.report_saleorder"), False)
-        self.assertFalse(within_authority.discount_approval_state)
+        self.assertFalse(within_authority.tiering_discount_approval_state)
 
     def test_any_change_voids_the_approval(self):
         changes = {
@@ -160,7 +164,7 @@ class TestQuoteApproval(QuoteCase):
                 order.with_user(self.rep).action_confirm()
                 order.with_user(self.supervisor).action_approve_discount()
                 change(order.with_user(self.rep))
-                self.assertFalse(order.discount_approval_state)
+                self.assertFalse(order.tiering_discount_approval_state)
                 self.assertIn("approval is void", order.message_ids[0].body)
                 self._assert_asked(order.with_user(self.rep).action_confirm(), "Sam Supervisor", "")
                 self.assertEqual(order.state, "draft")
@@ -194,7 +198,7 @@ class TestQuoteApproval(QuoteCase):
             "50,000.00",
         ):
             self.assertIn(text, note)
-        self.assertEqual(order.with_user(self.supervisor).quote_approval_level, "supervisor")
+        self.assertEqual(order.with_user(self.supervisor).tiering_quote_approval_level, "supervisor")
 
     def test_rejected_quotation_stays_blocked(self):
         order = self._quote(discount=7)
@@ -203,7 +207,7 @@ class TestQuoteApproval(QuoteCase):
         with self.assertRaisesRegex(UserError, "Sam Supervisor rejected its approval"):
             order.with_user(self.rep).action_confirm()
         order.with_user(self.rep).action_request_discount_approval()
-        self.assertEqual(order.discount_approval_state, "pending")
+        self.assertEqual(order.tiering_discount_approval_state, "pending")
 
     def test_no_tier_no_policy(self):
         """A customer outside every tier, or a company without tiers, is not held by any limit."""
@@ -231,7 +235,7 @@ class TestQuoteApproval(QuoteCase):
                 }
             )
         )
-        self.assertFalse(order.quote_needs_approval)
+        self.assertFalse(order.tiering_quote_needs_approval)
         order.with_user(self.rep).action_confirm()
         self.assertEqual(order.state, "sale")
 
@@ -269,25 +273,25 @@ class TestAttackQuoteApproval(AttackCase):
 
     def test_13_context_defaults_and_forged_fields_approve_nothing(self):
         context = {
-            "default_discount_approval_state": "approved",
-            "default_discount_approval_signature": "forged",
-            "default_approval_user_id": self.supervisor.id,
+            "default_tiering_discount_approval_state": "approved",
+            "default_tiering_discount_approval_signature": "forged",
+            "default_tiering_approval_user_id": self.supervisor.id,
         }
         order_id = self._rpc(self.rep, "sale.order", "create", self._values(price_unit=150_000), context=context)
         order = self.env["sale.order"].browse(order_id)
-        self.assertFalse(order.discount_approval_state or order.approval_user_id)
+        self.assertFalse(order.tiering_discount_approval_state or order.tiering_approval_user_id)
         for vals in (
-            {"discount_approval_state": "approved"},
-            {"discount_approval_signature": "x"},
-            {"approval_user_id": self.rep.id},
-            {"tier_id": self.tiers["D"].id},
+            {"tiering_discount_approval_state": "approved"},
+            {"tiering_discount_approval_signature": "x"},
+            {"tiering_approval_user_id": self.rep.id},
+            {"tiering_order_tier_id": self.tiers["D"].id},
         ):
             self.assertRefused("move on through their buttons only", self.rep, "sale.order", "write", [order_id], vals)
         step = {"res_model": "sale.order", "res_id": order_id, "role": "supervisor", "state": "approved"}
         self.assertRefused("not allowed", self.rep, "trade.approval.step", "create", step)
         result = self._rpc(self.rep, "sale.order", "action_quotation_send", [order_id])
         self.assertIn("above the", result["params"]["message"])
-        self.assertEqual(order.discount_approval_state, "pending")
+        self.assertEqual(order.tiering_discount_approval_state, "pending")
 
     def test_13_nobody_approves_their_own_quotation(self):
         order_id = self._rpc(self.rep, "sale.order", "create", self._values(discount=20))
@@ -311,16 +315,16 @@ class TestAttackQuoteApproval(AttackCase):
         order = self.env["sale.order"].browse(order_id)
         line = order.order_line
         self._rpc(self.rep, "sale.order.line", "write", line.ids, {"purchase_price": 999})
-        self.assertFalse(order.discount_approval_state)
+        self.assertFalse(order.tiering_discount_approval_state)
         self.assertRefused(
             "not waiting for approval", self.supervisor, "sale.order", "action_approve_discount", [order_id]
         )
         self._rpc(self.rep, "sale.order", "action_quotation_send", [order_id])
         self._rpc(self.supervisor, "sale.order", "action_approve_discount", [order_id])
-        self.assertEqual(order.discount_approval_state, "approved")
+        self.assertEqual(order.tiering_discount_approval_state, "approved")
         term = self.env.ref("account.account_payment_term_immediate")
         self._rpc(self.rep, "sale.order", "write", [order_id], {"payment_term_id": term.id})
-        self.assertFalse(order.discount_approval_state)
+        self.assertFalse(order.tiering_discount_approval_state)
         result = self._rpc(self.rep, "sale.order", "action_confirm", [order_id])
         self.assertEqual(result["tag"], "display_notification")
         self.assertEqual(order.state, "draft")
@@ -332,8 +336,8 @@ class TestAttackQuoteApproval(AttackCase):
         copied = self._rpc(self.rep, "sale.order", "copy", [order_id])
         copy_id = copied[0] if isinstance(copied, list) else copied
         copied = self.env["sale.order"].browse(copy_id)
-        self.assertFalse(copied.discount_approval_state or copied.approval_step_ids)
-        self.assertTrue(copied.quote_needs_approval)
+        self.assertFalse(copied.tiering_discount_approval_state or copied.tiering_approval_step_ids)
+        self.assertTrue(copied.tiering_quote_needs_approval)
         result = self._rpc(self.rep, "sale.order", "action_confirm", [copy_id])
         self.assertEqual(result["tag"], "display_notification")
         self.assertEqual(copied.state, "draft")
@@ -363,15 +367,15 @@ class TestQuoteApprovalTour(TourCase):
     def test_rep_sends_supervisor_approves(self):
         quotation, rep, supervisor = self._quotation_above_the_amount_limit()
         self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_quote_send", login=rep.login)
-        self.assertEqual((quotation.state, quotation.discount_approval_state), ("draft", "pending"))
+        self.assertEqual((quotation.state, quotation.tiering_discount_approval_state), ("draft", "pending"))
         self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_quote_approve", login=supervisor.login)
-        self.assertEqual(quotation.discount_approval_state, "approved")
+        self.assertEqual(quotation.tiering_discount_approval_state, "approved")
         self.assertEqual(quotation.with_user(rep).action_quotation_send()["res_model"], "mail.compose.message")
 
     def test_printing_asks_for_the_approval(self):
         quotation, rep, supervisor = self._quotation_above_the_amount_limit()
         self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_quote_print", login=rep.login)
-        self.assertEqual((quotation.state, quotation.discount_approval_state), ("draft", "pending"))
-        self.assertEqual(quotation.approval_user_id, supervisor)
+        self.assertEqual((quotation.state, quotation.tiering_discount_approval_state), ("draft", "pending"))
+        self.assertEqual(quotation.tiering_approval_user_id, supervisor)
         activity = quotation.activity_ids.filtered(lambda a: a.user_id == supervisor)
         self.assertEqual(len(activity), 1)

@@ -186,7 +186,7 @@ class TestLeadReclaim(ResponseCase):
         self.assertEqual(lead.user_id, self.other_rep)
 
     def test_pool_mode_returns_the_lead_to_the_team(self):
-        self.company.lead_reclaim_mode = "pool"
+        self.company.tiering_lead_reclaim_mode = "pool"
         lead = self._lead(self.rep, hours_ago=30)
         self._run_pass(self.supervisor)
         self.assertFalse(lead.user_id)
@@ -217,9 +217,9 @@ class TestLeadReclaim(ResponseCase):
     def test_bad_settings_are_refused(self):
         admin = company_user(self.env, self.company, "resp_admin", "base.group_system,sales_team.group_sale_manager")
         with self.assertRaisesRegex(ValidationError, "reclaimed after a number of hours above 0"):
-            self.company.with_user(admin).write({"lead_reclaim_hours": 0})
+            self.company.with_user(admin).write({"tiering_lead_reclaim_hours": 0})
         with self.assertRaisesRegex(ValidationError, "above 0"):
-            self.company.with_user(admin).write({"lead_reclaim_hours": -3})
+            self.company.with_user(admin).write({"tiering_lead_reclaim_hours": -3})
         with self.assertRaisesRegex(AccessError, "recorded by the system"):
             self._lead(self.rep, 1).with_user(self.rep).write({"trade_touched_at": fields.Datetime.now()})
 

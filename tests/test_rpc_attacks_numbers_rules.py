@@ -133,7 +133,7 @@ class TestRpcTopTierRuleAttacks(AttackCase):
 
     def _steps(self, request):
         request.invalidate_recordset()
-        return [(step.role, step.user_id, step.state) for step in request.sudo().approval_step_ids]
+        return [(step.role, step.user_id, step.state) for step in request.sudo().tiering_approval_step_ids]
 
     def _activity(self, request):
         return self._approval_activities(request).filtered(lambda activity: activity.active)
@@ -189,21 +189,21 @@ class TestRpcTopTierRuleAttacks(AttackCase):
 
     def test_rep_cannot_forge_the_request_nor_its_steps(self):
         request = self._tier_request()
-        steps = request.sudo().approval_step_ids
+        steps = request.sudo().tiering_approval_step_ids
         tier_a, tier_c = self.tiers["A"].id, self.tiers["C"].id
         model = "trade.grade.request"
         for vals, regex in (
             ({"state": "approved"}, "through Submit, Approve"),
-            ({"approval_user_id": self.rep.id}, "through Submit, Approve"),
+            ({"tiering_approval_user_id": self.rep.id}, "through Submit, Approve"),
             ({"requested_tier_id": self.tiers["B"].id}, "set by the nightly rules pass"),
             ({"current_tier_id": tier_a}, "set by the nightly rules pass"),
-            ({"tier_rule_id": False}, "set by the nightly rules pass"),
+            ({"tiering_rule_id": False}, "set by the nightly rules pass"),
         ):
             self._refused(self.rep, ACCESS_ERROR, regex, model, "write", request.ids, vals)
         # The steps are the workflow's: written through the request or directly, by the rep or a supervisor.
         signed = {"state": "approved", "signed_by_id": self.supervisor.id}
         self.assertRefused(
-            ".", self.rep, model, "write", request.ids, {"approval_step_ids": [(1, steps[0].id, signed)]}
+            ".", self.rep, model, "write", request.ids, {"tiering_approval_step_ids": [(1, steps[0].id, signed)]}
         )
         for user in (self.rep, self.supervisor):
             self._refused(user, ACCESS_ERROR, ".", "trade.approval.step", "write", steps.ids, signed)
@@ -227,7 +227,7 @@ class TestRpcTopTierRuleAttacks(AttackCase):
             "requester_id": self.gm.id,
             "requested_tier_id": self.tiers["A"].id,
             "current_tier_id": self.tiers["C"].id,
-            "tier_rule_id": self.rule.id,
+            "tiering_rule_id": self.rule.id,
             "name": "GR/FORGED",
         }
         defaults = {f"default_{name}": value for name, value in forged.items() if name != "partner_id"}
@@ -235,7 +235,7 @@ class TestRpcTopTierRuleAttacks(AttackCase):
         request_id = self._rpc(self.rep, "trade.grade.request", "create", forged, context=defaults)
         request = self.env["trade.grade.request"].browse(request_id)
         self.assertEqual(
-            (request.state, request.source, request.requester_id, request.requested_tier_id, request.tier_rule_id),
+            (request.state, request.source, request.requester_id, request.requested_tier_id, request.tiering_rule_id),
             ("draft", "manual", self.rep, self.env["trade.service.tier"], self.env["trade.tier.rule"]),
         )
         self.assertFalse(request.current_tier_id)
@@ -255,7 +255,7 @@ class TestRpcTopTierRuleAttacks(AttackCase):
             ".",
             "trade.grade.request",
             "create",
-            dict(minimal, approval_step_ids=[(0, 0, step)]),
+            dict(minimal, tiering_approval_step_ids=[(0, 0, step)]),
         )
         self.assertEqual(self.env["trade.grade.request"].search_count([]), before)
         self.assertEqual(self._rep_tier(), self.tiers["C"].id)

@@ -352,33 +352,35 @@ class TestTierOrders(TierCase):
     def test_confirmation_keeps_a_snapshot_of_grade_and_tier(self):
         key = self._key_account()
         order = self._order(key, 1_000)
-        self.assertEqual((order.tier_star_grade, order.tier_id), ("3", self.tiers["B"]))
+        self.assertEqual((order.tiering_order_star_grade, order.tiering_order_tier_id), ("3", self.tiers["B"]))
         self._order(key, 2_000_000)
         key.action_tiering_regrade()
         self.assertEqual(key.tiering_service_tier_id, self.tiers["A"])
-        self.assertEqual((order.tier_star_grade, order.tier_id), ("3", self.tiers["B"]))
+        self.assertEqual((order.tiering_order_star_grade, order.tiering_order_tier_id), ("3", self.tiers["B"]))
 
     def test_priority_orders(self):
         key = self._key_account()
         small = self._customer("Small Buyer")
         priority = self._order(key, 1_000, confirm=False)
         ordinary = self._order(small, 1_000, confirm=False)
-        self.assertTrue(priority.tier_priority)
-        self.assertFalse(ordinary.tier_priority)
-        found = self.env["sale.order"].search([("tier_priority", "=", True), ("id", "in", (priority | ordinary).ids)])
+        self.assertTrue(priority.tiering_priority)
+        self.assertFalse(ordinary.tiering_priority)
+        found = self.env["sale.order"].search(
+            [("tiering_priority", "=", True), ("id", "in", (priority | ordinary).ids)]
+        )
         self.assertEqual(found, priority)
 
     def test_discount_above_authority_needs_approval(self):
         key = self._key_account()
         order = self._discounted_order(key, 8)
-        self.assertTrue(order.discount_needs_approval)
+        self.assertTrue(order.tiering_discount_needs_approval)
         # The first try asks for approval at once, and says why and who approves.
         result = order.with_user(self.rep).action_confirm()
         self.assertEqual(result["tag"], "display_notification")
         self.assertRegex(
             result["params"]["message"], "sent for approval to Sam Supervisor: a 8% discount, more than the 5%"
         )
-        self.assertEqual((order.state, order.discount_approval_state), ("draft", "pending"))
+        self.assertEqual((order.state, order.tiering_discount_approval_state), ("draft", "pending"))
         with self.assertRaisesRegex(UserError, "waits for the approval of Sam Supervisor"):
             order.with_user(self.rep).action_confirm()
         activity = order.activity_ids
@@ -390,7 +392,7 @@ class TestTierOrders(TierCase):
         with self.assertRaises(AccessError):
             order.with_user(self.rep).action_approve_discount()
         order.with_user(self.supervisor).action_approve_discount()
-        self.assertEqual((order.discount_approval_state, order.discount_approved), ("approved", 8.0))
+        self.assertEqual((order.tiering_discount_approval_state, order.tiering_discount_approved), ("approved", 8.0))
         self.assertFalse(order.activity_ids)
         order.with_user(self.rep).action_confirm()
         self.assertEqual(order.state, "sale")
@@ -400,7 +402,7 @@ class TestTierOrders(TierCase):
         buyer = self._customer("Untiered Buyer", user_id=self.rep.id)
         buyer.sudo().tiering_service_tier_id = False
         order = self._discounted_order(buyer, 20)
-        self.assertFalse(order.discount_needs_approval)
+        self.assertFalse(order.tiering_discount_needs_approval)
         order.with_user(self.rep).action_confirm()
         self.assertEqual(order.state, "sale")
 
@@ -410,12 +412,12 @@ class TestTierOrders(TierCase):
         order.with_user(self.rep).action_request_discount_approval()
         order.with_user(self.supervisor).action_approve_discount()
         order.order_line.discount = 12
-        self.assertTrue(order.discount_needs_approval)
-        self.assertFalse(order.discount_approval_state)
+        self.assertTrue(order.tiering_discount_needs_approval)
+        self.assertFalse(order.tiering_discount_approval_state)
         # The approval was for 8%: confirming asks again, for 12%.
         result = order.with_user(self.rep).action_confirm()
         self.assertIn("12% discount", result["params"]["message"])
-        self.assertEqual((order.state, order.discount_approval_state), ("draft", "pending"))
+        self.assertEqual((order.state, order.tiering_discount_approval_state), ("draft", "pending"))
 
     def test_rejected_discount(self):
         key = self._key_account()
@@ -425,7 +427,7 @@ class TestTierOrders(TierCase):
         wizard = Form(self.env[action["res_model"]].with_user(self.supervisor).with_context(**action["context"]))
         wizard.reason = "Margin too thin on this range"
         wizard.save().action_reject()
-        self.assertEqual(order.discount_approval_state, "rejected")
+        self.assertEqual(order.tiering_discount_approval_state, "rejected")
         self.assertIn("Margin too thin", order.message_ids[0].body)
         with self.assertRaises(UserError):
             order.with_user(self.rep).action_confirm()
@@ -443,7 +445,9 @@ class TestTierOrders(TierCase):
         key = self._key_account()
         order = self._discounted_order(key, 8)
         with self.assertRaises(AccessError):
-            order.with_user(self.rep).write({"discount_approval_state": "approved", "discount_approved": 50})
+            order.with_user(self.rep).write(
+                {"tiering_discount_approval_state": "approved", "tiering_discount_approved": 50}
+            )
 
     def test_tier_payment_term_for_customers_without_one(self):
         key = self._key_account()

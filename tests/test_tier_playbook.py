@@ -310,24 +310,24 @@ class TestTierPriority(PlaybookCase):
         quotation = self._order(customer, 1_000, confirm=False)
         cancelled = self._order(customer, 1_000, confirm=False)
         cancelled.action_cancel()
-        self.assertFalse(any((confirmed | quotation | cancelled).mapped("tier_priority")))
+        self.assertFalse(any((confirmed | quotation | cancelled).mapped("tiering_priority")))
         # The customer becomes a key account (B: priority orders) by the admin's regrade.
         self._order(customer, 400_000)
         customer.with_user(self.admin).action_tiering_regrade()
         self.assertEqual(customer.tiering_service_tier_id, self.tiers["B"])
-        self.assertEqual((confirmed | quotation | cancelled).mapped("tier_priority"), [True, True, False])
+        self.assertEqual((confirmed | quotation | cancelled).mapped("tiering_priority"), [True, True, False])
         # The admin takes the priority away from the tier: the open orders follow.
         self._configure_tier("B", order_priority=False)
-        self.assertFalse(any((confirmed | quotation).mapped("tier_priority")))
+        self.assertFalse(any((confirmed | quotation).mapped("tiering_priority")))
 
     def test_deliveries_carry_the_priority_when_stock_is_installed(self):
         customer = self._key_account()
         order = self._order(customer, 1_000)
-        self.assertTrue(order.tier_priority)
+        self.assertTrue(order.tiering_priority)
         # The add-on does not depend on stock: without it there is no delivery, and the sync
         # of the orders works alone.
         self._configure_tier("B", order_priority=False)
-        self.assertFalse(order.tier_priority)
+        self.assertFalse(order.tiering_priority)
         if "stock.picking" in self.env:
             self._configure_tier("B", order_priority=True)
             self.assertTrue(order.picking_ids)

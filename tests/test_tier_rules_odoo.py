@@ -46,7 +46,7 @@ class TestTierRulesOdoo(TieringCase):
     def _explanation(self, partner, lang="en_US"):
         partner = partner.with_user(self.rep).with_company(self.company).with_context(lang=lang)
         partner.invalidate_recordset()
-        return partner.tier_explanation
+        return partner.tiering_tier_explanation
 
     # ------------------------------------------------------------------
     # Rules and their checks
@@ -123,11 +123,11 @@ class TestTierRulesOdoo(TieringCase):
         requests = self.env["trade.grade.request"].search([("partner_id", "=", self.buyer.id)])
         self.assertEqual(len(requests), 1)
         self.assertEqual(
-            (requests.source, requests.state, requests.requested_tier_id, requests.tier_rule_id),
+            (requests.source, requests.state, requests.requested_tier_id, requests.tiering_rule_id),
             ("rule", "to_approve", self.tiers["B"], rule),
         )
-        self.assertEqual(requests.approval_user_id, self.supervisor)
-        self.assertEqual(requests.approval_step_ids.mapped("role"), ["supervisor"])
+        self.assertEqual(requests.tiering_approval_user_id, self.supervisor)
+        self.assertEqual(requests.tiering_approval_step_ids.mapped("role"), ["supervisor"])
         self.assertIn("order within 6 months", requests.reason)
         # Not applied before the approval, and one request per customer however many nights.
         self.assertEqual(self._tier(self.buyer), "D")
@@ -186,18 +186,18 @@ class TestTierRulesOdoo(TieringCase):
         with self.assertRaises(AccessError):
             buyer.write({"tiering_service_tier_id": self.tiers["A"].id})
         with self.assertRaises(AccessError):
-            buyer.write({"tier_rule_id": rule.id})
+            buyer.write({"tiering_rule_id": rule.id})
         # Neither a default nor a copy carries a rule.
         created = (
             self.env["res.partner"]
             .with_user(self.rep)
             .with_company(self.company)
-            .with_context(default_tier_rule_id=rule.id)
+            .with_context(default_tiering_rule_id=rule.id)
             .create({"name": "Forged Ltd", "is_company": True})
         )
-        self.assertFalse(created.tier_rule_id)
+        self.assertFalse(created.tiering_rule_id)
         self._night()
-        self.assertFalse(buyer.copy().tier_rule_id)
+        self.assertFalse(buyer.copy().tiering_rule_id)
         # A rep's grade request never becomes a tier request, nor is turned into one.
         request = (
             self.env["trade.grade.request"]
@@ -209,12 +209,12 @@ class TestTierRulesOdoo(TieringCase):
                     "requested_star": "1",
                     "reason": "Big plans",
                     "source": "rule",
-                    "tier_rule_id": rule.id,
+                    "tiering_rule_id": rule.id,
                 }
             )
         )
         self.assertEqual(
-            (request.source, request.requested_tier_id.id, request.tier_rule_id.id), ("manual", False, False)
+            (request.source, request.requested_tier_id.id, request.tiering_rule_id.id), ("manual", False, False)
         )
         with self.assertRaises(AccessError):
             request.write({"requested_tier_id": self.tiers["A"].id})
@@ -265,7 +265,7 @@ class TestTierRuleTopTierApproval(TieringCase):
 
     def _steps(self, request):
         request.invalidate_recordset()
-        return [(step.role, step.user_id, step.state) for step in request.sudo().approval_step_ids]
+        return [(step.role, step.user_id, step.state) for step in request.sudo().tiering_approval_step_ids]
 
     def test_top_tier_is_the_first_of_the_company(self):
         self.assertEqual(self.env["trade.service.tier"]._tiering_top_tier(self.company), self.tiers["A"])
@@ -275,14 +275,14 @@ class TestTierRuleTopTierApproval(TieringCase):
         request = self._request(self.supervisor)
         self.assertEqual((request.state, request.requested_tier_id), ("to_approve", self.tiers["A"]))
         self.assertEqual(self._steps(request), [("supervisor", self.supervisor, "pending"), ("gm", self.gm, "waiting")])
-        self.assertEqual(request.approval_user_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_user_id, self.supervisor)
         # A rep cannot approve it.
         with self.assertRaises(AccessError):
             request.with_user(self.rep).action_approve()
         request.with_user(self.supervisor).action_approve()
         request.invalidate_recordset()
         # Signed by the supervisor: still waiting, now for the general manager, and not applied yet.
-        self.assertEqual((request.state, request.approval_user_id), ("to_approve", self.gm))
+        self.assertEqual((request.state, request.tiering_approval_user_id), ("to_approve", self.gm))
         self.assertEqual(
             self._steps(request), [("supervisor", self.supervisor, "approved"), ("gm", self.gm, "pending")]
         )
@@ -318,8 +318,8 @@ class TestTierRuleTopTierApproval(TieringCase):
         self.assertEqual(self._night()["requests"], 1)
         request = self._request(self.supervisor)
         self.assertEqual(request.state, "draft")
-        self.assertFalse(request.sudo().approval_step_ids)
-        self.assertFalse(request.approval_user_id)
+        self.assertFalse(request.sudo().tiering_approval_step_ids)
+        self.assertFalse(request.tiering_approval_user_id)
         self.assertIn(
             "needs a supervisor, then an active general manager",
             " ".join(request.sudo().message_ids.mapped("body")),

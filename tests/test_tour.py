@@ -57,9 +57,9 @@ class TestDiscountApprovalTour(TourCase):
         )
         quotation = self._rep_quotation(rep, customer, product, price_unit=1_000, discount=8)
         self.start_tour(f"/odoo/sales/{quotation.id}", "trade_crm_tiering_ask_discount", login=rep.login)
-        self.assertEqual(quotation.discount_approval_state, "pending")
+        self.assertEqual(quotation.tiering_discount_approval_state, "pending")
         self.start_tour("/odoo", "trade_crm_tiering_approve_discount", login=supervisor.login)
-        self.assertEqual(quotation.discount_approval_state, "approved")
+        self.assertEqual(quotation.tiering_discount_approval_state, "approved")
         quotation.with_user(rep).action_confirm()
         self.assertEqual(quotation.state, "sale")
 
@@ -108,7 +108,7 @@ class TestApprovalActivityTourZh(HttpCase):
         self.assertEqual(
             (request.state, request.requested_star, request.requester_id), ("to_approve", "4", self.requester)
         )
-        self.assertEqual(request.approval_user_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_user_id, self.supervisor)
 
         self.start_tour(
             "/odoo/action-trade_crm_tiering.action_trade_grade_request",
@@ -116,5 +116,5 @@ class TestApprovalActivityTourZh(HttpCase):
             login=self.supervisor.login,
         )
         self.assertEqual(request.state, "approved")
-        self.assertEqual(request.approval_step_ids.signed_by_id, self.supervisor)
+        self.assertEqual(request.tiering_approval_step_ids.signed_by_id, self.supervisor)
         self.assertEqual(self.customer.with_company(self.env.company).tiering_star_grade, "4")

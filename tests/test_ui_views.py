@@ -72,7 +72,7 @@ class TestUiViews(TierCase):
         for xmlid in ("sale.view_quotation_tree", "sale.view_order_tree", "sale.view_quotation_tree_with_onboarding"):
             arch = _arch(orders, "list", self.env.ref(xmlid).id)
             stars = arch.xpath("//field[@widget='boolean_favorite']")
-            self.assertEqual([star.get("name") for star in stars], ["tier_priority"], xmlid)
+            self.assertEqual([star.get("name") for star in stars], ["tiering_priority"], xmlid)
             self.assertEqual(stars[0].get("string"), "Priority Order", xmlid)
             self.assertFalse(stars[0].get("nolabel"), xmlid)
 

@@ -44,7 +44,7 @@ registry.category("web_tour.tours").add("trade_crm_tiering_approve_discount", {
         },
         {
             content: "The discount is approved",
-            trigger: ".o_form_view div[name=discount_approval_state]:contains(Approved)",
+            trigger: ".o_form_view div[name=tiering_discount_approval_state]:contains(Approved)",
         },
     ],
 });

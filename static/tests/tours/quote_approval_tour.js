@@ -33,7 +33,7 @@ registry.category("web_tour.tours").add("trade_crm_tiering_quote_approve", {
         },
         {
             content: "The quotation is approved",
-            trigger: ".o_form_view div[name=discount_approval_state]:contains(Approved)",
+            trigger: ".o_form_view div[name=tiering_discount_approval_state]:contains(Approved)",
         },
     ],
 });
