@@ -20,6 +20,7 @@ from . import res_partner_scores
 from . import res_partner_profile
 from . import res_partner_retention
 from . import res_partner_pool
+from . import res_partner_cadence
 from . import res_partner_access
 from . import trade_approval_step
 from . import trade_approval_step_access
