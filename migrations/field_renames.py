@@ -4,7 +4,7 @@ concept has one name everywhere.
 
 ``rename_fields`` renames in place, so the data, the tracking history and the xmlids stay: the column, its index
 and foreign key, the ``ir.model.fields`` row with its field and selection xmlids, and the field names in our
-record rules and in the users' saved filters and export lists.
+record rules and views, in the views users made, and in the users' saved filters and export lists.
 """
 
 from odoo.tools import SQL
@@ -170,7 +170,9 @@ def _rename_field_row(cr, field_id, table, old, new):
 
 
 def _rename_in_texts(cr, renames, models, only_model=None):
-    """Field names in stored domains: our record rules, and the users' filters and export lists."""
+    """Field names in stored texts: our record rules and views (Odoo checks a view with its children
+    while it reloads them, before each child's new arch is read), the views users made, and the users'
+    filters and export lists."""
     rule_models = (
         SQL("AND r.model_id IN (SELECT id FROM ir_model WHERE model = %s)", only_model) if only_model else SQL()
     )
@@ -199,6 +201,20 @@ def _rename_in_texts(cr, renames, models, only_model=None):
                 pattern=pattern,
                 new=new,
                 models=sorted(models),
+            )
+        )
+        cr.execute(
+            SQL(
+                """UPDATE ir_ui_view v SET arch_db = regexp_replace(arch_db::text, %(pattern)s, %(new)s, 'g')::jsonb
+                    WHERE arch_db::text ~ %(pattern)s %(view_model)s
+                      AND (v.id IN (SELECT res_id FROM ir_model_data WHERE model = 'ir.ui.view' AND module = %(module)s)
+                           OR (v.model = ANY(%(models)s) AND v.id NOT IN (SELECT res_id FROM ir_model_data
+                                                                           WHERE model = 'ir.ui.view')))""",
+                pattern=pattern,
+                new=new,
+                module=MODULE,
+                models=sorted(models),
+                view_model=SQL("AND v.model = %s", only_model) if only_model else SQL(),
             )
         )
         cr.execute(

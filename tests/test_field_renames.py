@@ -57,6 +57,10 @@ class TestFieldRenames(TieringCase):
             rename_fields(self.env.cr, {new: old for old, new in renames.items()}, only_model=model)
         self.env.invalidate_all()
 
+    def _arch(self, xmlid):
+        self.env.cr.execute(SQL("SELECT arch_db->>'en_US' FROM ir_ui_view WHERE id = %s", self.env.ref(xmlid).id))
+        return self.env.cr.fetchone()[0]
+
     def _field_xmlid(self, name):
         return self.env["ir.model.data"].search(
             [("module", "=", "trade_crm_tiering"), ("name", "=", f"field_res_partner__{name}")]
@@ -72,6 +76,7 @@ class TestFieldRenames(TieringCase):
         self.assertTrue(column_exists(cr, "sale_order", "discount_approval_state"))
         self.assertTrue(column_exists(cr, "trade_tier_rule", "tier_id"), "the rules' own tier_id is not renamed")
         self.assertTrue(self._field_xmlid("backup_user_id"))
+        self.assertIn('name="star_grade"', self._arch("trade_crm_tiering.view_partner_form"))
         cr.execute(SQL("SELECT domain FROM ir_filters WHERE id = %s", self.filter.id))
         self.assertEqual(cr.fetchone()[0], "[('star_grade', '=', '3'), ('star_grade_actual', '!=', False)]")
         rename_all(cr)
@@ -94,6 +99,9 @@ class TestFieldRenames(TieringCase):
             "the backup's record rules read the new name",
         )
         self.assertTrue(self._field_xmlid("tiering_star_grade"))
+        arch = self._arch("trade_crm_tiering.view_partner_form")
+        self.assertIn('name="tiering_star_grade"', arch)
+        self.assertNotIn('name="star_grade"', arch)
         self.assertFalse(self._field_xmlid("star_grade"))
         self.assertEqual(self.env.ref("trade_crm_tiering.selection__res_partner__tiering_star_grade__3").value, "3")
         self.assertTrue(index_exists(self.env.cr, "res_partner__tiering_backup_user_id_index"))
