@@ -48,12 +48,15 @@ class TradeApprovalMixin(models.AbstractModel):
             step = record._approval_pending_step()
             record.tiering_can_approve = bool(step) and record._approval_may_sign(step, self.env.user)
 
+    # The defaults fit a request document (``requester_id``, ``state``, ``rejection_reason``): grade
+    # requests and handovers. A quotation overrides them.
+
     def _approval_requester(self):
-        raise NotImplementedError
+        return self.requester_id
 
     def _approval_is_waiting(self):
         """Whether the document waits for an approval, by its own state."""
-        raise NotImplementedError
+        return self.state == "to_approve"
 
     def _approval_on_approved(self):
         """Every step is signed: carry the document out and tell its requester."""
@@ -61,7 +64,11 @@ class TradeApprovalMixin(models.AbstractModel):
 
     def _approval_on_rejected(self, reason):
         """The document was rejected for ``reason``: close it and tell its requester."""
-        raise NotImplementedError
+        self.sudo().write({"state": "rejected", "rejection_reason": reason})
+        self._approval_notify(self._approval_rejected_message(reason))
+
+    def _approval_rejected_message(self, reason):
+        return self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
 
     def action_approve(self, feedback=None):
         for document in self:

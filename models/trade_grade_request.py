@@ -416,18 +416,8 @@ class TradeGradeRequest(models.Model):
     # Approval mixin
     # ------------------------------------------------------------------
 
-    def _approval_requester(self):
-        return self.requester_id
-
-    def _approval_is_waiting(self):
-        return self.state == "to_approve"
-
     def _approval_on_approved(self):
         self._finish_approved()
-
-    def _approval_on_rejected(self, reason):
-        self.sudo().write({"state": "rejected", "rejection_reason": reason})
-        self._approval_notify(self.env._("Rejected by %(user)s: %(reason)s", user=self.env.user.name, reason=reason))
 
     def _approval_activity_note(self, step):
         # In the approver's language (see trade.tiering.engine), whoever submitted the request.

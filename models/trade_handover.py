@@ -171,21 +171,12 @@ class TradeHandover(models.Model):
 
     # approval mixin
 
-    def _approval_requester(self):
-        return self.requester_id
-
-    def _approval_is_waiting(self):
-        return self.state == "to_approve"
-
     def _approval_on_approved(self):
         self._execute()
 
-    def _approval_on_rejected(self, reason):
-        self.sudo().write({"state": "rejected", "rejection_reason": reason})
-        self._approval_notify(
-            self.env._(
-                "Rejected by %(user)s: %(reason)s. Nothing was handed over.", user=self.env.user.name, reason=reason
-            )
+    def _approval_rejected_message(self, reason):
+        return self.env._(
+            "Rejected by %(user)s: %(reason)s. Nothing was handed over.", user=self.env.user.name, reason=reason
         )
 
     def _approval_activity_note(self, step):
