@@ -8,7 +8,7 @@ record rules and views, in the views users made, and in the users' saved filters
 """
 
 from odoo.tools import SQL
-from odoo.tools.sql import TableKind, column_exists, table_kind
+from odoo.tools.sql import TableKind, column_exists, constraint_definition, rename_column, table_kind
 
 MODULE = "trade_crm_tiering"
 
@@ -118,9 +118,7 @@ def rename_fields(cr, renames, only_model=None):
 def _rename_column(cr, table, old, new):
     if table_kind(cr, table) != TableKind.Regular or not column_exists(cr, table, old) or column_exists(cr, table, new):
         return
-    cr.execute(
-        SQL("ALTER TABLE %s RENAME COLUMN %s TO %s", SQL.identifier(table), SQL.identifier(old), SQL.identifier(new))
-    )
+    rename_column(cr, table, old, new)
     cr.execute(
         SQL(
             "ALTER INDEX IF EXISTS %s RENAME TO %s",
@@ -128,14 +126,7 @@ def _rename_column(cr, table, old, new):
             SQL.identifier(f"{table}__{new}_index"),
         )
     )
-    cr.execute(
-        SQL(
-            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND conname = %s",
-            table,
-            f"{table}_{old}_fkey",
-        )
-    )
-    if cr.fetchone():
+    if constraint_definition(cr, table, f"{table}_{old}_fkey"):
         cr.execute(
             SQL(
                 "ALTER TABLE %s RENAME CONSTRAINT %s TO %s",
@@ -176,6 +167,7 @@ def _rename_in_texts(cr, renames, models, only_model=None):
     rule_models = (
         SQL("AND r.model_id IN (SELECT id FROM ir_model WHERE model = %s)", only_model) if only_model else SQL()
     )
+    models = sorted(models)
     for old, new in renames.items():
         pattern = rf"\m{old}\M"
         cr.execute(
@@ -200,7 +192,7 @@ def _rename_in_texts(cr, renames, models, only_model=None):
                       AND (domain ~ %(pattern)s OR context ~ %(pattern)s OR sort ~ %(pattern)s)""",
                 pattern=pattern,
                 new=new,
-                models=sorted(models),
+                models=models,
             )
         )
         cr.execute(
@@ -213,7 +205,7 @@ def _rename_in_texts(cr, renames, models, only_model=None):
                 pattern=pattern,
                 new=new,
                 module=MODULE,
-                models=sorted(models),
+                models=models,
                 view_model=SQL("AND v.model = %s", only_model) if only_model else SQL(),
             )
         )
@@ -224,6 +216,6 @@ def _rename_in_texts(cr, renames, models, only_model=None):
                     WHERE e.id = l.export_id AND e.resource = ANY(%(models)s) AND l.name ~ %(pattern)s""",
                 pattern=pattern,
                 new=new,
-                models=sorted(models),
+                models=models,
             )
         )

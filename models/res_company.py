@@ -500,11 +500,16 @@ class ResCompany(models.Model):
             else:
                 tiers.create([dict(values, company_id=company.id) for values in DEFAULT_TIERS])
 
+    def _tiering_tiers(self):
+        """The company's active service tiers, whoever asks: the passes and checks read them all."""
+        self.ensure_one()
+        return self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
+
     def _tiering_tier_map(self, tiers=None):
         """``{star: tier}`` of the company's active tiers (``tiers``, when already searched)."""
         self.ensure_one()
         if tiers is None:
-            tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
+            tiers = self._tiering_tiers()
         return {star: tier for tier in tiers for star in range(tier.min_star, tier.max_star + 1)}
 
     def _tiering_tier_finder(self, tiers=None):
@@ -512,7 +517,7 @@ class ResCompany(models.Model):
         (None when no tier covers it). ``tiers``: the company's, when already searched."""
         self.ensure_one()
         if tiers is None:
-            tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
+            tiers = self._tiering_tiers()
         by_id = {tier.id: tier for tier in tiers}
         by_star = self._tiering_tier_map(tiers)
         return lambda star, rule_tier: by_id.get(rule_tier) or by_star.get(int(star))
@@ -533,8 +538,7 @@ class ResCompany(models.Model):
     def _tiering_check_tier_coverage(self):
         tiers_model = self.env["trade.service.tier"].sudo()
         for company in self:
-            tiers = tiers_model.search([("company_id", "=", company.id)])
-            message = tiers_model._ranges_error(company, tiers)
+            message = tiers_model._ranges_error(company, company._tiering_tiers())
             if message:
                 raise ValidationError(message)
 

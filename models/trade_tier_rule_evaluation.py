@@ -37,7 +37,7 @@ class TradeTierRuleEvaluation(models.Model):
         if frame.empty:
             return {"customers": 0, "changed": 0, "requests": 0}
         today = tiering_day.today()
-        tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", company.id)])
+        tiers = company._tiering_tiers()
         by_star = {star: tier.id for star, tier in company._tiering_tier_map(tiers).items()}
         fallback_tier = by_star.get(0)
         customers = pd.DataFrame(

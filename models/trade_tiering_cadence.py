@@ -242,7 +242,7 @@ class TradeTieringCadence(models.AbstractModel):
         A customer goes by the tier it is served in: the one a rule placed it in, else its star grade's.
         """
         today = tiering_day.today()
-        tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", company.id)])
+        tiers = company._tiering_tiers()
         releasing = tiers.filtered("pool_release_days")
         if not releasing:
             return

@@ -132,7 +132,7 @@ class ResCompany(models.Model):
                 action=line.action, tier=line.tiering_service_tier_id.code or None
             )
         config = matrix.Consequences(by_class)
-        tiers = self.env["trade.service.tier"].sudo().search([("company_id", "=", self.id)])
+        tiers = self._tiering_tiers()
         try:
             config.check(tiers=set(tiers.mapped("code")))
         except matrix.MatrixConfigError as error:
